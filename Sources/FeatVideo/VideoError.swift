@@ -1,0 +1,43 @@
+import CFFmpeg
+
+/// Everything that can go wrong between an input name and a decoded frame.
+/// Each case names the input so the command line can print one self-contained line.
+public enum VideoError: Error, CustomStringConvertible, Equatable {
+    case noSuchFile(String)
+    case isDirectory(String)
+    case emptyFile(String)
+    case unreadableContainer(String, cause: String)
+    case noVideoStream(String)
+    case noDecoder(String, codec: String)
+    case decoderFailed(String, cause: String)
+    case filterFailed(String, cause: String)
+    case readFailed(String, cause: String)
+    case noDecodableFrames(String, damaged: Int)
+    case invalidOption(String)
+
+    public var description: String {
+        switch self {
+        case .noSuchFile(let input): return "\(input): no such file"
+        case .isDirectory(let input): return "\(input): is a directory, not a video file"
+        case .emptyFile(let input): return "\(input): file is empty"
+        case .unreadableContainer(let input, let cause):
+            return "\(input): not a video container FFmpeg can read (\(cause))"
+        case .noVideoStream(let input): return "\(input): has no video stream (audio-only or data file?)"
+        case .noDecoder(let input, let codec): return "\(input): no decoder for codec '\(codec)' in this FFmpeg"
+        case .decoderFailed(let input, let cause): return "\(input): the video decoder failed (\(cause))"
+        case .filterFailed(let input, let cause): return "\(input): could not scale frames (\(cause))"
+        case .readFailed(let input, let cause): return "\(input): reading failed (\(cause))"
+        case .noDecodableFrames(let input, let damaged):
+            return damaged > 0
+                ? "\(input): no frame could be decoded (\(damaged) damaged packets or frames)"
+                : "\(input): the video stream has no frames"
+        case .invalidOption(let message): return message
+        }
+    }
+}
+
+/// FFmpeg's text for an error code, e.g. "Invalid data found when processing input".
+func ffmpegMessage(_ code: Int32) -> String {
+    var buffer = [CChar](repeating: 0, count: 128)
+    return buffer.withUnsafeMutableBufferPointer { String(cString: fs_av_err2str(code, $0.baseAddress, $0.count)) }
+}

@@ -1,0 +1,20 @@
+/// One decoded frame, scaled for the model, with its exact presentation time.
+public struct VideoFrame: Sendable {
+    /// Side of the square RGB image every model head takes.
+    public static let side = 224
+
+    /// Position among all decoded frames of the stream, from 0.
+    public let index: Int
+    /// Presentation timestamp in units of `timeBase` (the stream's time base).
+    public let pts: Int64
+    public let timeBase: Rational
+    /// 224 x 224 x 3 bytes, row-major RGB24, scaled as `ffmpeg -vf scale=224:224 -pix_fmt rgb24` does.
+    public let rgb: [UInt8]
+    /// The small picture the scene-change gate compares.
+    public let thumbnail: Thumbnail
+    /// The decoder flagged this frame as corrupt (it was concealed, not skipped).
+    public let isDamaged: Bool
+
+    public var time: Rational { Rational(pts * timeBase.numerator, timeBase.denominator) }
+    public var seconds: Double { Double(pts) * timeBase.doubleValue }
+}

@@ -1,0 +1,239 @@
+import CFFmpeg
+import Foundation
+
+/// Demuxes and decodes the best video stream of an input with FFmpeg's libraries and hands
+/// out frames one at a time, so memory stays flat however long the input is.
+///
+/// Inputs: a file path, "-" for standard input, or any URL FFmpeg can open.
+public final class VideoReader {
+    /// The name used in messages ("stdin" for "-").
+    public let name: String
+    public let info: VideoInfo
+    /// Frames the decoder flagged as corrupt plus packets it rejected.
+    public private(set) var damagedFrames = 0
+    public private(set) var rejectedPackets = 0
+    public private(set) var decodedFrames = 0
+
+    private var format: UnsafeMutablePointer<AVFormatContext>?
+    private var decoder: UnsafeMutablePointer<AVCodecContext>?
+    private let streamIndex: Int32
+    private let timeBase: AVRational
+    private let rotation: Rotation
+    private let threads: Int
+    private var scaler: FrameScaler?
+    private var packet = av_packet_alloc()
+    private var decoded = av_frame_alloc()
+    private var scaled = av_frame_alloc()
+    private var demuxerDone = false
+    private var scalerFlushed = false
+    private var lastPts: Int64?
+    private var frameDuration: Int64
+
+    /// Stops FFmpeg's own logging: featstream reports problems itself, in one line each.
+    public static func setFFmpegLogging(verbose: Bool) {
+        av_log_set_level(verbose ? AV_LOG_WARNING : AV_LOG_QUIET)
+    }
+
+    /// Opens the input and its decoder. `threads` 0 lets FFmpeg choose (one per core).
+    public init(_ input: String, threads: Int = 0) throws {
+        name = input == "-" ? "stdin" : input
+        let url = try VideoReader.url(for: input)
+        guard packet != nil, decoded != nil, scaled != nil else { throw VideoError.readFailed(name, cause: "out of memory") }
+
+        var status = avformat_open_input(&format, url, nil, nil)
+        guard status >= 0, let format else {
+            throw VideoError.unreadableContainer(name, cause: ffmpegMessage(status))
+        }
+        status = avformat_find_stream_info(format, nil)
+        guard status >= 0 else {
+            throw VideoError.unreadableContainer(name, cause: ffmpegMessage(status))
+        }
+        var codec: UnsafePointer<AVCodec>?
+        status = av_find_best_stream(format, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0)
+        if status == FS_AVERROR_STREAM_NOT_FOUND { throw VideoError.noVideoStream(name) }
+        if status == FS_AVERROR_DECODER_NOT_FOUND || (status >= 0 && codec == nil) {
+            let index = av_find_best_stream(format, AVMEDIA_TYPE_VIDEO, -1, -1, nil, 0)
+            let id = index >= 0 ? format.pointee.streams[Int(index)]!.pointee.codecpar.pointee.codec_id : AV_CODEC_ID_NONE
+            throw VideoError.noDecoder(name, codec: String(cString: avcodec_get_name(id)))
+        }
+        guard status >= 0 else { throw VideoError.unreadableContainer(name, cause: ffmpegMessage(status)) }
+        streamIndex = status
+        let stream = format.pointee.streams[Int(streamIndex)]!
+        timeBase = stream.pointee.time_base
+        rotation = Rotation(stream: stream)
+        self.threads = threads
+
+        decoder = avcodec_alloc_context3(codec)
+        guard let decoder else { throw VideoError.decoderFailed(name, cause: "out of memory") }
+        status = avcodec_parameters_to_context(decoder, stream.pointee.codecpar)
+        guard status >= 0 else { throw VideoError.decoderFailed(name, cause: ffmpegMessage(status)) }
+        decoder.pointee.pkt_timebase = timeBase
+        decoder.pointee.thread_count = Int32(threads)
+        decoder.pointee.thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE
+        status = avcodec_open2(decoder, codec, nil)
+        guard status >= 0 else { throw VideoError.decoderFailed(name, cause: ffmpegMessage(status)) }
+
+        let rate = av_guess_frame_rate(format, stream, nil)
+        frameDuration = rate.num > 0 ? max(1, av_rescale_q(1, av_inv_q(rate), timeBase)) : 1
+        info = VideoReader.describe(name, format: format, stream: stream, rotation: rotation)
+    }
+
+    deinit {
+        av_packet_free(&packet)
+        av_frame_free(&decoded)
+        av_frame_free(&scaled)
+        avcodec_free_context(&decoder)
+        avformat_close_input(&format)
+    }
+
+    /// The next frame in presentation order, or nil at the end of the stream.
+    public func next() throws -> VideoFrame? {
+        guard let decoder, let decoded, let scaled else { return nil }
+        while true {
+            if let scaler {
+                let status = scaler.pull(into: scaled)
+                if status >= 0 {
+                    defer { av_frame_unref(scaled) }
+                    return makeFrame(scaled)
+                }
+                if status == FS_AVERROR_EOF { return nil }
+                if status != FS_AVERROR_EAGAIN { throw VideoError.filterFailed(name, cause: ffmpegMessage(status)) }
+            }
+            let status = avcodec_receive_frame(decoder, decoded)
+            if status >= 0 {
+                try scale(decoded)
+            } else if status == FS_AVERROR_EAGAIN {
+                try feedDecoder(decoder)
+            } else if status == FS_AVERROR_EOF {
+                guard let scaler, !scalerFlushed else {
+                    if decodedFrames == 0 { throw VideoError.noDecodableFrames(name, damaged: damagedFrames + rejectedPackets) }
+                    return nil
+                }
+                scalerFlushed = true
+                let flushed = scaler.push(nil)
+                if flushed < 0 { throw VideoError.filterFailed(name, cause: ffmpegMessage(flushed)) }
+            } else if status == FS_AVERROR_INVALIDDATA {
+                rejectedPackets += 1
+            } else {
+                throw VideoError.decoderFailed(name, cause: ffmpegMessage(status))
+            }
+        }
+    }
+
+    /// Reads packets until one of our stream reaches the decoder (or the input ends).
+    private func feedDecoder(_ decoder: UnsafeMutablePointer<AVCodecContext>) throws {
+        guard !demuxerDone else {
+            // Already flushed: the decoder will answer EOF. (Never reached in practice.)
+            throw VideoError.decoderFailed(name, cause: "decoder asked for input after end of stream")
+        }
+        while true {
+            let status = av_read_frame(format, packet)
+            if status == FS_AVERROR_EOF {
+                demuxerDone = true
+                avcodec_send_packet(decoder, nil)
+                return
+            }
+            if status == FS_AVERROR_INVALIDDATA {
+                rejectedPackets += 1
+                continue
+            }
+            if status < 0 { throw VideoError.readFailed(name, cause: ffmpegMessage(status)) }
+            defer { av_packet_unref(packet) }
+            guard packet!.pointee.stream_index == streamIndex else { continue }
+            let sent = avcodec_send_packet(decoder, packet)
+            if sent == FS_AVERROR_INVALIDDATA {
+                rejectedPackets += 1
+                continue
+            }
+            if sent < 0 { throw VideoError.decoderFailed(name, cause: ffmpegMessage(sent)) }
+            return
+        }
+    }
+
+    /// Gives a decoded frame its final timestamp and sends it through the scaling graph.
+    private func scale(_ frame: UnsafeMutablePointer<AVFrame>) throws {
+        // The CLI uses the best-effort timestamp; invent one only where the stream has none,
+        // and keep timestamps strictly increasing so frame selection can rely on order.
+        var pts = frame.pointee.best_effort_timestamp
+        if pts == FS_AV_NOPTS_VALUE { pts = (lastPts ?? -frameDuration) + frameDuration }
+        if let lastPts, pts <= lastPts { pts = lastPts + 1 }
+        lastPts = pts
+        frame.pointee.pts = pts
+
+        if scaler == nil || !scaler!.accepts(frame) {
+            scaler = try FrameScaler(input: name, frame: frame, timeBase: timeBase, rotation: rotation, threads: threads)
+        }
+        let status = scaler!.push(frame)
+        if status < 0 { throw VideoError.filterFailed(name, cause: ffmpegMessage(status)) }
+    }
+
+    private func makeFrame(_ frame: UnsafeMutablePointer<AVFrame>) -> VideoFrame {
+        let side = VideoFrame.side, rowBytes = side * 3
+        var rgb = [UInt8](repeating: 0, count: side * rowBytes)
+        let stride = Int(frame.pointee.linesize.0)
+        if let source = frame.pointee.data.0 {
+            rgb.withUnsafeMutableBytes { destination in
+                for row in 0..<side {
+                    memcpy(destination.baseAddress! + row * rowBytes, source + row * stride, rowBytes)
+                }
+            }
+        }
+        let damaged = frame.pointee.flags & FS_AV_FRAME_FLAG_CORRUPT != 0 || frame.pointee.decode_error_flags != 0
+        if damaged { damagedFrames += 1 }
+        defer { decodedFrames += 1 }
+        return VideoFrame(
+            index: decodedFrames, pts: frame.pointee.pts, timeBase: Rational(Int64(timeBase.num), Int64(timeBase.den)),
+            rgb: rgb, thumbnail: Thumbnail(rgb: rgb), isDamaged: damaged)
+    }
+
+    /// Turns the user's input into the URL FFmpeg opens, with clear errors for local paths.
+    private static func url(for input: String) throws -> String {
+        if input == "-" { return "pipe:0" }
+        if input.contains("://") { return input }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) else {
+            throw VideoError.noSuchFile(input)
+        }
+        if isDirectory.boolValue { throw VideoError.isDirectory(input) }
+        let size = (try? FileManager.default.attributesOfItem(atPath: input)[.size] as? Int) ?? nil
+        if size == 0 { throw VideoError.emptyFile(input) }
+        // "file:" keeps a path with a colon in it from being read as a protocol.
+        return "file:" + input
+    }
+
+    private static func describe(
+        _ name: String, format: UnsafeMutablePointer<AVFormatContext>, stream: UnsafeMutablePointer<AVStream>,
+        rotation: Rotation
+    ) -> VideoInfo {
+        let parameters = stream.pointee.codecpar.pointee
+        let pixelFormat = AVPixelFormat(rawValue: parameters.format)
+        let descriptor = av_pix_fmt_desc_get(pixelFormat)
+        let rate = stream.pointee.avg_frame_rate.num > 0 ? stream.pointee.avg_frame_rate : stream.pointee.r_frame_rate
+        let tb = stream.pointee.time_base
+        var duration: Double?
+        if stream.pointee.duration != FS_AV_NOPTS_VALUE {
+            duration = Double(stream.pointee.duration) * av_q2d(tb)
+        } else if format.pointee.duration != FS_AV_NOPTS_VALUE {
+            duration = Double(format.pointee.duration) / Double(AV_TIME_BASE)
+        }
+        let width = Int(parameters.width), height = Int(parameters.height)
+        let profile = avcodec_profile_name(parameters.codec_id, parameters.profile)
+        return VideoInfo(
+            input: name,
+            container: String(cString: format.pointee.iformat.pointee.name),
+            codec: String(cString: avcodec_get_name(parameters.codec_id)),
+            profile: profile.map { String(cString: $0) },
+            pixelFormat: av_get_pix_fmt_name(pixelFormat).map { String(cString: $0) } ?? "unknown",
+            bitDepth: Int(descriptor?.pointee.comp.0.depth ?? 0),
+            width: width, height: height,
+            rotation: Int(rotation.degrees.rounded()),
+            displayWidth: rotation.swapsAxes ? height : width,
+            displayHeight: rotation.swapsAxes ? width : height,
+            frameRate: rate.num > 0 ? Rational(Int64(rate.num), Int64(rate.den)).description : nil,
+            framesPerSecond: rate.num > 0 ? av_q2d(rate) : nil,
+            timeBase: "\(tb.num)/\(tb.den)",
+            durationSeconds: duration,
+            declaredFrames: stream.pointee.nb_frames > 0 ? Int(stream.pointee.nb_frames) : nil,
+            bitRate: format.pointee.bit_rate > 0 ? Int(format.pointee.bit_rate) : nil)
+    }
+}

@@ -1,0 +1,23 @@
+import ArgumentParser
+import FeatVideo
+
+/// Options every command that reads video shares.
+struct InputOptions: ParsableArguments {
+    @Argument(help: "Video file, '-' for standard input, or a URL FFmpeg can open.")
+    var input: String
+
+    @Option(help: "Decoder and scaler threads (0: one per core).")
+    var threads = 0
+
+    @Flag(help: "Show FFmpeg's own warnings on stderr.")
+    var verbose = false
+
+    func open() throws -> VideoReader {
+        VideoReader.setFFmpegLogging(verbose: verbose)
+        return try VideoReader(input, threads: threads)
+    }
+
+    func validate() throws {
+        guard threads >= 0 else { throw ValidationError("--threads must be 0 or more") }
+    }
+}
