@@ -24,7 +24,9 @@ let package = Package(
             name: "featstream",
             dependencies: ["FeatStream", "FeatVideo", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .testTarget(name: "FeatVideoTests", dependencies: ["FeatVideo", "featstream"]),
+        .target(name: "TestSupport", dependencies: ["FeatVideo"], path: "Tests/TestSupport"),
+        .testTarget(name: "FeatVideoTests", dependencies: ["FeatVideo", "TestSupport"]),
+        .testTarget(name: "CommandLineTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -9,7 +9,8 @@ public struct VideoInfo: Codable, Sendable {
     /// Coded size, before rotation.
     public var width: Int
     public var height: Int
-    /// Clockwise degrees the ffmpeg CLI turns the picture by (0, 90, 180, 270).
+    /// The display matrix's rotation, counter-clockwise degrees in 0..<360, as ffprobe prints
+    /// it ("rotation of 90.00 degrees"); frames are turned upright as the ffmpeg CLI does.
     public var rotation: Int
     /// Size after rotation, as shown.
     public var displayWidth: Int

@@ -226,7 +226,7 @@ public final class VideoReader {
             pixelFormat: av_get_pix_fmt_name(pixelFormat).map { String(cString: $0) } ?? "unknown",
             bitDepth: Int(descriptor?.pointee.comp.0.depth ?? 0),
             width: width, height: height,
-            rotation: Int(rotation.degrees.rounded()),
+            rotation: Int((360 - rotation.degrees).rounded()) % 360,
             displayWidth: rotation.swapsAxes ? height : width,
             displayHeight: rotation.swapsAxes ? width : height,
             frameRate: rate.num > 0 ? Rational(Int64(rate.num), Int64(rate.den)).description : nil,

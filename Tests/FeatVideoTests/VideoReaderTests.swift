@@ -1,0 +1,99 @@
+import FeatVideo
+import Foundation
+import TestSupport
+import Testing
+
+@Suite struct VideoReaderTests {
+    @Test(arguments: Fixtures.clips.map(\.file))
+    func decodesEveryFrameInOrder(file: String) throws {
+        let clip = Fixtures.clip(file)
+        let (frames, reader) = try Fixtures.readAll(Fixtures.path(file))
+        #expect(frames.count == clip.frames)
+        #expect(frames.map(\.index) == Array(0..<clip.frames))
+        #expect(zip(frames, frames.dropFirst()).allSatisfy { $0.pts < $1.pts })
+        #expect(frames.allSatisfy { $0.rgb.count == 224 * 224 * 3 && !$0.isDamaged })
+        #expect(reader.damagedFrames == 0 && reader.rejectedPackets == 0)
+        #expect(reader.info.width == clip.width && reader.info.height == clip.height)
+        if let fps = clip.fps { #expect(reader.info.frameRate == fps) }
+    }
+
+    /// Timestamps agree exactly with ffprobe's best-effort timestamps (the ffmpeg CLI's choice).
+    @Test(arguments: ["vfr.mkv", "ntsc.mp4", "scenes.mp4"])
+    func timestampsMatchFFprobe(file: String) throws {
+        let probe = try Fixtures.run(Fixtures.which("ffprobe"), [
+            "-v", "error", "-select_streams", "v:0", "-show_entries", "frame=best_effort_timestamp",
+            "-of", "csv=p=0", Fixtures.path(file)])
+        try #require(probe.status == 0)
+        let expected = String(decoding: probe.out, as: UTF8.self).split(whereSeparator: \.isNewline)
+            .compactMap { Int64($0.split(separator: ",")[0]) }
+        let frames = try Fixtures.readAll(Fixtures.path(file)).frames
+        #expect(frames.map(\.pts) == expected)
+    }
+
+    @Test func ntscTimesAreExactRationals() throws {
+        let frames = try Fixtures.readAll(Fixtures.path("ntsc.mp4")).frames
+        for frame in frames {
+            #expect(frame.time == Rational(Int64(frame.index) * 1001, 30000))
+        }
+    }
+
+    /// The 224 x 224 RGB bytes equal `ffmpeg -vf scale=224:224 -pix_fmt rgb24` for every frame,
+    /// including autorotation, 10-bit 4:4:4 at an odd size, VFR and real footage.
+    @Test(arguments: ["scenes.mp4", "rotated.mp4", "odd-444p10.mkv", "vfr.mkv", "ntsc.mp4", "bikes"])
+    func rgbMatchesTheFFmpegCLI(file: String) throws {
+        let path = file == "bikes" ? Fixtures.bikes : Fixtures.path(file)
+        let reference = try Fixtures.run(Fixtures.which("ffmpeg"), [
+            "-v", "error", "-i", path, "-vf", "scale=224:224", "-pix_fmt", "rgb24",
+            "-fps_mode", "passthrough", "-f", "rawvideo", "-"])
+        try #require(reference.status == 0, "\(reference.err)")
+        let frames = try Fixtures.readAll(path).frames
+        let ours = frames.reduce(into: Data()) { $0.append(contentsOf: $1.rgb) }
+        #expect(ours.count == reference.out.count)
+        #expect(ours == reference.out)
+    }
+
+    @Test func rotationIsReportedAndApplied() throws {
+        let reader = try VideoReader(Fixtures.path("rotated.mp4"))
+        #expect(reader.info.rotation == 90)
+        #expect(reader.info.displayWidth == 180 && reader.info.displayHeight == 320)
+        // Without autorotation the picture differs: the rotation really is applied.
+        let unrotated = try Fixtures.run(Fixtures.which("ffmpeg"), [
+            "-v", "error", "-noautorotate", "-i", Fixtures.path("rotated.mp4"), "-frames:v", "1",
+            "-vf", "scale=224:224", "-pix_fmt", "rgb24", "-f", "rawvideo", "-"])
+        let first = try #require(try reader.next())
+        #expect(Data(first.rgb) != unrotated.out)
+    }
+
+    @Test func tenBitFourFourFourIsDescribed() throws {
+        let info = try VideoReader(Fixtures.path("odd-444p10.mkv")).info
+        #expect(info.pixelFormat == "yuv444p10le" && info.bitDepth == 10)
+        #expect(info.width == 97 && info.height == 61 && info.codec == "ffv1")
+    }
+
+    @Test func damagedStreamDecodesAndCountsDamage() throws {
+        let (frames, reader) = try Fixtures.readAll(Fixtures.path("bad/flipped.h264"))
+        #expect(frames.count == 50)
+        #expect(reader.damagedFrames > 0 && reader.damagedFrames < 20)
+        #expect(frames.filter(\.isDamaged).count == reader.damagedFrames)
+    }
+
+    @Test func badInputsGiveTypedErrors() {
+        let cases: [(String, VideoError)] = [
+            ("bad/empty.mp4", .emptyFile(Fixtures.path("bad/empty.mp4"))),
+            ("bad/audio-only.m4a", .noVideoStream(Fixtures.path("bad/audio-only.m4a"))),
+            ("no-such-file.mp4", .noSuchFile(Fixtures.path("no-such-file.mp4"))),
+            ("bad", .isDirectory(Fixtures.path("bad"))),
+        ]
+        for (file, expected) in cases {
+            #expect(throws: expected) { _ = try VideoReader(Fixtures.path(file)) }
+        }
+        for file in ["bad/text.mp4", "bad/truncated.mp4"] {
+            #expect {
+                _ = try VideoReader(Fixtures.path(file))
+            } throws: { error in
+                if case .unreadableContainer(let name, _) = error as? VideoError { return name == Fixtures.path(file) }
+                return false
+            }
+        }
+    }
+}
