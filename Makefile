@@ -25,7 +25,7 @@ demo: footage build
 
 test: footage
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --disable-xctest
 
 bench-ingest: build
 	Tools/bench-ingest

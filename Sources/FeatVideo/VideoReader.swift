@@ -94,7 +94,7 @@ public final class VideoReader {
                 let status = scaler.pull(into: scaled)
                 if status >= 0 {
                     defer { av_frame_unref(scaled) }
-                    return makeFrame(scaled)
+                    return try makeFrame(scaled)
                 }
                 if status == FS_AVERROR_EOF { return nil }
                 if status != FS_AVERROR_EAGAIN { throw VideoError.filterFailed(name, cause: ffmpegMessage(status)) }
@@ -167,16 +167,18 @@ public final class VideoReader {
         if status < 0 { throw VideoError.filterFailed(name, cause: ffmpegMessage(status)) }
     }
 
-    private func makeFrame(_ frame: UnsafeMutablePointer<AVFrame>) -> VideoFrame {
+    private func makeFrame(_ frame: UnsafeMutablePointer<AVFrame>) throws -> VideoFrame {
         let side = VideoFrame.side, rowBytes = side * 3
-        var rgb = [UInt8](repeating: 0, count: side * rowBytes)
         let stride = Int(frame.pointee.linesize.0)
-        if let source = frame.pointee.data.0 {
-            rgb.withUnsafeMutableBytes { destination in
-                for row in 0..<side {
-                    memcpy(destination.baseAddress! + row * rowBytes, source + row * stride, rowBytes)
-                }
+        guard let source = frame.pointee.data.0, frame.pointee.width == side, frame.pointee.height == side else {
+            throw VideoError.filterFailed(name, cause: "the scaler returned an unexpected picture")
+        }
+        // Every byte is written by the row copies, so skip zero-filling.
+        let rgb = [UInt8](unsafeUninitializedCapacity: side * rowBytes) { destination, count in
+            for row in 0..<side {
+                memcpy(destination.baseAddress! + row * rowBytes, source + row * stride, rowBytes)
             }
+            count = side * rowBytes
         }
         let damaged = frame.pointee.flags & FS_AV_FRAME_FLAG_CORRUPT != 0 || frame.pointee.decode_error_flags != 0
         if damaged { damagedFrames += 1 }
