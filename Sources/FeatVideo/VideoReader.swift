@@ -126,6 +126,7 @@ public final class VideoReader {
             // Already flushed: the decoder will answer EOF. (Never reached in practice.)
             throw VideoError.decoderFailed(name, cause: "decoder asked for input after end of stream")
         }
+        var unreadable = 0
         while true {
             let status = av_read_frame(format, packet)
             if status == FS_AVERROR_EOF {
@@ -134,7 +135,10 @@ public final class VideoReader {
                 return
             }
             if status == FS_AVERROR_INVALIDDATA {
+                // Damaged data: skip it, but give up on input that is nothing else.
                 rejectedPackets += 1
+                unreadable += 1
+                if unreadable > 1000 { throw VideoError.readFailed(name, cause: ffmpegMessage(status)) }
                 continue
             }
             if status < 0 { throw VideoError.readFailed(name, cause: ffmpegMessage(status)) }
