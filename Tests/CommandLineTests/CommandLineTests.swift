@@ -58,6 +58,12 @@ import Testing
         #expect(frameLines(piped.out) == frameLines(file.out))
     }
 
+    @Test func opensURLs() throws {
+        let result = try featstream("frames", "--quiet", "file://" + Fixtures.path("ntsc.mp4"))
+        #expect(result.status == 0, "\(result.err)")
+        #expect(result.out.contains("decoded 90 frames"))
+    }
+
     @Test func framesJSONHasEveryFrameAndTheSummary() throws {
         let result = try featstream("frames", "--json", "--fps", "10", Fixtures.path("scenes.mp4"))
         #expect(result.status == 0)
