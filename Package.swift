@@ -6,10 +6,13 @@ let package = Package(
     products: [
         .executable(name: "featstream", targets: ["featstream"]),
         .library(name: "FeatVideo", targets: ["FeatVideo"]),
+        .library(name: "FeatCodec", targets: ["FeatCodec"]),
+        .library(name: "FeatModel", targets: ["FeatModel"]),
         .library(name: "FeatStream", targets: ["FeatStream"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
     ],
     targets: [
         // FFmpeg 5.1 (Debian's -dev packages). The module map links the other libraries.
@@ -18,14 +21,19 @@ let package = Package(
             pkgConfig: "libavformat",
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavfilter-dev", "libswscale-dev", "libavutil-dev"])]
         ),
+        // oneDNN 2.6 (Debian's libdnnl-dev has no .pc file; the module map links it).
+        .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
+        .target(name: "FeatCodec"),
         .target(name: "FeatVideo", dependencies: ["CFFmpeg"]),
-        .target(name: "FeatStream", dependencies: ["FeatVideo"]),
+        .target(name: "FeatModel", dependencies: ["CDNNL", "FeatCodec", "ZIPFoundation"]),
+        .target(name: "FeatStream", dependencies: ["FeatVideo", "FeatModel", "FeatCodec"]),
         .executableTarget(
             name: "featstream",
             dependencies: ["FeatStream", "FeatVideo", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .target(name: "TestSupport", dependencies: ["FeatVideo"], path: "Tests/TestSupport"),
         .testTarget(name: "FeatVideoTests", dependencies: ["FeatVideo", "TestSupport"]),
+        .testTarget(name: "FeatModelTests", dependencies: ["FeatModel", "FeatCodec", "TestSupport"]),
         .testTarget(name: "CommandLineTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

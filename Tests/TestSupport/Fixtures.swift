@@ -30,12 +30,17 @@ public enum Fixtures {
     public static func clip(_ file: String) -> Clip { clips.first { $0.file == file }! }
     public static func path(_ file: String) -> String { media.appendingPathComponent(file).path }
 
-    /// bikes.mp4, fetched by `make footage` (Tools/fetch-footage) into the cache.
-    public static var bikes: String {
-        let home = ProcessInfo.processInfo.environment["FEATSTREAM_HOME"]
+    /// The cache the set-up fills ($FEATSTREAM_HOME, default ~/.cache/featstream).
+    public static var home: String {
+        ProcessInfo.processInfo.environment["FEATSTREAM_HOME"]
             ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/featstream").path
-        return home + "/footage/bikes.mp4"
     }
+
+    /// Real footage and photos, fetched by `make footage` (Tools/fetch-footage).
+    public static var footage: String { home + "/footage" }
+
+    /// bikes.mp4, fetched by `make footage` (Tools/fetch-footage) into the cache.
+    public static var bikes: String { footage + "/bikes.mp4" }
 
     public static func readAll(_ path: String) throws -> (frames: [VideoFrame], reader: VideoReader) {
         VideoReader.setFFmpegLogging(verbose: false)

@@ -1,0 +1,21 @@
+/// Why a model could not be built or run.
+public enum ModelError: Error, CustomStringConvertible, Equatable {
+    case unknownModel(String, known: [String])
+    case unknownSplit(model: String, split: String, known: [String])
+    case cannotSplit(String)
+    case noWeights(model: String, hint: String)
+    case noTail(model: String)
+    case runtime(String)
+
+    public var description: String {
+        switch self {
+        case .unknownModel(let name, let known): return "unknown model '\(name)' (known: \(known.joined(separator: ", ")))"
+        case .unknownSplit(let model, let split, let known):
+            return "\(model) has no split point '\(split)' (known: \(known.joined(separator: ", ")))"
+        case .cannotSplit(let name): return "cannot split the network at '\(name)': a connection bypasses it"
+        case .noWeights(let model, let hint): return "no weights for \(model): \(hint)"
+        case .noTail(let model): return "\(model) has no classifier tail"
+        case .runtime(let message): return message
+        }
+    }
+}

@@ -1,0 +1,184 @@
+import CDNNL
+
+// The one place featstream talks to oneDNN's C API (2.x). oneDNN 3.0 replaced the operation
+// descriptors with direct primitive-descriptor constructors; a port changes this file only.
+
+/// A failure inside oneDNN, with the call that failed.
+struct DNNLFailure: Error, CustomStringConvertible {
+    let call: String
+    let status: dnnl_status_t
+    var description: String { "oneDNN \(call) failed (status \(status.rawValue))" }
+}
+
+@inline(__always)
+func dnnl(_ call: String, _ status: dnnl_status_t) throws {
+    if status != dnnl_success { throw DNNLFailure(call: call, status: status) }
+}
+
+/// The CPU engine and an in-order stream; one per model.
+final class Engine {
+    let engine: dnnl_engine_t
+    let stream: dnnl_stream_t
+
+    init() throws {
+        var engine: dnnl_engine_t?
+        try dnnl("engine_create", dnnl_engine_create(&engine, dnnl_cpu, 0))
+        var stream: dnnl_stream_t?
+        try dnnl("stream_create", dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue))
+        self.engine = engine!
+        self.stream = stream!
+    }
+
+    deinit {
+        dnnl_stream_destroy(stream)
+        dnnl_engine_destroy(engine)
+    }
+
+    /// oneDNN's OpenMP threads for every primitive run after this call (0: one per core).
+    static func setThreads(_ threads: Int) {
+        if threads > 0 { _ = fs_omp_set_num_threads(Int32(threads)) }
+    }
+
+    static var threads: Int { Int(fs_omp_get_max_threads()) }
+}
+
+/// A memory descriptor: dimensions, data type (always f32 here) and layout.
+struct MemoryDescriptor {
+    var raw = dnnl_memory_desc_t()
+
+    /// A plain layout (`dnnl_nchw`, `dnnl_oihw`, `dnnl_goihw`, `dnnl_nc`, `dnnl_oi`, `dnnl_x`),
+    /// or `dnnl_format_tag_any` to let the primitive choose.
+    init(_ dims: [Int], _ tag: dnnl_format_tag_t) throws {
+        let d = dims.map(Int64.init)
+        try dnnl("memory_desc_init_by_tag", dnnl_memory_desc_init_by_tag(&raw, Int32(d.count), d, dnnl_f32, tag))
+    }
+
+    init(raw: dnnl_memory_desc_t) { self.raw = raw }
+
+    var dims: [Int] {
+        var copy = raw.dims
+        return withUnsafeBytes(of: &copy) { Array($0.bindMemory(to: Int64.self).prefix(Int(raw.ndims))).map(Int.init) }
+    }
+
+    var byteSize: Int {
+        var copy = raw
+        return dnnl_memory_desc_get_size(&copy)
+    }
+
+    func sameLayout(as other: MemoryDescriptor) -> Bool {
+        var a = raw, b = other.raw
+        return dnnl_memory_desc_equal(&a, &b) != 0
+    }
+}
+
+/// A buffer oneDNN owns, described by a memory descriptor.
+final class Memory {
+    let handle: dnnl_memory_t
+    let descriptor: MemoryDescriptor
+
+    init(_ descriptor: MemoryDescriptor, _ engine: Engine) throws {
+        var memory: dnnl_memory_t?
+        var raw = descriptor.raw
+        try dnnl("memory_create", dnnl_memory_create(&memory, &raw, engine.engine, FS_DNNL_MEMORY_ALLOCATE))
+        handle = memory!
+        self.descriptor = descriptor
+    }
+
+    deinit { dnnl_memory_destroy(handle) }
+
+    var pointer: UnsafeMutablePointer<Float> {
+        var data: UnsafeMutableRawPointer?
+        dnnl_memory_get_data_handle(handle, &data)
+        return data!.assumingMemoryBound(to: Float.self)
+    }
+}
+
+/// A primitive descriptor: the implementation oneDNN picked, and the layouts it wants.
+final class PrimitiveDescriptor {
+    let handle: dnnl_primitive_desc_t
+
+    /// From an operation descriptor (`dnnl_convolution_desc_t`, ...) and post-op attributes.
+    init<Operation>(_ operation: inout Operation, _ attributes: Attributes?, _ engine: Engine, _ what: String) throws {
+        var pd: dnnl_primitive_desc_t?
+        try withUnsafePointer(to: &operation) { op in
+            try dnnl(what, dnnl_primitive_desc_create(&pd, op, attributes?.handle, engine.engine, nil))
+        }
+        handle = pd!
+    }
+
+    init(owning handle: dnnl_primitive_desc_t) { self.handle = handle }
+
+    deinit { dnnl_primitive_desc_destroy(handle) }
+
+    func descriptor(_ query: dnnl_query_t) -> MemoryDescriptor {
+        MemoryDescriptor(raw: dnnl_primitive_desc_query_md(handle, query, 0).pointee)
+    }
+
+    /// The implementation's name, e.g. "brgconv:avx512_core" or "jit:avx512_core".
+    var implementation: String {
+        var name: UnsafePointer<CChar>?
+        guard dnnl_primitive_desc_query(handle, dnnl_query_impl_info_str, 0, &name) == dnnl_success, let name else { return "?" }
+        return String(cString: name)
+    }
+}
+
+/// Post-ops fused into a primitive: element-wise activations after it runs.
+final class Attributes {
+    let handle: dnnl_primitive_attr_t
+
+    init(activations: [Activation]) throws {
+        var attr: dnnl_primitive_attr_t?
+        try dnnl("primitive_attr_create", dnnl_primitive_attr_create(&attr))
+        handle = attr!
+        var ops: dnnl_post_ops_t?
+        try dnnl("post_ops_create", dnnl_post_ops_create(&ops))
+        defer { dnnl_post_ops_destroy(ops) }
+        for activation in activations {
+            for (algorithm, alpha, beta) in activation.eltwise {
+                try dnnl("post_ops_append_eltwise", dnnl_post_ops_append_eltwise(ops, 1, algorithm, alpha, beta))
+            }
+        }
+        try dnnl("primitive_attr_set_post_ops", dnnl_primitive_attr_set_post_ops(handle, ops))
+    }
+
+    deinit { dnnl_primitive_attr_destroy(handle) }
+}
+
+/// A ready-to-run primitive with its arguments bound.
+final class Step {
+    let handle: dnnl_primitive_t
+    var arguments: [dnnl_exec_arg_t]
+    /// Kept alive as long as the step: the memories its arguments point to.
+    private let retained: [Memory]
+    let name: String
+
+    init(_ descriptor: PrimitiveDescriptor, _ arguments: [(Int32, Memory)], name: String) throws {
+        var primitive: dnnl_primitive_t?
+        try dnnl("primitive_create (\(name))", dnnl_primitive_create(&primitive, descriptor.handle))
+        handle = primitive!
+        self.arguments = arguments.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1.handle) }
+        retained = arguments.map(\.1)
+        self.name = name
+    }
+
+    deinit { dnnl_primitive_destroy(handle) }
+
+    func run(_ engine: Engine) throws {
+        try dnnl("primitive_execute (\(name))",
+                 dnnl_primitive_execute(handle, engine.stream, Int32(arguments.count), arguments))
+    }
+}
+
+extension Activation {
+    /// The oneDNN element-wise operations that compute this activation, in order.
+    var eltwise: [(dnnl_alg_kind_t, Float, Float)] {
+        switch self {
+        case .relu: return [(dnnl_eltwise_relu, 0, 0)]
+        case .relu6: return [(dnnl_eltwise_clip, 0, 6)]
+        case .hardswish: return [(dnnl_eltwise_hardswish, 0, 0)]
+        // hardsigmoid(x) = clip(x / 6 + 1/2, 0, 1); oneDNN 2.6 has no single op for it.
+        case .hardsigmoid: return [(dnnl_eltwise_linear, 1.0 / 6.0, 0.5), (dnnl_eltwise_clip, 0, 1)]
+        case .sigmoid: return [(dnnl_eltwise_logistic, 0, 0)]
+        }
+    }
+}

@@ -1,0 +1,193 @@
+import CDNNL
+
+/// A piece of a `LayerGraph` (from one node to another) compiled into oneDNN primitives once,
+/// then run per frame. Intermediate feature maps stay in the layouts oneDNN prefers (blocked
+/// channels on AVX-512); only the input and the output are plain C x H x W.
+final class Network {
+    let engine: Engine
+    let inputShape: FeatureShape
+    let outputShape: FeatureShape
+    let input: Memory
+    /// Set once compiling is done (compiling needs `self` to collect steps).
+    private(set) var output: Memory!
+    private(set) var steps: [Step] = []
+    /// Multiply-accumulates per run, for GFLOP/s figures.
+    let multiplyAccumulates: Int
+
+    init(graph: LayerGraph, from first: Int, to last: Int, engine: Engine) throws {
+        self.engine = engine
+        // The nodes `last` depends on, stopping at `first`.
+        var members = Set<Int>(), pending = [last]
+        while let node = pending.popLast() {
+            guard members.insert(node).inserted, node != first else { continue }
+            pending += graph.nodes[node].inputs
+        }
+        guard members.contains(first), members.allSatisfy({ $0 >= first }) else {
+            throw ModelError.cannotSplit(graph.nodes[first].name)
+        }
+        let ordered = members.sorted()
+        multiplyAccumulates = graph.multiplyAccumulates(in: ordered.filter { $0 != first })
+        inputShape = graph.nodes[first].shape
+        outputShape = graph.nodes[last].shape
+
+        input = try Memory(MemoryDescriptor([1] + inputShape.dims, dnnl_nchw), engine)
+        var memories: [Int: Memory] = [first: input]
+        for index in ordered where index != first {
+            let node = graph.nodes[index]
+            let sources = node.inputs.map { memories[$0]! }
+            memories[index] = try compile(node, sources)
+        }
+        let result = memories[last]!
+        let plain = result.descriptor.dims.count == 2 ? dnnl_nc : dnnl_nchw
+        output = try Memory(MemoryDescriptor(result.descriptor.dims, plain), engine)
+        steps.append(try reorder(result, into: output, name: "output"))
+    }
+
+    /// Runs every step on the values already in `input`; the result is in `output`.
+    func run() throws {
+        for step in steps { try step.run(engine) }
+        try dnnl("stream_wait", dnnl_stream_wait(engine.stream))
+    }
+
+    // MARK: compiling nodes
+
+    private func compile(_ node: LayerGraph.Node, _ sources: [Memory]) throws -> Memory {
+        let out = node.shape
+        switch node.operation {
+        case .input:
+            throw ModelError.cannotSplit(node.name)
+        case .convolution(let c):
+            return try convolution(c, sources[0], out, node.name)
+        case .pooling(let p):
+            var description = dnnl_pooling_v2_desc_t()
+            var source = sources[0].descriptor.raw
+            var destination = try MemoryDescriptor([1] + out.dims, dnnl_format_tag_any).raw
+            let algorithm = p.kind == .max ? dnnl_pooling_max : dnnl_pooling_avg_exclude_padding
+            try dnnl("pooling_v2_forward_desc_init", dnnl_pooling_v2_forward_desc_init(
+                &description, dnnl_forward_inference, algorithm, &source, &destination,
+                [Int64(p.stride.0), Int64(p.stride.1)], [Int64(p.kernel.0), Int64(p.kernel.1)], [0, 0],
+                [Int64(p.padding.0), Int64(p.padding.1)], [Int64(p.padding.2), Int64(p.padding.3)]))
+            let pd = try PrimitiveDescriptor(&description, nil, engine, "pooling (\(node.name))")
+            return try bind(pd, [(FS_DNNL_ARG_SRC, sources[0])], node.name)
+        case .add(let activations):
+            return try binary(dnnl_binary_add, sources, activations, node.name)
+        case .scale:
+            return try binary(dnnl_binary_mul, sources, [], node.name)
+        case .concat:
+            var descriptors = sources.map(\.descriptor.raw)
+            var pd: dnnl_primitive_desc_t?
+            try dnnl("concat (\(node.name))", dnnl_concat_primitive_desc_create(
+                &pd, nil, Int32(sources.count), 1, &descriptors, nil, engine.engine))
+            let descriptor = PrimitiveDescriptor(owning: pd!)
+            let arguments = sources.enumerated().map { (fs_dnnl_arg_multiple_src(Int32($0.offset)), $0.element) }
+            return try bind(descriptor, arguments, node.name)
+        case .linear(let l):
+            return try linear(l, sources[0], node.name)
+        case .activation(let activations):
+            var current = sources[0]
+            for (algorithm, alpha, beta) in activations.flatMap(\.eltwise) {
+                var description = dnnl_eltwise_desc_t()
+                var data = current.descriptor.raw
+                try dnnl("eltwise_forward_desc_init", dnnl_eltwise_forward_desc_init(
+                    &description, dnnl_forward_inference, algorithm, &data, alpha, beta))
+                let pd = try PrimitiveDescriptor(&description, nil, engine, "eltwise (\(node.name))")
+                current = try bind(pd, [(FS_DNNL_ARG_SRC, current)], node.name)
+            }
+            return current
+        }
+    }
+
+    private func convolution(_ c: Convolution, _ source: Memory, _ out: FeatureShape, _ name: String) throws -> Memory {
+        let s = source.descriptor.dims
+        let o = c.weightShape[0], perGroup = c.weightShape[1], kh = c.weightShape[2], kw = c.weightShape[3]
+        let weightDims = c.groups > 1 ? [c.groups, o / c.groups, perGroup, kh, kw] : [o, perGroup, kh, kw]
+        var src = try MemoryDescriptor(s, dnnl_format_tag_any).raw
+        var weights = try MemoryDescriptor(weightDims, dnnl_format_tag_any).raw
+        var bias = try MemoryDescriptor([o], dnnl_x).raw
+        var dst = try MemoryDescriptor([1] + out.dims, dnnl_format_tag_any).raw
+        var description = dnnl_convolution_desc_t()
+        let hasBias = !c.bias.isEmpty
+        try withUnsafeMutablePointer(to: &bias) { biasPointer in
+            try dnnl("convolution_forward_desc_init (\(name))", dnnl_dilated_convolution_forward_desc_init(
+                &description, dnnl_forward_inference, dnnl_convolution_direct, &src, &weights,
+                hasBias ? biasPointer : nil, &dst,
+                [Int64(c.stride.0), Int64(c.stride.1)], [Int64(c.dilation.0 - 1), Int64(c.dilation.1 - 1)],
+                [Int64(c.padding.0), Int64(c.padding.1)], [Int64(c.padding.2), Int64(c.padding.3)]))
+        }
+        let pd = try PrimitiveDescriptor(&description, try Attributes(activations: c.activations), engine, "convolution (\(name))")
+        let input = try conform(source, to: pd.descriptor(dnnl_query_src_md), name)
+        let plainWeights = try MemoryDescriptor(weightDims, c.groups > 1 ? dnnl_goihw : dnnl_oihw)
+        var arguments = [
+            (FS_DNNL_ARG_SRC, input),
+            (FS_DNNL_ARG_WEIGHTS, try constant(c.weights, plainWeights, as: pd.descriptor(dnnl_query_weights_md))),
+        ]
+        if hasBias { arguments.append((FS_DNNL_ARG_BIAS, try constant(c.bias, try MemoryDescriptor([o], dnnl_x), as: nil))) }
+        return try bind(pd, arguments, name)
+    }
+
+    private func linear(_ l: Linear, _ source: Memory, _ name: String) throws -> Memory {
+        let s = source.descriptor.dims
+        let o = l.weightShape[0]
+        let weightDims = [o] + Array(s.dropFirst())
+        var src = source.descriptor.raw
+        var weights = try MemoryDescriptor(weightDims, dnnl_format_tag_any).raw
+        var bias = try MemoryDescriptor([o], dnnl_x).raw
+        var dst = try MemoryDescriptor([1, o], dnnl_format_tag_any).raw
+        var description = dnnl_inner_product_desc_t()
+        try dnnl("inner_product_forward_desc_init (\(name))", dnnl_inner_product_forward_desc_init(
+            &description, dnnl_forward_inference, &src, &weights, &bias, &dst))
+        let pd = try PrimitiveDescriptor(&description, try Attributes(activations: l.activations), engine, "inner product (\(name))")
+        let input = try conform(source, to: pd.descriptor(dnnl_query_src_md), name)
+        let plainWeights = try MemoryDescriptor(weightDims, weightDims.count == 2 ? dnnl_oi : dnnl_oihw)
+        return try bind(pd, [
+            (FS_DNNL_ARG_SRC, input),
+            (FS_DNNL_ARG_WEIGHTS, try constant(l.weights, plainWeights, as: pd.descriptor(dnnl_query_weights_md))),
+            (FS_DNNL_ARG_BIAS, try constant(l.bias, try MemoryDescriptor([o], dnnl_x), as: nil)),
+        ], name)
+    }
+
+    private func binary(_ algorithm: dnnl_alg_kind_t, _ sources: [Memory], _ activations: [Activation], _ name: String) throws -> Memory {
+        var a = sources[0].descriptor.raw, b = sources[1].descriptor.raw, dst = sources[0].descriptor.raw
+        var description = dnnl_binary_desc_t()
+        try dnnl("binary_desc_init (\(name))", dnnl_binary_desc_init(&description, algorithm, &a, &b, &dst))
+        let pd = try PrimitiveDescriptor(&description, try Attributes(activations: activations), engine, "binary (\(name))")
+        return try bind(pd, [(FS_DNNL_ARG_SRC, sources[0]), (FS_DNNL_ARG_SRC_1, sources[1])], name)
+    }
+
+    /// Creates the destination of `pd`, adds the step that fills it, and returns it.
+    private func bind(_ pd: PrimitiveDescriptor, _ arguments: [(Int32, Memory)], _ name: String) throws -> Memory {
+        let destination = try Memory(pd.descriptor(dnnl_query_dst_md), engine)
+        steps.append(try Step(pd, arguments + [(FS_DNNL_ARG_DST, destination)], name: name))
+        return destination
+    }
+
+    /// `source` itself when it already has the layout a primitive wants, else a reordered copy
+    /// made by an extra step.
+    private func conform(_ source: Memory, to wanted: MemoryDescriptor, _ name: String) throws -> Memory {
+        if source.descriptor.sameLayout(as: wanted) { return source }
+        let copy = try Memory(wanted, engine)
+        steps.append(try reorder(source, into: copy, name: name + " (reorder)"))
+        return copy
+    }
+
+    /// Weights: copied into a plain buffer, then reordered once, now, into the layout wanted.
+    private func constant(_ values: [Float], _ plain: MemoryDescriptor, as wanted: MemoryDescriptor?) throws -> Memory {
+        let memory = try Memory(plain, engine)
+        guard plain.byteSize == values.count * MemoryLayout<Float>.size else {
+            throw ModelError.runtime("weights of \(values.count) values do not fill \(plain.dims)")
+        }
+        values.withUnsafeBufferPointer { memory.pointer.update(from: $0.baseAddress!, count: values.count) }
+        guard let wanted, !plain.sameLayout(as: wanted) else { return memory }
+        let converted = try Memory(wanted, engine)
+        try reorder(memory, into: converted, name: "weights").run(engine)
+        try dnnl("stream_wait", dnnl_stream_wait(engine.stream))
+        return converted
+    }
+
+    private func reorder(_ source: Memory, into destination: Memory, name: String) throws -> Step {
+        var pd: dnnl_primitive_desc_t?
+        var from = source.descriptor.raw, to = destination.descriptor.raw
+        try dnnl("reorder (\(name))", dnnl_reorder_primitive_desc_create(&pd, &from, engine.engine, &to, engine.engine, nil))
+        return try Step(PrimitiveDescriptor(owning: pd!), [(FS_DNNL_ARG_FROM, source), (FS_DNNL_ARG_TO, destination)], name: name)
+    }
+}

@@ -1,0 +1,5 @@
+import FeatCodec
+@testable import FeatModel
+import Foundation
+import TestSupport
+import Testing
