@@ -15,6 +15,8 @@ static const int FS_DNNL_ARG_BIAS = DNNL_ARG_BIAS;
 static const int FS_DNNL_ARG_FROM = DNNL_ARG_FROM;
 static const int FS_DNNL_ARG_TO = DNNL_ARG_TO;
 static const int FS_DNNL_ARG_SCRATCHPAD = DNNL_ARG_SCRATCHPAD;
+static const int FS_DNNL_ARG_DW_WEIGHTS = DNNL_ARG_ATTR_POST_OP_DW | DNNL_ARG_WEIGHTS;
+static const int FS_DNNL_ARG_DW_BIAS = DNNL_ARG_ATTR_POST_OP_DW | DNNL_ARG_BIAS;
 static inline int fs_dnnl_arg_multiple_src(int i) { return DNNL_ARG_MULTIPLE_SRC + i; }
 
 /// Sets OpenMP's thread count through libgomp, which libdnnl already loaded; returns 0 when

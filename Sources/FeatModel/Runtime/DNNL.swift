@@ -114,6 +114,11 @@ final class PrimitiveDescriptor {
         MemoryDescriptor(raw: dnnl_primitive_desc_query_md(handle, query, 0).pointee)
     }
 
+    /// The layout of an execution argument such as the depthwise post-op's weights.
+    func descriptor(argument: Int32) -> MemoryDescriptor {
+        MemoryDescriptor(raw: dnnl_primitive_desc_query_md(handle, dnnl_query_exec_arg_md, argument).pointee)
+    }
+
     /// The implementation's name, e.g. "brgconv:avx512_core" or "jit:avx512_core".
     var implementation: String {
         var name: UnsafePointer<CChar>?
@@ -126,17 +131,30 @@ final class PrimitiveDescriptor {
 final class Attributes {
     let handle: dnnl_primitive_attr_t
 
-    init(activations: [Activation]) throws {
+    /// A depthwise 3x3 convolution run on the primitive's output before it is stored
+    /// (oneDNN's "dw" post-op: the 1x1-then-depthwise pair never writes its large middle map).
+    struct Depthwise {
+        let stride: Int
+        let activations: [Activation]
+    }
+
+    init(activations: [Activation], depthwise: Depthwise? = nil) throws {
         var attr: dnnl_primitive_attr_t?
         try dnnl("primitive_attr_create", dnnl_primitive_attr_create(&attr))
         handle = attr!
         var ops: dnnl_post_ops_t?
         try dnnl("post_ops_create", dnnl_post_ops_create(&ops))
         defer { dnnl_post_ops_destroy(ops) }
-        for activation in activations {
-            for (algorithm, alpha, beta) in activation.eltwise {
+        func append(_ activations: [Activation]) throws {
+            for (algorithm, alpha, beta) in activations.flatMap(\.eltwise) {
                 try dnnl("post_ops_append_eltwise", dnnl_post_ops_append_eltwise(ops, 1, algorithm, alpha, beta))
             }
+        }
+        try append(activations)
+        if let depthwise {
+            try dnnl("post_ops_append_dw", dnnl_post_ops_append_dw(
+                ops, dnnl_f32, dnnl_f32, dnnl_f32, 3, Int64(depthwise.stride), 1, 0, 0, nil))
+            try append(depthwise.activations)
         }
         try dnnl("primitive_attr_set_post_ops", dnnl_primitive_attr_set_post_ops(handle, ops))
     }
@@ -151,6 +169,10 @@ final class Step {
     /// Kept alive as long as the step: the memories its arguments point to.
     private let retained: [Memory]
     let name: String
+    /// Multiply-accumulates per run (convolutions and linear layers; 0 for the rest).
+    var multiplyAccumulates = 0
+    /// What it is, for profiles: "conv 3x3", "conv 1x1", "depthwise 3x3", "pool", ...
+    var kind = ""
 
     init(_ descriptor: PrimitiveDescriptor, _ arguments: [(Int32, Memory)], name: String) throws {
         var primitive: dnnl_primitive_t?

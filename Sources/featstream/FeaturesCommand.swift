@@ -1,0 +1,102 @@
+import ArgumentParser
+import FeatCodec
+import FeatModel
+import FeatStream
+import FeatVideo
+import Foundation
+
+struct FeaturesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "features",
+        abstract: "Write the raw head tensors of the frames the gate admits, as NumPy .npy.",
+        discussion: """
+            OUT.npy holds N x C x H x W float32 (N admitted frames); OUT.timestamps.json beside it
+            gives each frame's index, pts, time and decision. This is the uncompressed reference the
+            codec and the reports compare against. Files appear only when the run succeeds.
+            """)
+
+    @OptionGroup var input: InputOptions
+    @OptionGroup(title: "Model") var model: ModelOptions
+    @OptionGroup(title: "Frame selection") var gate: GateOptions
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Output .npy file (default: INPUT's name with .npy).", valueName: "file"))
+    var output: String?
+
+    @Flag(name: .shortAndLong, help: "No progress on stderr.")
+    var quiet = false
+
+    struct Timestamps: Encodable {
+        struct Frame: Encodable {
+            let index: Int
+            let pts: Int64
+            let timeBase: String
+            let seconds: Double
+            let decision: Decision
+        }
+        let input: String
+        let model: String
+        let split: String
+        let shape: [Int]
+        let frames: [Frame]
+    }
+
+    func run() throws {
+        try Terminal.reportingErrors {
+            let network = try model.load()
+            let reader = try input.open()
+            let path = output ?? FeaturesCommand.defaultOutput(for: input.input)
+            let stem = path.hasSuffix(".npy") ? String(path.dropLast(4)) : path
+            let temporary = path + ".partial"
+            let writer = try NpyWriter(path: temporary, trailingShape: network.featureShape.dims)
+            defer { try? FileManager.default.removeItem(atPath: temporary) }
+            var frames: [Timestamps.Frame] = []
+            var progress = Progress(quiet: quiet, duration: reader.info.durationSeconds)
+            var modelSeconds = 0.0
+            let summary = try FeatureExtraction.run(reader, settings: gate.settings, model: network, decided: { selected in
+                progress.update(frames: selected.frame.index + 1, seconds: selected.frame.seconds)
+            }, admitted: { selected, tensor in
+                let f = selected.frame
+                frames.append(.init(index: f.index, pts: f.pts, timeBase: f.timeBase.description, seconds: f.seconds,
+                                    decision: selected.decision))
+                try writer.append(tensor.values)
+            }, modelTime: { modelSeconds += $0 })
+            progress.finish()
+            try writer.finish()
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            let timestamps = try encoder.encode(Timestamps(
+                input: reader.name, model: network.spec.name, split: network.split,
+                shape: [frames.count] + network.featureShape.dims, frames: frames))
+            try FeaturesCommand.replace(stem + ".timestamps.json", with: timestamps)
+            try FeaturesCommand.move(temporary, to: path)
+
+            let shape = network.featureShape
+            print("\(network.spec.title) split at \(network.split): \(shape) = \(shape.count) values per frame")
+            print(String(format: "decoded %d frames, admitted %d (%d cut); wrote %d x %@ float32 to %@",
+                         summary.decoded, summary.admitted, summary.cuts, frames.count, shape.description, path))
+            print(String(format: "%.2f s wall, %.0f decoded frames/s; head %.2f ms per admitted frame",
+                         summary.wallSeconds, summary.framesPerSecond,
+                         frames.isEmpty ? 0 : 1000 * modelSeconds / Double(frames.count)))
+            if summary.damaged + summary.rejectedPackets > 0 {
+                Terminal.warn("\(reader.name): \(summary.damaged) damaged frames (errors concealed by the decoder), "
+                    + "\(summary.rejectedPackets) packets rejected")
+            }
+        }
+    }
+
+    static func defaultOutput(for input: String) -> String {
+        let base = input == "-" ? "stdin" : URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent
+        return base + ".npy"
+    }
+
+    static func move(_ source: String, to destination: String) throws {
+        if FileManager.default.fileExists(atPath: destination) { try FileManager.default.removeItem(atPath: destination) }
+        try FileManager.default.moveItem(atPath: source, toPath: destination)
+    }
+
+    static func replace(_ path: String, with data: Data) throws {
+        let temporary = path + ".partial"
+        try data.write(to: URL(fileURLWithPath: temporary))
+        try move(temporary, to: path)
+    }
+}
