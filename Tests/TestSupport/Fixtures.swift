@@ -61,10 +61,15 @@ public enum Fixtures {
 
     /// Runs a program and returns its exit status, stdout and stderr.
     @discardableResult
-    public static func run(_ executable: String, _ arguments: [String], stdin: URL? = nil) throws -> (status: Int32, out: Data, err: String) {
+    public static func run(
+        _ executable: String, _ arguments: [String], stdin: URL? = nil, environment: [String: String] = [:]
+    ) throws -> (status: Int32, out: Data, err: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

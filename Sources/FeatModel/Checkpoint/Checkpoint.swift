@@ -46,6 +46,10 @@ public final class Checkpoint {
                 return try Checkpoint.extract(entry, from: archive, path: path)
             }
         } else {
+            // torch.save's legacy format opens with a protocol-2 pickle of its magic number.
+            guard bytes.starts(with: [0x80, 0x02]) else {
+                throw CheckpointError.corrupted(path, reason: "not a PyTorch checkpoint (neither a zip archive nor a pickle)")
+            }
             var unpickler = Unpickler(bytes)
             let magic = try Checkpoint.unpickle(path) { try unpickler.load() }
             guard case .bytes(let magicBytes) = magic, magicBytes == Checkpoint.legacyMagic else {
@@ -189,10 +193,15 @@ public final class Checkpoint {
 
     private static func extract(_ entry: Entry, from archive: Archive, path: String) throws -> [UInt8] {
         var data = Data()
+        let checksum: CRC32
         do {
-            _ = try archive.extract(entry) { data.append($0) }
+            checksum = try archive.extract(entry) { data.append($0) }
         } catch {
             throw CheckpointError.corrupted(path, reason: "zip entry \(entry.path) is damaged (\(error))")
+        }
+        // extract(_:consumer:) computes the CRC-32 but leaves the comparison to the caller.
+        guard checksum == entry.checksum else {
+            throw CheckpointError.corrupted(path, reason: "zip entry \(entry.path) fails its CRC-32 check")
         }
         return [UInt8](data)
     }
