@@ -34,13 +34,13 @@ public enum ModelBenchmark {
         }
     }
 
-    /// Median seconds of `body` over `repeats` runs after three warm-up runs.
+    /// Median seconds of `body` over `repeats` runs after ten warm-up runs.
     public static func median(repeats: Int, _ body: () throws -> Void) rethrows -> Double {
         var times: [Double] = []
-        for i in 0..<(repeats + 3) {
+        for i in 0..<(repeats + 10) {
             let start = DispatchTime.now().uptimeNanoseconds
             try body()
-            if i >= 3 { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
+            if i >= 10 { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
         }
         return times.sorted()[times.count / 2]
     }

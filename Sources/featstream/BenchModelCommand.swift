@@ -10,7 +10,7 @@ struct BenchModelCommand: ParsableCommand {
         abstract: "Benchmark: head milliseconds per frame and GFLOP/s, against oneDNN's best 3x3 convolution.")
 
     @Option(help: "Runs per measurement (median).")
-    var repeats = 30
+    var repeats = 50
 
     @Option(help: "An image or video whose first frame is the input (default: a generated one).")
     var input: String?
