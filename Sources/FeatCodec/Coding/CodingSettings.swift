@@ -1,0 +1,28 @@
+/// How tensors are coded: the quantizer and the coding tools.
+public struct CodingSettings: Codable, Sendable, Equatable {
+    public enum Precision: Codable, Sendable, Equatable {
+        /// Per-channel uniform quantizer with this many levels (2^bits for --bits).
+        case quantized(levels: Int)
+        /// Exact float16 round trip.
+        case float16
+        /// Bit-exact float32.
+        case float32
+    }
+
+    public var precision: Precision = .quantized(levels: 256)
+    /// Extra half-width of the bin around zero, in steps (0: plain rounding).
+    public var deadZone: Float = 0
+    /// Per-channel range: this percentage of values is clipped off each tail of the I-frame.
+    public var clipPercent: Double = 0.1
+    /// An I-frame at least this often (random access).
+    public var gopSeconds: Double = 2
+    /// Code every frame alone (no temporal prediction).
+    public var intraOnly = false
+
+    public init() {}
+
+    public var levels: Int? {
+        if case .quantized(let levels) = precision { return levels }
+        return nil
+    }
+}

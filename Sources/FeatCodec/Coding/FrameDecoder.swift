@@ -1,0 +1,114 @@
+/// Rebuilds tensors from frame payloads: the exact inverse of `FrameEncoder`.
+public final class FrameDecoder {
+    public enum Failure: Error, CustomStringConvertible, Equatable {
+        /// A P-frame arrived without the frame it predicts from (after a loss, or a seek).
+        case noReference
+        case damaged(String)
+
+        public var description: String {
+            switch self {
+            case .noReference: return "P-frame without its reference frame"
+            case .damaged(let what): return "damaged frame data (\(what))"
+            }
+        }
+    }
+
+    public let settings: CodingSettings
+    public let shape: [Int]
+    private var quantizers: [ChannelQuantizer] = []
+    private var previous: [Int32]?
+
+    public init(settings: CodingSettings, shape: [Int]) {
+        self.settings = settings
+        self.shape = shape
+    }
+
+    var channels: Int { shape[0] }
+    var plane: Int { shape[1] * shape[2] }
+
+    /// Forgets the reference (after a lost frame: the next P-frames cannot be decoded).
+    public func reset() { previous = nil }
+
+    public func decode(_ payload: ArraySlice<UInt8>, type: FrameType) throws -> Tensor {
+        do {
+            return try decodeChecked(payload, type: type)
+        } catch is ByteReader.OutOfData {
+            throw Failure.damaged("payload ends early")
+        }
+    }
+
+    private func decodeChecked(_ payload: ArraySlice<UInt8>, type: FrameType) throws -> Tensor {
+        if type == .predicted && previous == nil { throw Failure.noReference }
+        var reader = ByteReader(payload)
+        var symbols = [Int32](repeating: 0, count: channels * plane)
+        var fresh: [ChannelQuantizer] = []
+        for c in 0..<channels {
+            let range = (c * plane)..<((c + 1) * plane)
+            guard let mode = ChannelMode(rawValue: try reader.u8()), type == .predicted || mode == .intra else {
+                throw Failure.damaged("channel \(c): bad mode")
+            }
+            if type == .intra, let levels = settings.levels {
+                let low = try reader.f32(), step = try reader.f32()
+                guard low.isFinite, step.isFinite, step > 0 else { throw Failure.damaged("channel \(c): bad range") }
+                fresh.append(ChannelQuantizer(low: low, step: step, levels: levels, deadZone: settings.deadZone))
+            }
+            if mode == .skip {
+                for i in range { symbols[i] = previous![i] }
+                continue
+            }
+            let length = Int(try reader.u32())
+            let data = try reader.take(length)
+            let active = type == .intra ? fresh : quantizers
+            let zero = settings.levels != nil ? active[c].zeroLevel : 0
+            let decoded = try channel(data, mode: mode, zero: zero, channel: c)
+            for i in 0..<plane {
+                let value = mode == .inter ? combine(previous![range.lowerBound + i], decoded[i]) : decoded[i]
+                if let levels = settings.levels, value < 0 || value >= Int32(levels) {
+                    throw Failure.damaged("channel \(c): level out of range")
+                }
+                symbols[range.lowerBound + i] = value
+            }
+        }
+        guard reader.remaining == 0 else { throw Failure.damaged("\(reader.remaining) stray bytes") }
+        if type == .intra { quantizers = fresh }
+        previous = symbols
+        return Tensor(shape: shape, values: FrameDecoder.values(of: symbols, precision: settings.precision, quantizers: quantizers, plane: plane))
+    }
+
+    private func combine(_ reference: Int32, _ residual: Int32) -> Int32 {
+        settings.levels != nil ? reference &+ residual : reference ^ residual
+    }
+
+    /// The channel's symbols: levels (intra, quantized), residuals (inter) or raw bits.
+    private func channel(_ data: ArraySlice<UInt8>, mode: ChannelMode, zero: Int32, channel c: Int) throws -> [Int32] {
+        switch settings.precision {
+        case .quantized(let levels):
+            guard let decoded = SymbolModel.decode(data, count: plane, width: shape[2], limit: Int32(levels)) else {
+                throw Failure.damaged("channel \(c): undecodable")
+            }
+            return mode == .intra ? decoded.map { $0 &+ zero } : decoded
+        case .float16, .float32:
+            let planes = settings.precision == .float16 ? 2 : 4
+            guard let words = ByteModel.decode(data, count: plane, planes: planes) else {
+                throw Failure.damaged("channel \(c): undecodable")
+            }
+            return words.map { Int32(bitPattern: $0) }
+        }
+    }
+
+    /// Symbols back to values; shared with the encoder so both rebuild identical tensors.
+    static func values(of symbols: [Int32], precision: CodingSettings.Precision, quantizers: [ChannelQuantizer], plane: Int) -> [Float] {
+        switch precision {
+        case .quantized:
+            var values = [Float](repeating: 0, count: symbols.count)
+            for (c, q) in quantizers.enumerated() {
+                for i in (c * plane)..<((c + 1) * plane) { values[i] = q.dequantize(symbols[i]) }
+            }
+            return values
+        case .float16:
+            return symbols.map { Float(Float16(bitPattern: UInt16(truncatingIfNeeded: $0))) }
+        case .float32:
+            return symbols.map { Float(bitPattern: UInt32(bitPattern: $0)) }
+        }
+    }
+}

@@ -1,0 +1,131 @@
+/// Codes a sequence of C x H x W tensors frame by frame: quantization, temporal prediction
+/// in the quantized domain (closed loop: the reference is exactly what the decoder holds, so
+/// nothing drifts), and per-channel entropy coding into one sub-stream per channel.
+public final class FrameEncoder {
+    public let settings: CodingSettings
+    public let shape: [Int]
+    private var quantizers: [ChannelQuantizer] = []
+    /// The previous frame as the decoder holds it: quantized levels, or raw bits (lossless).
+    private var previous: [Int32]?
+    private var lastIntraSeconds = -Double.infinity
+
+    /// `shape` is C x H x W.
+    public init(settings: CodingSettings, shape: [Int]) {
+        precondition(shape.count == 3)
+        self.settings = settings
+        self.shape = shape
+    }
+
+    var channels: Int { shape[0] }
+    var plane: Int { shape[1] * shape[2] }
+
+    /// Codes one frame. `forceIntra`: a cut or the caller's choice. An I-frame is also coded
+    /// when the group (`gopSeconds`) is over, and whenever every channel of a P-frame would be
+    /// coded alone anyway (intra is no more expensive there, and it restarts the ranges).
+    public func encode(_ tensor: Tensor, seconds: Double, forceIntra: Bool = false) -> EncodedFrame {
+        precondition(tensor.shape == shape || tensor.shape == [1] + shape)
+        let wantIntra = forceIntra || settings.intraOnly || previous == nil || seconds - lastIntraSeconds >= settings.gopSeconds
+        if !wantIntra, let predicted = codePredicted(tensor.values), predicted.channelModes[Int(ChannelMode.intra.rawValue)] < channels {
+            return predicted
+        }
+        lastIntraSeconds = seconds
+        return codeIntra(tensor.values)
+    }
+
+    private func codeIntra(_ values: [Float]) -> EncodedFrame {
+        var writer = ByteWriter()
+        var symbols = [Int32](repeating: 0, count: values.count)
+        if let levels = settings.levels {
+            quantizers = (0..<channels).map {
+                ChannelQuantizer(fitting: values[($0 * plane)..<(($0 + 1) * plane)], levels: levels,
+                                 clipPercent: settings.clipPercent, deadZone: settings.deadZone)
+            }
+        }
+        for c in 0..<channels {
+            let range = (c * plane)..<((c + 1) * plane)
+            symbol(values, range, into: &symbols)
+            writer.u8(ChannelMode.intra.rawValue)
+            if !quantizers.isEmpty {
+                writer.f32(quantizers[c].low)
+                writer.f32(quantizers[c].step)
+            }
+            let data = codeAlone(symbols[range], channel: c)
+            writer.u32(UInt32(data.count))
+            writer.append(data)
+        }
+        previous = symbols
+        return EncodedFrame(type: .intra, payload: writer.bytes, reconstruction: reconstruct(symbols),
+                            channelModes: [0, channels, 0])
+    }
+
+    /// A P-frame, or nil without a reference.
+    private func codePredicted(_ values: [Float]) -> EncodedFrame? {
+        guard let previous else { return nil }
+        var writer = ByteWriter()
+        var symbols = [Int32](repeating: 0, count: values.count)
+        var modes = [0, 0, 0]
+        for c in 0..<channels {
+            let range = (c * plane)..<((c + 1) * plane)
+            symbol(values, range, into: &symbols)
+            var residual = [Int32](repeating: 0, count: plane)
+            var allZero = true
+            for i in 0..<plane {
+                let r = settings.levels != nil ? symbols[range.lowerBound + i] &- previous[range.lowerBound + i]
+                                               : symbols[range.lowerBound + i] ^ previous[range.lowerBound + i]
+                residual[i] = r
+                if r != 0 { allZero = false }
+            }
+            if allZero {
+                writer.u8(ChannelMode.skip.rawValue)
+                modes[0] += 1
+                continue
+            }
+            let inter = codeResidual(residual)
+            let alone = codeAlone(symbols[range], channel: c)
+            let mode: ChannelMode = alone.count < inter.count ? .intra : .inter
+            let data = mode == .intra ? alone : inter
+            writer.u8(mode.rawValue)
+            writer.u32(UInt32(data.count))
+            writer.append(data)
+            modes[Int(mode.rawValue)] += 1
+        }
+        self.previous = symbols
+        return EncodedFrame(type: .predicted, payload: writer.bytes, reconstruction: reconstruct(symbols), channelModes: modes)
+    }
+
+    /// Quantized levels, or the raw bits of float32 / float16 values.
+    private func symbol(_ values: [Float], _ range: Range<Int>, into symbols: inout [Int32]) {
+        let c = range.lowerBound / plane
+        switch settings.precision {
+        case .quantized:
+            let q = quantizers[c]
+            for i in range { symbols[i] = q.quantize(values[i]) }
+        case .float16:
+            for i in range { symbols[i] = Int32(Float16(values[i]).bitPattern) }
+        case .float32:
+            for i in range { symbols[i] = Int32(bitPattern: values[i].bitPattern) }
+        }
+    }
+
+    private func codeAlone(_ symbols: ArraySlice<Int32>, channel: Int) -> [UInt8] {
+        switch settings.precision {
+        case .quantized:
+            let zero = quantizers[channel].zeroLevel
+            return SymbolModel.encode(symbols.map { $0 - zero }, width: shape[2])
+        case .float16: return ByteModel.encode(symbols.map { UInt32(bitPattern: $0) }, planes: 2)
+        case .float32: return ByteModel.encode(symbols.map { UInt32(bitPattern: $0) }, planes: 4)
+        }
+    }
+
+    private func codeResidual(_ residual: [Int32]) -> [UInt8] {
+        switch settings.precision {
+        case .quantized: return SymbolModel.encode(residual, width: shape[2])
+        case .float16: return ByteModel.encode(residual.map { UInt32(bitPattern: $0) }, planes: 2)
+        case .float32: return ByteModel.encode(residual.map { UInt32(bitPattern: $0) }, planes: 4)
+        }
+    }
+
+    private func reconstruct(_ symbols: [Int32]) -> Tensor {
+        Tensor(shape: shape, values: FrameDecoder.values(of: symbols, precision: settings.precision, quantizers: quantizers, plane: plane))
+    }
+}

@@ -1,0 +1,27 @@
+/// I-frames decode alone (and carry the quantizer ranges); P-frames need the frame before.
+public enum FrameType: UInt8, Codable, Sendable {
+    case intra = 0
+    case predicted = 1
+
+    public var letter: String { self == .intra ? "I" : "P" }
+}
+
+/// How one channel of a frame is coded.
+enum ChannelMode: UInt8 {
+    /// Identical to the previous frame's channel: no data.
+    case skip = 0
+    /// Coded alone.
+    case intra = 1
+    /// Coded as the difference from the previous frame's channel.
+    case inter = 2
+}
+
+/// What a frame coder produces: the packet payload and the tensor the decoder will rebuild.
+public struct EncodedFrame: Sendable {
+    public let type: FrameType
+    public let payload: [UInt8]
+    /// Bit for bit what `FrameDecoder` returns for this payload.
+    public let reconstruction: Tensor
+    /// Channels coded as skip / intra / inter.
+    public let channelModes: [Int]
+}
