@@ -9,6 +9,9 @@ public final class Model {
     public let split: String
     public let graph: LayerGraph
     public let weightsPath: String
+    private let checkpoint: Checkpoint
+    /// SHA-256 of the weights file (hex), computed on first use.
+    public var weightsSHA256: String { checkpoint.sha256 }
     private let engine: Engine
     private let head: Network
     private let splitNode: Int
@@ -28,7 +31,7 @@ public final class Model {
             }
         }
         weightsPath = path
-        let checkpoint = try Checkpoint(path: path)
+        checkpoint = try Checkpoint(path: path)
         try Model.check(checkpoint, against: spec)
         let builder = GraphBuilder(checkpoint: checkpoint)
         logitsNode = try spec.build(builder)

@@ -8,9 +8,10 @@ import Testing
 /// frame and two real photos: pretrained MobileNetV2 and EfficientNet-Lite0, seeded random
 /// weights (torchvision's checkpoint format) for MobileNetV3-Large, SqueezeNet 1.0 and VGG16.
 @Suite(.serialized) struct GoldenTests {
-    static func model(_ name: String, weights kind: String, split: String? = nil) throws -> Model {
+    static func model(_ name: String, weights kind: String, split: String? = nil, threads: Int = 0) throws -> Model {
         let spec = try ModelZoo.spec(named: name)
-        return try Model(spec: spec, split: split, weights: Golden.weights(model: name, kind: kind, pretrainedFile: spec.weights.fileName))
+        return try Model(spec: spec, split: split, weights: Golden.weights(model: name, kind: kind, pretrainedFile: spec.weights.fileName),
+                         threads: threads)
     }
 
     static let splits: [String] = Array(Set(Golden.heads.map { "\($0.model) \($0.split)" })).sorted()
@@ -19,8 +20,10 @@ import Testing
     func headMatchesPyTorch(modelAndSplit: String) throws {
         let parts = modelAndSplit.split(separator: " ").map(String.init)
         let entries = Golden.heads.filter { $0.model == parts[0] && $0.split == parts[1] }
-        let model = try Self.model(parts[0], weights: entries[0].weights, split: parts[1])
-        for entry in entries {
+        // Built for one and for two oneDNN threads: oneDNN picks implementations by thread count.
+        for threads in [1, 2] {
+          let model = try Self.model(parts[0], weights: entries[0].weights, split: parts[1], threads: threads)
+          for entry in entries {
             let features = try model.features(rgb: try Golden.input(entry.input))
             #expect(features.shape == entry.shape)
             let golden = try NpyReader.read(Golden.directory.appendingPathComponent(entry.file).path)
@@ -29,8 +32,9 @@ import Testing
                 worst = max(worst, abs(features.values[i * entry.stride] - expected))
             }
             let bound = 1e-4 * entry.maxAbs
-            print("\(entry.model) \(entry.split) \(entry.input): max abs error \(worst) (bound \(bound), max |x| \(entry.maxAbs))")
-            #expect(worst <= bound, "\(entry.model) \(entry.split) \(entry.input): max abs error \(worst) > \(bound)")
+            print("\(entry.model) \(entry.split) \(entry.input), \(threads) thread(s): max abs error \(worst) (bound \(bound), max |x| \(entry.maxAbs))")
+            #expect(worst <= bound, "\(entry.model) \(entry.split) \(entry.input), \(threads) thread(s): max abs error \(worst) > \(bound)")
+          }
         }
     }
 

@@ -15,7 +15,8 @@ public final class FrameDecoder {
 
     public let settings: CodingSettings
     public let shape: [Int]
-    private var quantizers: [ChannelQuantizer] = []
+    /// The group's quantizers, from its I-frame.
+    private(set) var quantizers: [ChannelQuantizer] = []
     private var previous: [Int32]?
 
     public init(settings: CodingSettings, shape: [Int]) {

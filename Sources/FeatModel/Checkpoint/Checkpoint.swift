@@ -9,6 +9,9 @@ import ZIPFoundation
 /// Tensors are materialised (contiguous float32, strides honoured) only when asked for.
 public final class Checkpoint {
     public let path: String
+    /// SHA-256 of the file (hex), computed on first use.
+    public private(set) lazy var sha256 = SHA256.hex(fileBytes)
+    private let fileBytes: [UInt8]
     /// Parameter names in file order, with their shapes.
     public let shapes: [(name: String, shape: [Int])]
     private let tensors: [String: TensorReference]
@@ -28,6 +31,7 @@ public final class Checkpoint {
 
     init(path: String, bytes: [UInt8]) throws {
         self.path = path
+        fileBytes = bytes
         let root: PickleValue
         if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
             let archive: Archive

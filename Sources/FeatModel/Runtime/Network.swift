@@ -159,25 +159,23 @@ final class Network {
 
     /// The pointwise-then-depthwise pair as one oneDNN convolution with a depthwise post-op,
     /// or nil when the pair does not have that form or oneDNN has no implementation for it.
-    /// Stride 1 only: with channel-last maps oneDNN 2.6's fused stride-2 depthwise gives wrong
-    /// values (the golden tests caught it), while stride 1 matches PyTorch.
+    /// The layouts are left to oneDNN (it picks blocked ones and jit_1x1 with the post-op):
+    /// forcing channel-last maps here makes oneDNN 2.6 fall back to ref_fused_convolution,
+    /// whose values are wrong and differ from run to run (the golden tests at 1 thread caught it).
     private func fusedPair(_ first: LayerGraph.Node, _ second: LayerGraph.Node, _ source: Memory) throws -> Memory? {
         guard case .convolution(let pointwise) = first.operation, case .convolution(let depthwise) = second.operation,
               pointwise.weightShape[2] == 1, pointwise.weightShape[3] == 1, pointwise.groups == 1,
               pointwise.stride == (1, 1), pointwise.padding == (0, 0, 0, 0),
               depthwise.weightShape[1] == 1, depthwise.groups == depthwise.weightShape[0],
               depthwise.weightShape[2] == 3, depthwise.weightShape[3] == 3, depthwise.padding == (1, 1, 1, 1),
-              depthwise.stride == (1, 1), depthwise.dilation == (1, 1),
+              depthwise.stride.0 == depthwise.stride.1, depthwise.stride.0 <= 2, depthwise.dilation == (1, 1),
               !depthwise.bias.isEmpty, !pointwise.bias.isEmpty
         else { return nil }
         let s = source.descriptor.dims, o = pointwise.weightShape[0]
-        // Keep the maps channel-last (as the producer wrote them): left free to choose, oneDNN
-        // picks blocked layouts here and the reorders around the pair cost more than the fusion
-        // saves (bench-model: 2.7-3.1 ms for the MobileNetV2 head against 3.3-4.7 ms).
-        var src = source.descriptor.raw
+        var src = try MemoryDescriptor(s, dnnl_format_tag_any).raw
         var weights = try MemoryDescriptor([o, s[1], 1, 1], dnnl_format_tag_any).raw
         var bias = try MemoryDescriptor([o], dnnl_x).raw
-        var dst = try MemoryDescriptor([1] + first.shape.dims, dnnl_nhwc).raw
+        var dst = try MemoryDescriptor([1] + first.shape.dims, dnnl_format_tag_any).raw
         var description = dnnl_convolution_desc_t()
         try dnnl("convolution_forward_desc_init (\(first.name))", dnnl_dilated_convolution_forward_desc_init(
             &description, dnnl_forward_inference, dnnl_convolution_direct, &src, &weights, &bias, &dst,

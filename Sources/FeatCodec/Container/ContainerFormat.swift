@@ -1,0 +1,39 @@
+/// The constants of the .fst container (docs/FORMAT.md).
+public enum ContainerFormat {
+    public static let magic: [UInt8] = Array("FEATSTRM".utf8)
+    public static let majorVersion: UInt16 = 1
+    public static let minorVersion: UInt16 = 0
+    static let indexMagic: [UInt8] = Array("FIDX".utf8)
+    static let trailerMagic: [UInt8] = Array("FEATSEND".utf8)
+    static let indexEntrySize = 24
+    static let trailerSize = 16
+
+    /// One index entry: where a coded frame starts.
+    public struct IndexEntry: Sendable, Equatable {
+        public let sequence: UInt32
+        public let type: FrameType
+        public let pts: Int64
+        /// Byte offset of the packet's magic from the start of the file.
+        public let offset: UInt64
+    }
+}
+
+/// Why a .fst file cannot be read at all (damage inside is reported per packet instead).
+public enum ContainerError: Error, CustomStringConvertible, Equatable {
+    case unreadable(String, reason: String)
+    case notAStream(String)
+    case unsupportedVersion(String, major: UInt16, minor: UInt16)
+    case damagedHeader(String, reason: String)
+    case cannotWrite(String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let path, let reason): return "\(path): \(reason)"
+        case .notAStream(let path): return "\(path): not a featstream file (no FEATSTRM magic)"
+        case .unsupportedVersion(let path, let major, let minor):
+            return "\(path): format version \(major).\(minor) is newer than this featstream reads (\(ContainerFormat.majorVersion).x)"
+        case .damagedHeader(let path, let reason): return "\(path): damaged file header (\(reason))"
+        case .cannotWrite(let path, let reason): return "\(path): cannot write (\(reason))"
+        }
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+
+/// Reads a .fst file: checks the header, loads the index when the file ends with an intact
+/// one, and walks packets front to back, resynchronising on the next packet magic after damage.
+public final class ContainerReader {
+    /// What the walk finds at each step.
+    public enum Event {
+        case packet(PacketHeader, payload: ArraySlice<UInt8>, offset: Int)
+        /// A packet whose payload fails its CRC: skipped.
+        case corrupt(PacketHeader, offset: Int)
+        /// Bytes that are not an intact packet header: skipped up to the next one.
+        case garbage(offset: Int, length: Int)
+        /// The file ends inside a packet.
+        case truncated(offset: Int, reason: String)
+    }
+
+    public let path: String
+    public let parameters: ParameterSet
+    public let version: (major: UInt16, minor: UInt16)
+    /// Nil when the file has no index (written to a pipe and cut, or damaged at the end).
+    public let index: [ContainerFormat.IndexEntry]?
+    public let bytes: [UInt8]
+    /// Offset of the first packet.
+    public let firstPacket: Int
+    /// End of the packets: the index offset when there is one, else the end of the file.
+    public let packetsEnd: Int
+
+    public convenience init(path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            var isDirectory: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+            throw ContainerError.unreadable(path, reason: exists ? (isDirectory.boolValue ? "is a directory" : "cannot be read") : "no such file")
+        }
+        try self.init(name: path, bytes: [UInt8](data))
+    }
+
+    public init(name: String, bytes: [UInt8]) throws {
+        path = name
+        self.bytes = bytes
+        guard bytes.count >= 20, bytes.starts(with: ContainerFormat.magic) else { throw ContainerError.notAStream(name) }
+        var r = ByteReader(bytes[...])
+        do {
+            _ = try r.take(8)
+            version = (try r.u16(), try r.u16())
+            guard version.major == ContainerFormat.majorVersion else {
+                throw ContainerError.unsupportedVersion(name, major: version.major, minor: version.minor)
+            }
+            let length = Int(try r.u32())
+            let json = try r.take(length)
+            let stored = try r.u32()
+            guard stored == CRC32C.checksum(bytes[0..<(16 + length)]) else {
+                throw ContainerError.damagedHeader(name, reason: "CRC mismatch")
+            }
+            do {
+                parameters = try JSONDecoder().decode(ParameterSet.self, from: Data(json))
+            } catch {
+                throw ContainerError.damagedHeader(name, reason: "unreadable parameter set")
+            }
+            guard parameters.shape.count == 3, parameters.shape.allSatisfy({ $0 > 0 && $0 < 1 << 16 }),
+                  parameters.shape.reduce(1, *) < 1 << 28 else {
+                throw ContainerError.damagedHeader(name, reason: "bad tensor shape \(parameters.shape)")
+            }
+            if let levels = parameters.coding.levels, !(2...65536).contains(levels) {
+                throw ContainerError.damagedHeader(name, reason: "bad quantizer levels \(levels)")
+            }
+            firstPacket = r.position
+        } catch is ByteReader.OutOfData {
+            throw ContainerError.damagedHeader(name, reason: "file ends inside the header")
+        }
+        (index, packetsEnd) = ContainerReader.readIndex(bytes, after: firstPacket)
+    }
+
+    /// The index and where packets end, if the file ends with an intact trailer and index.
+    private static func readIndex(_ bytes: [UInt8], after first: Int) -> ([ContainerFormat.IndexEntry]?, Int) {
+        let n = bytes.count
+        guard n >= first + ContainerFormat.trailerSize, bytes[(n - 8)...].elementsEqual(ContainerFormat.trailerMagic) else {
+            return (nil, n)
+        }
+        var t = ByteReader(bytes[(n - 16)..<(n - 8)])
+        guard let raw = try? t.u64(), raw >= UInt64(first), raw < UInt64(n) else { return (nil, n) }
+        let start = Int(raw)
+        var r = ByteReader(bytes[start..<(n - 16)])
+        guard let magic = try? r.take(4), magic.elementsEqual(ContainerFormat.indexMagic),
+              let count = try? r.u32(), Int(count) * ContainerFormat.indexEntrySize + 4 == r.remaining else { return (nil, n) }
+        var entries: [ContainerFormat.IndexEntry] = []
+        for _ in 0..<count {
+            guard let sequence = try? r.u32(), let typeByte = try? r.u8(), let type = FrameType(rawValue: typeByte),
+                  (try? r.take(3)) != nil, let pts = try? r.i64(), let offset = try? r.u64(), offset < raw else { return (nil, n) }
+            entries.append(.init(sequence: sequence, type: type, pts: pts, offset: offset))
+        }
+        guard let stored = try? r.u32(), stored == CRC32C.checksum(bytes[start..<(n - 20)]) else { return (nil, n) }
+        return (entries, start)
+    }
+
+    /// Walks the packets from `offset` (default: the first) to the end, in file order.
+    public func walk(from offset: Int? = nil, _ body: (Event) throws -> Bool) rethrows {
+        var position = offset ?? firstPacket
+        while position < packetsEnd {
+            // An index whose trailer was cut off: the packets are over.
+            if bytes[position...].starts(with: ContainerFormat.indexMagic) { return }
+            let remaining = packetsEnd - position
+            guard let header = PacketHeader(bytes[position..<packetsEnd]) else {
+                if remaining < PacketHeader.size && bytes[position...].starts(with: PacketHeader.magic.prefix(min(4, remaining))) {
+                    _ = try body(.truncated(offset: position, reason: "file ends inside a packet header"))
+                    return
+                }
+                let next = nextHeader(after: position)
+                guard try body(.garbage(offset: position, length: next - position)) else { return }
+                position = next
+                continue
+            }
+            let end = position + PacketHeader.size + Int(header.payloadLength)
+            if end > packetsEnd {
+                _ = try body(.truncated(offset: position, reason: "file ends inside packet \(header.sequence) (needs \(end - packetsEnd) more bytes)"))
+                return
+            }
+            let payload = bytes[(position + PacketHeader.size)..<end]
+            let event: Event = CRC32C.checksum(payload) == header.payloadCRC
+                ? .packet(header, payload: payload, offset: position) : .corrupt(header, offset: position)
+            guard try body(event) else { return }
+            position = end
+        }
+    }
+
+    /// The next offset after `position` where an intact packet header starts, or the end.
+    private func nextHeader(after position: Int) -> Int {
+        var p = position + 1
+        while p + 4 <= packetsEnd {
+            if bytes[p] == 0x46 && bytes[p + 1] == 0x50 && bytes[p + 2] == 0x4B && bytes[p + 3] == 0x54,
+               PacketHeader(bytes[p..<packetsEnd]) != nil {
+                return p
+            }
+            p += 1
+        }
+        return packetsEnd
+    }
+}

@@ -1,0 +1,66 @@
+/// The fixed 52-byte header before every frame's payload (docs/FORMAT.md, "Packet").
+public struct PacketHeader: Sendable, Equatable {
+    public static let magic: [UInt8] = Array("FPKT".utf8)
+    public static let size = 52
+
+    /// Why the frame selection admitted the frame (stored as one byte).
+    public enum Admission: UInt8, Codable, Sendable {
+        case cut = 0, changed = 1, heartbeat = 2
+    }
+
+    public var type: FrameType
+    public var admission: Admission
+    /// Position among the coded frames, from 0.
+    public var sequence: UInt32
+    /// Index of the frame among all decoded frames of the source video.
+    public var sourceFrame: UInt32
+    public var pts: Int64
+    public var timeBaseNumerator: Int32
+    public var timeBaseDenominator: Int32
+    public var seconds: Double
+    public var payloadLength: UInt32
+    public var payloadCRC: UInt32
+
+    public init(type: FrameType, admission: Admission, sequence: UInt32, sourceFrame: UInt32, pts: Int64,
+                timeBaseNumerator: Int32, timeBaseDenominator: Int32, seconds: Double, payloadLength: UInt32 = 0, payloadCRC: UInt32 = 0) {
+        (self.type, self.admission, self.sequence, self.sourceFrame, self.pts) = (type, admission, sequence, sourceFrame, pts)
+        (self.timeBaseNumerator, self.timeBaseDenominator, self.seconds) = (timeBaseNumerator, timeBaseDenominator, seconds)
+        (self.payloadLength, self.payloadCRC) = (payloadLength, payloadCRC)
+    }
+
+    var bytes: [UInt8] {
+        var w = ByteWriter()
+        w.append(PacketHeader.magic)
+        w.u8(type.rawValue)
+        w.u8(admission.rawValue)
+        w.u16(0)
+        w.u32(sequence)
+        w.u32(sourceFrame)
+        w.i64(pts)
+        w.i32(timeBaseNumerator)
+        w.i32(timeBaseDenominator)
+        w.f64(seconds)
+        w.u32(payloadLength)
+        w.u32(payloadCRC)
+        w.u32(CRC32C.checksum(w.bytes))
+        return w.bytes
+    }
+
+    /// Parses and checks a header; nil when the bytes are not an intact header.
+    init?(_ bytes: ArraySlice<UInt8>) {
+        guard bytes.count >= PacketHeader.size, bytes.prefix(4).elementsEqual(PacketHeader.magic) else { return nil }
+        var r = ByteReader(bytes.prefix(PacketHeader.size))
+        do {
+            _ = try r.take(4)
+            guard let type = FrameType(rawValue: try r.u8()), let admission = Admission(rawValue: try r.u8()) else { return nil }
+            _ = try r.u16()
+            self.init(type: type, admission: admission, sequence: try r.u32(), sourceFrame: try r.u32(), pts: try r.i64(),
+                      timeBaseNumerator: try r.i32(), timeBaseDenominator: try r.i32(), seconds: try r.f64(),
+                      payloadLength: try r.u32(), payloadCRC: try r.u32())
+            let stored = try r.u32()
+            guard stored == CRC32C.checksum(bytes.prefix(PacketHeader.size - 4)), timeBaseDenominator != 0 else { return nil }
+        } catch {
+            return nil
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+
+/// An output that appears only when complete: written to NAME.partial, renamed on success,
+/// removed on failure. "-" is standard output.
+final class OutputFile {
+    let path: String
+    let handle: FileHandle
+    private let temporary: String?
+
+    init(_ path: String) throws {
+        self.path = path
+        if path == "-" {
+            handle = FileHandle.standardOutput
+            temporary = nil
+            return
+        }
+        let temporary = path + ".partial"
+        guard FileManager.default.createFile(atPath: temporary, contents: nil), let handle = FileHandle(forWritingAtPath: temporary) else {
+            throw CommandError("\(path): cannot create the file")
+        }
+        self.handle = handle
+        self.temporary = temporary
+    }
+
+    /// Closes and renames into place.
+    func commit() throws {
+        guard let temporary else { return }
+        try handle.close()
+        if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+        try FileManager.default.moveItem(atPath: temporary, toPath: path)
+    }
+
+    deinit {
+        if let temporary, FileManager.default.fileExists(atPath: temporary) { try? FileManager.default.removeItem(atPath: temporary) }
+    }
+
+    /// Writes `data` to `path` through a temporary file.
+    static func write(_ data: Data, to path: String) throws {
+        let file = try OutputFile(path)
+        try file.handle.write(contentsOf: data)
+        try file.commit()
+    }
+}
+
+/// An error that is just its message.
+struct CommandError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
