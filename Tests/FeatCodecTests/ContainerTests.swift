@@ -1,0 +1,146 @@
+@testable import FeatCodec
+import Foundation
+import Testing
+
+/// A small but complete .fst in memory: `count` feature-like frames, an I-frame every 5.
+func makeStream(count: Int = 12, settings: CodingSettings = { var s = CodingSettings(); s.gopSeconds = 1; return s }())
+    throws -> (bytes: [UInt8], reconstructions: [Tensor], types: [FrameType])
+{
+    let frames = featureFrames(count: count, channels: 4, side: 8)
+    let path = NSTemporaryDirectory() + "featstream-\(UUID().uuidString).fst"
+    FileManager.default.createFile(atPath: path, contents: nil)
+    let handle = try #require(FileHandle(forWritingAtPath: path))
+    let parameters = ParameterSet(
+        model: .init(name: "test", split: "x", checkpointSHA256: "00", mean: [0, 0, 0], std: [1, 1, 1]),
+        shape: [4, 8, 8], coding: settings, source: .init(name: "synthetic", width: 8, height: 8, frameRate: "5", durationSeconds: 2),
+        selection: .init(fps: "source", cutThreshold: 12, cutRatio: 3, minSceneSeconds: 0.4, flashFrames: 5, changeThreshold: 6, maxGapSeconds: 2),
+        encoder: "test")
+    let writer = try ContainerWriter(handle: handle, name: path, parameters: parameters)
+    let encoder = FrameEncoder(settings: settings, shape: [4, 8, 8])
+    var reconstructions: [Tensor] = [], types: [FrameType] = []
+    for (t, frame) in frames.enumerated() {
+        let encoded = encoder.encode(frame, seconds: Double(t) / 5)
+        reconstructions.append(encoded.reconstruction)
+        types.append(encoded.type)
+        try writer.append(encoded, header: PacketHeader(type: encoded.type, admission: t == 0 ? .cut : .changed, sequence: 0,
+                                                        sourceFrame: UInt32(t * 3), pts: Int64(t * 6), timeBaseNumerator: 1,
+                                                        timeBaseDenominator: 30, seconds: Double(t) / 5))
+    }
+    try writer.finish()
+    try handle.close()
+    return ([UInt8](try Data(contentsOf: URL(fileURLWithPath: path))), reconstructions, types)
+}
+
+func decodeAll(_ bytes: [UInt8], _ range: StreamDecoder.Range = .all) throws -> (frames: [(PacketHeader, Tensor)], report: StreamDecoder.Report) {
+    let reader = try ContainerReader(name: "test.fst", bytes: bytes)
+    var frames: [(PacketHeader, Tensor)] = []
+    let report = try StreamDecoder(reader).decode(range) { frames.append(($0, $1)) }
+    return (frames, report)
+}
+
+@Suite struct ContainerTests {
+    @Test func roundTripWithIndex() throws {
+        let (bytes, reconstructions, types) = try makeStream()
+        #expect(types.enumerated().filter { $0.element == .intra }.map(\.offset) == [0, 5, 10])
+        let reader = try ContainerReader(name: "t", bytes: bytes)
+        #expect(reader.index?.count == 12)
+        #expect(reader.index?.map(\.type) == types)
+        let (frames, report) = try decodeAll(bytes)
+        #expect(report.problems.isEmpty && report.lost.isEmpty)
+        #expect(frames.map(\.1) == reconstructions)
+        #expect(frames.map { Int($0.0.sequence) } == Array(0..<12))
+        #expect(frames[3].0.sourceFrame == 9 && frames[3].0.pts == 18 && frames[3].0.timeBaseDenominator == 30)
+    }
+
+    /// A range starts decoding at the I-frame before it and returns exactly the frames asked for.
+    @Test func rangesSeekThroughTheIndex() throws {
+        let (bytes, reconstructions, _) = try makeStream()
+        let reader = try ContainerReader(name: "t", bytes: bytes)
+        let (frames, report) = try decodeAll(bytes, .frames(7, 9))
+        #expect(frames.map(\.1) == Array(reconstructions[7..<9]))
+        #expect(report.startOffset == Int(reader.index![5].offset))
+        let (timed, _) = try decodeAll(bytes, .time(1.0, 1.5))  // frames at 1.0, 1.2, 1.4 s
+        #expect(timed.map { Int($0.0.sequence) } == [5, 6, 7])
+    }
+
+    @Test func truncatedFileDecodesCompletePackets() throws {
+        let (bytes, reconstructions, _) = try makeStream()
+        let reader = try ContainerReader(name: "t", bytes: bytes)
+        let cut = Int(reader.index![8].offset) + 30  // inside packet 8's header
+        let (frames, report) = try decodeAll(Array(bytes.prefix(cut)))
+        #expect(frames.map(\.1) == Array(reconstructions[0..<8]))
+        #expect(report.problems.contains { $0.contains("file ends inside a packet") })
+        let cut2 = Int(reader.index![8].offset) + 60  // inside its payload
+        let (frames2, report2) = try decodeAll(Array(bytes.prefix(cut2)))
+        #expect(frames2.count == 8 && report2.problems.contains { $0.contains("file ends inside packet 8") })
+    }
+
+    @Test func badCRCSkipsToTheNextIntraFrame() throws {
+        let (bytes, reconstructions, _) = try makeStream()
+        let reader = try ContainerReader(name: "t", bytes: bytes)
+        var damaged = bytes
+        damaged[Int(reader.index![2].offset) + PacketHeader.size + 3] ^= 0x10  // payload of frame 2
+        let (frames, report) = try decodeAll(damaged)
+        #expect(report.lost == [2, 3, 4])
+        #expect(frames.map { Int($0.0.sequence) } == [0, 1] + Array(5..<12))
+        #expect(frames.map(\.1) == Array(reconstructions[0..<2] + reconstructions[5..<12]))
+        #expect(report.problems.first?.contains("frame 2 at byte") == true)
+        // A damaged header: the walk resynchronises on the next intact packet.
+        var header = bytes
+        header[Int(reader.index![6].offset) + 9] ^= 0xFF
+        let (frames2, report2) = try decodeAll(header)
+        #expect(report2.lost == [6, 7, 8, 9])
+        #expect(frames2.count == 8)
+    }
+
+    @Test func versions() throws {
+        let (bytes, _, _) = try makeStream(count: 3)
+        var major = bytes
+        major[8] = 2
+        #expect(throws: ContainerError.unsupportedVersion("t", major: 2, minor: 0)) { try ContainerReader(name: "t", bytes: major) }
+        // A newer minor version with a field this reader does not know still decodes.
+        let length = Int(bytes[12]) | Int(bytes[13]) << 8 | Int(bytes[14]) << 16 | Int(bytes[15]) << 24
+        var json = String(decoding: bytes[16..<(16 + length)], as: UTF8.self)
+        json.removeLast()
+        json += ",\"futureField\":{\"x\":1}}"
+        var w = ByteWriter()
+        w.append(ContainerFormat.magic)
+        w.u16(1); w.u16(7)
+        w.u32(UInt32(json.utf8.count))
+        w.append(Array(json.utf8))
+        w.u32(CRC32C.checksum(w.bytes))
+        let newer = w.bytes + bytes[(16 + length + 4)...]
+        let reader = try ContainerReader(name: "t", bytes: newer)
+        #expect(reader.version.minor == 7 && reader.index == nil)  // offsets moved: the index no longer fits
+        #expect(try decodeAll(newer).frames.count == 3)
+        #expect(throws: ContainerError.notAStream("t")) { try ContainerReader(name: "t", bytes: Array("hello, world, not a stream".utf8)) }
+    }
+
+    /// Thousands of mutated and truncated files: each gives a clean error or a clean decode.
+    @Test func mutationsNeverCrash() throws {
+        let (bytes, _, _) = try makeStream(count: 8)
+        var random = SplitMix(state: 42)
+        var errors = 0, decodes = 0
+        let start = Date()
+        for trial in 0..<3000 {
+            var mutated = bytes
+            switch trial % 4 {
+            case 0: for _ in 0..<(1 + Int(random.next() % 4)) { mutated[Int(random.next() % UInt64(mutated.count))] ^= UInt8(truncatingIfNeeded: random.next() | 1) }
+            case 1: mutated.removeLast(Int(random.next() % UInt64(mutated.count)))
+            case 2: mutated.insert(contentsOf: (0..<Int(random.next() % 40)).map { _ in UInt8(truncatingIfNeeded: random.next()) },
+                                   at: Int(random.next() % UInt64(mutated.count)))
+            default:
+                let a = Int(random.next() % UInt64(mutated.count)), n = Int(random.next() % 64)
+                mutated.removeSubrange(a..<min(mutated.count, a + n))
+            }
+            do {
+                _ = try decodeAll(mutated)
+                decodes += 1
+            } catch is ContainerError {
+                errors += 1
+            }
+        }
+        #expect(errors + decodes == 3000)
+        #expect(Date().timeIntervalSince(start) < 120)
+    }
+}
