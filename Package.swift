@@ -35,7 +35,7 @@ let package = Package(
         .testTarget(name: "FeatVideoTests", dependencies: ["FeatVideo", "TestSupport"]),
         .testTarget(name: "FeatCodecTests", dependencies: ["FeatCodec"]),
         .testTarget(name: "FeatModelTests", dependencies: ["FeatModel", "FeatCodec", "TestSupport"]),
-        .testTarget(name: "CommandLineTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "CommandLineTests", dependencies: ["TestSupport", "FeatCodec"]),
     ],
     swiftLanguageModes: [.v5]
 )

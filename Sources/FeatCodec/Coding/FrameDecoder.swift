@@ -43,15 +43,19 @@ public final class FrameDecoder {
         var reader = ByteReader(payload)
         var symbols = [Int32](repeating: 0, count: channels * plane)
         var fresh: [ChannelQuantizer] = []
+        var refreshed: [Int: ChannelQuantizer] = [:]
         for c in 0..<channels {
             let range = (c * plane)..<((c + 1) * plane)
             guard let mode = ChannelMode(rawValue: try reader.u8()), type == .predicted || mode == .intra else {
                 throw Failure.damaged("channel \(c): bad mode")
             }
-            if type == .intra, let levels = settings.levels {
+            if type == .intra || mode == .refresh, let levels = settings.levels {
                 let low = try reader.f32(), step = try reader.f32()
                 guard low.isFinite, step.isFinite, step > 0 else { throw Failure.damaged("channel \(c): bad range") }
-                fresh.append(ChannelQuantizer(low: low, step: step, levels: levels, deadZone: settings.deadZone))
+                let quantizer = ChannelQuantizer(low: low, step: step, levels: levels, deadZone: settings.deadZone)
+                if type == .intra { fresh.append(quantizer) } else { refreshed[c] = quantizer }
+            } else if mode == .refresh {
+                throw Failure.damaged("channel \(c): range refresh in a lossless stream")
             }
             if mode == .skip {
                 for i in range { symbols[i] = previous![i] }
@@ -59,8 +63,14 @@ public final class FrameDecoder {
             }
             let length = Int(try reader.u32())
             let data = try reader.take(length)
-            let active = type == .intra ? fresh : quantizers
-            let zero = settings.levels != nil ? active[c].zeroLevel : 0
+            var zero: Int32 = 0  // the level intra symbols are coded from (lossless: none)
+            if settings.levels != nil {
+                let group = quantizers.indices.contains(c) ? quantizers[c] : nil
+                guard let active = type == .intra ? fresh.last : refreshed[c] ?? group else {
+                    throw Failure.damaged("channel \(c): no quantizer range")
+                }
+                zero = active.zeroLevel
+            }
             let decoded = try channel(data, mode: mode, zero: zero, channel: c)
             for i in 0..<plane {
                 let value = mode == .inter ? combine(previous![range.lowerBound + i], decoded[i]) : decoded[i]
@@ -72,6 +82,7 @@ public final class FrameDecoder {
         }
         guard reader.remaining == 0 else { throw Failure.damaged("\(reader.remaining) stray bytes") }
         if type == .intra { quantizers = fresh }
+        for (c, quantizer) in refreshed { quantizers[c] = quantizer }
         previous = symbols
         return Tensor(shape: shape, values: FrameDecoder.values(of: symbols, precision: settings.precision, quantizers: quantizers, plane: plane))
     }
@@ -87,7 +98,7 @@ public final class FrameDecoder {
             guard let decoded = SymbolModel.decode(data, count: plane, width: shape[2], limit: Int32(levels)) else {
                 throw Failure.damaged("channel \(c): undecodable")
             }
-            return mode == .intra ? decoded.map { $0 &+ zero } : decoded
+            return mode == .inter ? decoded : decoded.map { $0 &+ zero }
         case .float16, .float32:
             let planes = settings.precision == .float16 ? 2 : 4
             guard let words = ByteModel.decode(data, count: plane, planes: planes) else {

@@ -25,7 +25,8 @@ public final class FrameEncoder {
     public func encode(_ tensor: Tensor, seconds: Double, forceIntra: Bool = false) -> EncodedFrame {
         precondition(tensor.shape == shape || tensor.shape == [1] + shape)
         let wantIntra = forceIntra || settings.intraOnly || previous == nil || seconds - lastIntraSeconds >= settings.gopSeconds
-        if !wantIntra, let predicted = codePredicted(tensor.values), predicted.channelModes[Int(ChannelMode.intra.rawValue)] < channels {
+        if !wantIntra, let predicted = codePredicted(tensor.values),
+           predicted.channelModes[Int(ChannelMode.intra.rawValue)] + predicted.channelModes[Int(ChannelMode.refresh.rawValue)] < channels {
             return predicted
         }
         lastIntraSeconds = seconds
@@ -55,7 +56,7 @@ public final class FrameEncoder {
         }
         previous = symbols
         return EncodedFrame(type: .intra, payload: writer.bytes, reconstruction: reconstruct(symbols),
-                            channelModes: [0, channels, 0])
+                            channelModes: [0, channels, 0, 0])
     }
 
     /// A P-frame, or nil without a reference.
@@ -63,9 +64,23 @@ public final class FrameEncoder {
         guard let previous else { return nil }
         var writer = ByteWriter()
         var symbols = [Int32](repeating: 0, count: values.count)
-        var modes = [0, 0, 0]
+        var modes = [0, 0, 0, 0]
         for c in 0..<channels {
             let range = (c * plane)..<((c + 1) * plane)
+            if let levels = settings.levels, leavesRange(values[range], quantizers[c]) {
+                // Clipping would cost more than a new range: code the channel alone with one.
+                quantizers[c] = ChannelQuantizer(fitting: values[range], levels: levels, clipPercent: settings.clipPercent,
+                                                 deadZone: settings.deadZone)
+                symbol(values, range, into: &symbols)
+                writer.u8(ChannelMode.refresh.rawValue)
+                writer.f32(quantizers[c].low)
+                writer.f32(quantizers[c].step)
+                let data = codeAlone(symbols[range], channel: c)
+                writer.u32(UInt32(data.count))
+                writer.append(data)
+                modes[Int(ChannelMode.refresh.rawValue)] += 1
+                continue
+            }
             symbol(values, range, into: &symbols)
             var residual = [Int32](repeating: 0, count: plane)
             var allZero = true
@@ -91,6 +106,12 @@ public final class FrameEncoder {
         }
         self.previous = symbols
         return EncodedFrame(type: .predicted, payload: writer.bytes, reconstruction: reconstruct(symbols), channelModes: modes)
+    }
+
+    /// Whether a channel's values reach more than half a step outside its quantizer's range.
+    private func leavesRange(_ values: ArraySlice<Float>, _ q: ChannelQuantizer) -> Bool {
+        let low = q.low - q.step / 2, high = q.dequantize(q.levels - 1) + q.step / 2
+        return values.contains { $0 < low || $0 > high }
     }
 
     /// Quantized levels, or the raw bits of float32 / float16 values.

@@ -14,6 +14,9 @@ enum ChannelMode: UInt8 {
     case intra = 1
     /// Coded as the difference from the previous frame's channel.
     case inter = 2
+    /// Coded alone with a new quantizer range (the channel left its range): the new range
+    /// holds for this channel until the next I-frame.
+    case refresh = 3
 }
 
 /// What a frame coder produces: the packet payload and the tensor the decoder will rebuild.
@@ -22,6 +25,6 @@ public struct EncodedFrame: Sendable {
     public let payload: [UInt8]
     /// Bit for bit what `FrameDecoder` returns for this payload.
     public let reconstruction: Tensor
-    /// Channels coded as skip / intra / inter.
+    /// Channels coded as skip / intra / inter / refresh.
     public let channelModes: [Int]
 }

@@ -1,0 +1,123 @@
+import FeatCodec
+import Foundation
+import TestSupport
+import Testing
+
+/// `featstream encode`, `decode` and `info` as a user runs them, against `featstream features`.
+@Suite struct CodecCommandTests {
+    let dir: String = {
+        let path = NSTemporaryDirectory() + "featstream-\(UUID().uuidString)"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }()
+
+    @discardableResult
+    func featstream(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+        let result = try Fixtures.run(Fixtures.featstream, arguments)
+        return (result.status, String(decoding: result.out, as: UTF8.self), result.err)
+    }
+
+    /// Raw head tensors of bikes.mp4 at 5 fps, the reference the codec is compared with.
+    func reference() throws -> Tensor {
+        let path = dir + "/reference.npy"
+        let result = try featstream(["features", Fixtures.bikes, "--fps", "5", "-o", path, "-q"])
+        try #require(result.status == 0, "\(result.err)")
+        return try NpyReader.read(path)
+    }
+
+    func roundTrip(_ options: [String], dtype: String = "float32") throws -> Tensor {
+        let fst = dir + "/bikes.fst", npy = dir + "/decoded.npy"
+        let encode = try featstream(["encode", Fixtures.bikes, "--fps", "5", "-o", fst, "-q"] + options)
+        try #require(encode.status == 0, "\(encode.err)")
+        let decode = try featstream(["decode", fst, "-o", npy, "--dtype", dtype])
+        try #require(decode.status == 0, "\(decode.err)")
+        return try NpyReader.read(npy)
+    }
+
+    @Test func losslessIsBitExactAgainstFeatures() throws {
+        let reference = try reference()
+        let decoded = try roundTrip(["--lossless"])
+        #expect(decoded.shape == reference.shape)
+        #expect(decoded.values.map(\.bitPattern) == reference.values.map(\.bitPattern))
+    }
+
+    @Test func float16IsExact() throws {
+        let reference = try reference()
+        let decoded = try roundTrip(["--fp16"], dtype: "float16")
+        #expect(decoded.values == reference.values.map { Float(Float16($0)) })
+    }
+
+    /// 8 bits per value: feature SNR well above 30 dB; the decoded .npy loads in NumPy.
+    @Test func quantizedStreamIsClose() throws {
+        let reference = try reference()
+        let decoded = try roundTrip(["--bits", "8"])
+        var signal = 0.0, noise = 0.0
+        for (a, b) in zip(reference.values, decoded.values) {
+            signal += Double(a) * Double(a)
+            noise += Double(a - b) * Double(a - b)
+        }
+        let snr = 10 * log10(signal / noise)
+        #expect(snr > 35, "SNR \(snr) dB")
+        let check = try Fixtures.run(Fixtures.which("python3"), ["-c", "import numpy,sys; a=numpy.load(sys.argv[1]); print(a.shape, a.dtype)", dir + "/decoded.npy"])
+        #expect(String(decoding: check.out, as: UTF8.self) == "(\(reference.shape[0]), 32, 28, 28) float32\n")
+    }
+
+    @Test func sameInputSameFileAndPipeOutput() throws {
+        let a = dir + "/a.fst", b = dir + "/b.fst"
+        try featstream(["encode", Fixtures.path("scenes.mp4"), "--fps", "10", "-o", a, "-q"])
+        try featstream(["encode", Fixtures.path("scenes.mp4"), "--fps", "10", "-o", b, "-q"])
+        let first = try Data(contentsOf: URL(fileURLWithPath: a))
+        #expect(first == (try Data(contentsOf: URL(fileURLWithPath: b))))
+        let piped = try Fixtures.run(Fixtures.featstream, ["encode", Fixtures.path("scenes.mp4"), "--fps", "10", "-o", "-", "-q"])
+        #expect(piped.status == 0 && piped.out == first)
+    }
+
+    /// A static scene: after the first frame, heartbeat P-frames cost a small fraction of it.
+    @Test func staticSceneCodesSmallPredictedFrames() throws {
+        let fst = dir + "/static.fst"
+        try featstream(["encode", Fixtures.path("static.mp4"), "-o", fst, "-q", "--max-gap", "0.2", "--gop", "10"])
+        let reader = try ContainerReader(path: fst)
+        var sizes: [(FrameType, Int)] = []
+        reader.walk { event in
+            if case .packet(let header, let payload, _) = event { sizes.append((header.type, payload.count)) }
+            return true
+        }
+        #expect(sizes.count >= 25 && sizes[0].0 == .intra)
+        let intra = sizes[0].1
+        let predicted = sizes.dropFirst().filter { $0.0 == .predicted }.map(\.1)
+        #expect(predicted.count == sizes.count - 1)
+        #expect(predicted.allSatisfy { $0 * 5 < intra }, "I \(intra) bytes, P \(predicted)")
+    }
+
+    @Test func infoDescribesTheStream() throws {
+        let fst = dir + "/info.fst"
+        try featstream(["encode", Fixtures.path("scenes.mp4"), "--fps", "10", "--bits", "6", "-o", fst, "-q"])
+        let result = try featstream(["info", fst, "--json"])
+        let info = try #require(try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any])
+        #expect(info["frames"] as? Int == info["indexEntries"] as? Int)
+        #expect((info["intraFrames"] as? Int ?? 0) >= 4)  // the first frame and three cuts
+        let parameters = try #require(info["parameters"] as? [String: Any])
+        #expect((parameters["model"] as? [String: Any])?["checkpointSHA256"] as? String
+                == "b03531047ffacf1e2488318dcd2aba1126cde36e3bfe1aa5cb07700aeeee9889")
+        #expect(parameters["shape"] as? [Int] == [32, 28, 28])
+    }
+
+    @Test func damagedStreamsAreReportedNotHidden() throws {
+        let fst = dir + "/d.fst"
+        try featstream(["encode", Fixtures.path("scenes.mp4"), "--fps", "10", "-o", fst, "-q"])
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: fst)))
+        let cut = dir + "/cut.fst"
+        try Data(bytes.prefix(bytes.count * 2 / 3)).write(to: URL(fileURLWithPath: cut))
+        let truncated = try featstream(["decode", cut, "-o", dir + "/cut.npy"])
+        #expect(truncated.status == 0 && truncated.err.contains("file ends inside packet"), "\(truncated.err)")
+
+        let notAStream = try featstream(["decode", Fixtures.path("bad/text.mp4"), "-o", dir + "/x.npy"])
+        #expect(notAStream.status == 1 && notAStream.err.split(separator: "\n").count == 1)
+        #expect(notAStream.err.contains("not a featstream file") && !FileManager.default.fileExists(atPath: dir + "/x.npy"))
+
+        // An encode that fails leaves no output that looks whole.
+        let failed = try featstream(["encode", Fixtures.path("bad/empty.mp4"), "-o", dir + "/empty.fst"])
+        #expect(failed.status == 1 && !FileManager.default.fileExists(atPath: dir + "/empty.fst"))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/empty.fst.partial"))
+    }
+}
