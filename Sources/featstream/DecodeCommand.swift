@@ -66,6 +66,7 @@ struct DecodeCommand: ParsableCommand {
 
     func run() throws {
         try Terminal.reportingErrors {
+            let start = Date()
             let reader = try ContainerReader(path: input)
             let parameters = reader.parameters
             var range = StreamDecoder.Range.all
@@ -110,7 +111,10 @@ struct DecodeCommand: ParsableCommand {
             if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
             try FileManager.default.moveItem(atPath: temporary, toPath: path)
             let shape = parameters.shape.map(String.init).joined(separator: "x")
+            let seconds = Date().timeIntervalSince(start)
+            let megabytes = Double(report.decoded * parameters.shape.reduce(1, *) * 4) / 1e6
             print("decoded \(report.decoded) frames of \(shape) (\(dtype)) to \(path)" + (report.lost.isEmpty ? "" : "; lost \(report.lost.count): \(report.lost)"))
+            print(String(format: "%.3f s, %.1f MB of float32 tensors, %.0f MB/s", seconds, megabytes, seconds > 0 ? megabytes / seconds : 0))
         }
     }
 }
