@@ -14,8 +14,9 @@ public struct CodingSettings: Codable, Sendable, Equatable {
     public var deadZone: Float = 0
     /// Per-channel range: this percentage of values is clipped off each tail of the I-frame.
     public var clipPercent: Double = 0.1
-    /// An I-frame at least this often (random access).
-    public var gopSeconds: Double = 2
+    /// An I-frame at least this often (random access). 10 s, like a long streaming segment:
+    /// at 2 s every heartbeat of a static scene (one per 2 s by default) would be an I-frame.
+    public var gopSeconds: Double = 10
     /// Code every frame alone (no temporal prediction).
     public var intraOnly = false
 

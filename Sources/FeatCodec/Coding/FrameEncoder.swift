@@ -35,6 +35,7 @@ public final class FrameEncoder {
 
     private func codeIntra(_ values: [Float]) -> EncodedFrame {
         var writer = ByteWriter()
+        var coded: [Int32] = []
         var symbols = [Int32](repeating: 0, count: values.count)
         if let levels = settings.levels {
             quantizers = (0..<channels).map {
@@ -51,12 +52,13 @@ public final class FrameEncoder {
                 writer.f32(quantizers[c].step)
             }
             let data = codeAlone(symbols[range], channel: c)
+            coded += aloneSymbols(symbols[range], channel: c)
             writer.u32(UInt32(data.count))
             writer.append(data)
         }
         previous = symbols
         return EncodedFrame(type: .intra, payload: writer.bytes, reconstruction: reconstruct(symbols),
-                            channelModes: [0, channels, 0, 0])
+                            channelModes: [0, channels, 0, 0], codedSymbols: coded)
     }
 
     /// A P-frame, or nil without a reference.
@@ -65,6 +67,7 @@ public final class FrameEncoder {
         var writer = ByteWriter()
         var symbols = [Int32](repeating: 0, count: values.count)
         var modes = [0, 0, 0, 0]
+        var coded: [Int32] = []
         for c in 0..<channels {
             let range = (c * plane)..<((c + 1) * plane)
             if let levels = settings.levels, leavesRange(values[range], quantizers[c]) {
@@ -76,6 +79,7 @@ public final class FrameEncoder {
                 writer.f32(quantizers[c].low)
                 writer.f32(quantizers[c].step)
                 let data = codeAlone(symbols[range], channel: c)
+                coded += aloneSymbols(symbols[range], channel: c)
                 writer.u32(UInt32(data.count))
                 writer.append(data)
                 modes[Int(ChannelMode.refresh.rawValue)] += 1
@@ -99,19 +103,28 @@ public final class FrameEncoder {
             let alone = codeAlone(symbols[range], channel: c)
             let mode: ChannelMode = alone.count < inter.count ? .intra : .inter
             let data = mode == .intra ? alone : inter
+            coded += mode == .intra ? aloneSymbols(symbols[range], channel: c) : residual
             writer.u8(mode.rawValue)
             writer.u32(UInt32(data.count))
             writer.append(data)
             modes[Int(mode.rawValue)] += 1
         }
         self.previous = symbols
-        return EncodedFrame(type: .predicted, payload: writer.bytes, reconstruction: reconstruct(symbols), channelModes: modes)
+        return EncodedFrame(type: .predicted, payload: writer.bytes, reconstruction: reconstruct(symbols), channelModes: modes,
+                            codedSymbols: coded)
     }
 
-    /// Whether a channel's values reach more than half a step outside its quantizer's range.
+    /// Whether clipping a channel to its quantizer's range would cost more than a quarter of its
+    /// quantization noise (step^2 / 12 per value): then a new range is worth its 8 bytes and the
+    /// intra coding. Small excursions are clipped instead.
     private func leavesRange(_ values: ArraySlice<Float>, _ q: ChannelQuantizer) -> Bool {
-        let low = q.low - q.step / 2, high = q.dequantize(q.levels - 1) + q.step / 2
-        return values.contains { $0 < low || $0 > high }
+        let low = q.low, high = q.dequantize(q.levels - 1)
+        var clipping: Float = 0
+        for x in values {
+            let excess = x < low ? low - x : x > high ? x - high : 0
+            clipping += excess * excess
+        }
+        return clipping > 0.25 * Float(values.count) * q.step * q.step / 12
     }
 
     /// Quantized levels, or the raw bits of float32 / float16 values.
@@ -128,11 +141,17 @@ public final class FrameEncoder {
         }
     }
 
+    /// The symbols an intra-coded channel hands the entropy coder.
+    private func aloneSymbols(_ symbols: ArraySlice<Int32>, channel: Int) -> [Int32] {
+        guard settings.levels != nil else { return Array(symbols) }
+        let zero = quantizers[channel].zeroLevel
+        return symbols.map { $0 - zero }
+    }
+
     private func codeAlone(_ symbols: ArraySlice<Int32>, channel: Int) -> [UInt8] {
         switch settings.precision {
         case .quantized:
-            let zero = quantizers[channel].zeroLevel
-            return SymbolModel.encode(symbols.map { $0 - zero }, width: shape[2])
+            return SymbolModel.encode(aloneSymbols(symbols, channel: channel), width: shape[2])
         case .float16: return ByteModel.encode(symbols.map { UInt32(bitPattern: $0) }, planes: 2)
         case .float32: return ByteModel.encode(symbols.map { UInt32(bitPattern: $0) }, planes: 4)
         }

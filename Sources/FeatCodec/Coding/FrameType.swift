@@ -27,4 +27,7 @@ public struct EncodedFrame: Sendable {
     public let reconstruction: Tensor
     /// Channels coded as skip / intra / inter / refresh.
     public let channelModes: [Int]
+    /// Every symbol the entropy coder coded in this frame, channel after channel (levels from
+    /// the zero level, residuals, or raw float bits): for measuring the coder against bounds.
+    public let codedSymbols: [Int32]
 }
