@@ -33,7 +33,7 @@ let package = Package(
         ),
         .target(name: "TestSupport", dependencies: ["FeatVideo"], path: "Tests/TestSupport"),
         .testTarget(name: "FeatVideoTests", dependencies: ["FeatVideo", "TestSupport"]),
-        .testTarget(name: "FeatCodecTests", dependencies: ["FeatCodec"]),
+        .testTarget(name: "FeatCodecTests", dependencies: ["FeatCodec", "TestSupport"]),
         .testTarget(name: "FeatModelTests", dependencies: ["FeatModel", "FeatCodec", "TestSupport"]),
         .testTarget(name: "CommandLineTests", dependencies: ["TestSupport", "FeatCodec"]),
     ],

@@ -6,7 +6,6 @@
 #include <oneapi/dnnl/dnnl.h>
 
 static void *const FS_DNNL_MEMORY_ALLOCATE = DNNL_MEMORY_ALLOCATE;
-static void *const FS_DNNL_MEMORY_NONE = DNNL_MEMORY_NONE;
 static const int FS_DNNL_ARG_SRC = DNNL_ARG_SRC;
 static const int FS_DNNL_ARG_SRC_1 = DNNL_ARG_SRC_1;
 static const int FS_DNNL_ARG_DST = DNNL_ARG_DST;
@@ -26,11 +25,6 @@ static inline int fs_omp_set_num_threads(int n) {
     if (!set) return 0;
     set(n);
     return 1;
-}
-
-static inline int fs_omp_get_max_threads(void) {
-    int (*get)(void) = (int (*)(void))dlsym(RTLD_DEFAULT, "omp_get_max_threads");
-    return get ? get() : 1;
 }
 
 #endif

@@ -23,8 +23,6 @@ static const int FS_AV_FRAME_FLAG_CORRUPT = AV_FRAME_FLAG_CORRUPT;
 static const int FS_AVERROR_DECODER_NOT_FOUND = AVERROR_DECODER_NOT_FOUND;
 static const int FS_AVERROR_STREAM_NOT_FOUND = AVERROR_STREAM_NOT_FOUND;
 
-static inline int fs_averror(int posix_errno) { return AVERROR(posix_errno); }
-
 /// av_err2str without the compound literal Swift cannot import.
 static inline const char *fs_av_err2str(int errnum, char *buf, size_t size) {
     return av_make_error_string(buf, size, errnum);

@@ -9,10 +9,5 @@ public struct Tensor: Equatable, Sendable {
         self.values = values
     }
 
-    public init(zeros shape: [Int]) {
-        self.init(shape: shape, values: [Float](repeating: 0, count: shape.reduce(1, *)))
-    }
-
     public var count: Int { values.count }
-    public var maxAbs: Float { values.reduce(0) { max($0, abs($1)) } }
 }

@@ -4,7 +4,6 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case unknownSplit(model: String, split: String, known: [String])
     case cannotSplit(String)
     case noWeights(model: String, hint: String)
-    case noTail(model: String)
     case runtime(String)
 
     public var description: String {
@@ -14,7 +13,6 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
             return "\(model) has no split point '\(split)' (known: \(known.joined(separator: ", ")))"
         case .cannotSplit(let name): return "cannot split the network at '\(name)': a connection bypasses it"
         case .noWeights(let model, let hint): return "no weights for \(model): \(hint)"
-        case .noTail(let model): return "\(model) has no classifier tail"
         case .runtime(let message): return message
         }
     }

@@ -103,13 +103,9 @@ struct DecodeCommand: ParsableCommand {
                 throw CommandError("\(input): no frame could be decoded")
             }
             try writer.finish()
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let timestamps = Timestamps(input: input, shape: [records.count] + parameters.shape, frames: records,
-                                        lost: report.lost, problems: report.problems)
-            try OutputFile.write(try encoder.encode(timestamps), to: stem + ".timestamps.json")
-            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-            try FileManager.default.moveItem(atPath: temporary, toPath: path)
+            try OutputFile.writeJSON(Timestamps(input: input, shape: [records.count] + parameters.shape, frames: records,
+                                                lost: report.lost, problems: report.problems), to: stem + ".timestamps.json")
+            try OutputFile.move(temporary, to: path)
             let shape = parameters.shape.map(String.init).joined(separator: "x")
             let seconds = Date().timeIntervalSince(start)
             let megabytes = Double(report.decoded * parameters.shape.reduce(1, *) * 4) / 1e6

@@ -29,7 +29,7 @@ struct EncodeCommand: ParsableCommand {
         try Terminal.reportingErrors {
             let network = try model.load()
             let reader = try input.open()
-            let path = output ?? FeaturesCommand.defaultOutput(for: input.input).replacingOccurrences(of: ".npy", with: ".fst")
+            let path = output ?? FeaturesCommand.defaultOutput(for: input.input, extension: "fst")
             let file = try OutputFile(path)
             var progress = Progress(quiet: quiet, duration: reader.info.durationSeconds)
             let summary = try FeatureEncoding.run(
@@ -45,9 +45,7 @@ struct EncodeCommand: ParsableCommand {
             say(String(format: "%@: %llu bytes, %.1f kbit/s over %.2f s, %.0f bytes per frame, %.3f bits per element",
                        path, summary.fileBytes, summary.kilobitsPerSecond, s.videoSeconds, summary.bytesPerFrame, summary.bitsPerElement))
             say(String(format: "%.2f s wall, %.0f decoded frames/s", s.wallSeconds, s.framesPerSecond))
-            if s.damaged + s.rejectedPackets > 0 {
-                Terminal.warn("\(reader.name): \(s.damaged) damaged frames (errors concealed by the decoder), \(s.rejectedPackets) packets rejected")
-            }
+            Terminal.warnDamage(reader.name, damaged: s.damaged, rejected: s.rejectedPackets)
         }
     }
 

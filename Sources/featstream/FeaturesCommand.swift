@@ -44,7 +44,7 @@ struct FeaturesCommand: ParsableCommand {
         try Terminal.reportingErrors {
             let network = try model.load()
             let reader = try input.open()
-            let path = output ?? FeaturesCommand.defaultOutput(for: input.input)
+            let path = output ?? FeaturesCommand.defaultOutput(for: input.input, extension: "npy")
             let stem = path.hasSuffix(".npy") ? String(path.dropLast(4)) : path
             let temporary = path + ".partial"
             let writer = try NpyWriter(path: temporary, trailingShape: network.featureShape.dims)
@@ -62,13 +62,10 @@ struct FeaturesCommand: ParsableCommand {
             }, modelTime: { modelSeconds += $0 })
             progress.finish()
             try writer.finish()
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let timestamps = try encoder.encode(Timestamps(
+            try OutputFile.writeJSON(Timestamps(
                 input: reader.name, model: network.spec.name, split: network.split,
-                shape: [frames.count] + network.featureShape.dims, frames: frames))
-            try FeaturesCommand.replace(stem + ".timestamps.json", with: timestamps)
-            try FeaturesCommand.move(temporary, to: path)
+                shape: [frames.count] + network.featureShape.dims, frames: frames), to: stem + ".timestamps.json")
+            try OutputFile.move(temporary, to: path)
 
             let shape = network.featureShape
             print("\(network.spec.title) split at \(network.split): \(shape) = \(shape.count) values per frame")
@@ -77,26 +74,13 @@ struct FeaturesCommand: ParsableCommand {
             print(String(format: "%.2f s wall, %.0f decoded frames/s; head %.2f ms per admitted frame",
                          summary.wallSeconds, summary.framesPerSecond,
                          frames.isEmpty ? 0 : 1000 * modelSeconds / Double(frames.count)))
-            if summary.damaged + summary.rejectedPackets > 0 {
-                Terminal.warn("\(reader.name): \(summary.damaged) damaged frames (errors concealed by the decoder), "
-                    + "\(summary.rejectedPackets) packets rejected")
-            }
+            Terminal.warnDamage(reader.name, damaged: summary.damaged, rejected: summary.rejectedPackets)
         }
     }
 
-    static func defaultOutput(for input: String) -> String {
+    /// INPUT's file name with another extension, in the current directory ("stdin" for "-").
+    static func defaultOutput(for input: String, extension: String) -> String {
         let base = input == "-" ? "stdin" : URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent
-        return base + ".npy"
-    }
-
-    static func move(_ source: String, to destination: String) throws {
-        if FileManager.default.fileExists(atPath: destination) { try FileManager.default.removeItem(atPath: destination) }
-        try FileManager.default.moveItem(atPath: source, toPath: destination)
-    }
-
-    static func replace(_ path: String, with data: Data) throws {
-        let temporary = path + ".partial"
-        try data.write(to: URL(fileURLWithPath: temporary))
-        try move(temporary, to: path)
+        return base + "." + `extension`
     }
 }

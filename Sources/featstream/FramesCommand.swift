@@ -37,10 +37,7 @@ struct FramesCommand: ParsableCommand {
             }
             progress.finish()
             output.end(summary)
-            if summary.damaged + summary.rejectedPackets > 0 {
-                Terminal.warn("\(reader.name): \(summary.damaged) damaged frames (errors concealed by the decoder), "
-                    + "\(summary.rejectedPackets) packets rejected")
-            }
+            Terminal.warnDamage(reader.name, damaged: summary.damaged, rejected: summary.rejectedPackets)
         }
     }
 }

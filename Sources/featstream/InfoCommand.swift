@@ -64,9 +64,7 @@ struct InfoCommand: ParsableCommand {
                 bitsPerElement: frames > 0 ? Double(payload * 8) / Double(frames * elements) : nil,
                 indexEntries: reader.index?.count, problems: problems)
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try encoder.encode(info), as: UTF8.self))
+                try Terminal.printJSON(info)
                 return
             }
             let p = reader.parameters

@@ -27,9 +27,7 @@ struct ModelsCommand: ParsableCommand {
                       splitPoints: try spec.splitPointTable())
             }
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try encoder.encode(entries), as: UTF8.self))
+                try Terminal.printJSON(entries)
                 return
             }
             for (spec, entry) in zip(ModelZoo.all, entries) {

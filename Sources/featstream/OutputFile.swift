@@ -26,19 +26,26 @@ final class OutputFile {
     func commit() throws {
         guard let temporary else { return }
         try handle.close()
-        if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-        try FileManager.default.moveItem(atPath: temporary, toPath: path)
+        try OutputFile.move(temporary, to: path)
     }
 
     deinit {
         if let temporary, FileManager.default.fileExists(atPath: temporary) { try? FileManager.default.removeItem(atPath: temporary) }
     }
 
-    /// Writes `data` to `path` through a temporary file.
-    static func write(_ data: Data, to path: String) throws {
+    /// Writes `value` as indented JSON to `path` through a temporary file.
+    static func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let file = try OutputFile(path)
-        try file.handle.write(contentsOf: data)
+        try file.handle.write(contentsOf: try encoder.encode(value))
         try file.commit()
+    }
+
+    /// Renames a finished temporary file into place, replacing what was there.
+    static func move(_ source: String, to destination: String) throws {
+        if FileManager.default.fileExists(atPath: destination) { try FileManager.default.removeItem(atPath: destination) }
+        try FileManager.default.moveItem(atPath: source, toPath: destination)
     }
 }
 

@@ -16,9 +16,7 @@ struct ProbeCommand: ParsableCommand {
         try Terminal.reportingErrors {
             let info = try input.open().info
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try encoder.encode(info), as: UTF8.self))
+                try Terminal.printJSON(info)
                 return
             }
             let rate = info.frameRate.map { "\($0) (\(String(format: "%.3f", info.framesPerSecond ?? 0)) fps)" } ?? "variable/unknown"

@@ -10,6 +10,19 @@ enum Terminal {
         FileHandle.standardError.write(Data("featstream: warning: \(message)\n".utf8))
     }
 
+    /// Prints `value` as sorted, indented JSON on stdout.
+    static func printJSON<T: Encodable>(_ value: T) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+
+    /// The one-line warning for frames the decoder concealed errors in, if any.
+    static func warnDamage(_ name: String, damaged: Int, rejected: Int) {
+        guard damaged + rejected > 0 else { return }
+        warn("\(name): \(damaged) damaged frames (errors concealed by the decoder), \(rejected) packets rejected")
+    }
+
     /// Runs a command body; any error becomes one line on stderr and exit status 1.
     static func reportingErrors(_ body: () throws -> Void) throws {
         do {

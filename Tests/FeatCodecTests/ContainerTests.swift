@@ -1,5 +1,6 @@
 @testable import FeatCodec
 import Foundation
+import TestSupport
 import Testing
 
 /// A small but complete .fst in memory: `count` feature-like frames, an I-frame every 5.

@@ -1,18 +1,9 @@
 @testable import FeatCodec
 import Foundation
+import TestSupport
 import Testing
 
-/// A small deterministic generator (SplitMix64) so random tests repeat exactly.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SplitMix {
     /// Laplace-distributed integers with scale `b`, `zeros` of them forced to 0.
     mutating func laplace(_ count: Int, scale b: Double, zeros: Double) -> [Int32] {
         (0..<count).map { _ in

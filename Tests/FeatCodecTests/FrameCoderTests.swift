@@ -1,5 +1,6 @@
 @testable import FeatCodec
 import Foundation
+import TestSupport
 import Testing
 
 /// Feature-like frames: ReLU of a smooth per-channel pattern that drifts over time, plus noise.

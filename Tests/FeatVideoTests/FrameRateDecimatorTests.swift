@@ -1,4 +1,5 @@
 import FeatVideo
+import TestSupport
 import Testing
 
 /// An independent statement of the rule: every grid point anchor + k / rate (up to half a
@@ -63,7 +64,7 @@ private func decimate(_ pts: [Int64], timeBase: Rational, rate: Rational?) -> [I
     }
 
     @Test func variableFrameRateFollowsTimestamps() {
-        var generator = SeededGenerator(seed: 7)
+        var generator = SplitMix(state: 7)
         for _ in 0..<20 {
             var pts: [Int64] = [0]
             for _ in 1..<200 { pts.append(pts.last! + Int64.random(in: 5...120, using: &generator)) }
@@ -81,18 +82,5 @@ private func decimate(_ pts: [Int64], timeBase: Rational, rate: Rational?) -> [I
         #expect(keeps(0) && !keeps(1) && !keeps(2) && keeps(3))
         decimator.restart(at: 4)
         #expect(!keeps(5) && !keeps(6) && keeps(7) && !keeps(9) && keeps(10))
-    }
-}
-
-/// A small deterministic generator (SplitMix64) so random tests repeat exactly.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

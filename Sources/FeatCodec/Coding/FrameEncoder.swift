@@ -44,17 +44,7 @@ public final class FrameEncoder {
             }
         }
         for c in 0..<channels {
-            let range = (c * plane)..<((c + 1) * plane)
-            symbol(values, range, into: &symbols)
-            writer.u8(ChannelMode.intra.rawValue)
-            if !quantizers.isEmpty {
-                writer.f32(quantizers[c].low)
-                writer.f32(quantizers[c].step)
-            }
-            let data = codeAlone(symbols[range], channel: c)
-            coded += aloneSymbols(symbols[range], channel: c)
-            writer.u32(UInt32(data.count))
-            writer.append(data)
+            writeAlone(c, values, .intra, &symbols, &writer, &coded)
         }
         previous = symbols
         return EncodedFrame(type: .intra, payload: writer.bytes, reconstruction: reconstruct(symbols),
@@ -74,14 +64,7 @@ public final class FrameEncoder {
                 // Clipping would cost more than a new range: code the channel alone with one.
                 quantizers[c] = ChannelQuantizer(fitting: values[range], levels: levels, clipPercent: settings.clipPercent,
                                                  deadZone: settings.deadZone)
-                symbol(values, range, into: &symbols)
-                writer.u8(ChannelMode.refresh.rawValue)
-                writer.f32(quantizers[c].low)
-                writer.f32(quantizers[c].step)
-                let data = codeAlone(symbols[range], channel: c)
-                coded += aloneSymbols(symbols[range], channel: c)
-                writer.u32(UInt32(data.count))
-                writer.append(data)
+                writeAlone(c, values, .refresh, &symbols, &writer, &coded)
                 modes[Int(ChannelMode.refresh.rawValue)] += 1
                 continue
             }
@@ -112,6 +95,23 @@ public final class FrameEncoder {
         self.previous = symbols
         return EncodedFrame(type: .predicted, payload: writer.bytes, reconstruction: reconstruct(symbols), channelModes: modes,
                             codedSymbols: coded)
+    }
+
+    /// Writes channel `c` coded alone (intra, or refresh with its new range), with its range
+    /// when quantized, and records its symbols.
+    private func writeAlone(_ c: Int, _ values: [Float], _ mode: ChannelMode, _ symbols: inout [Int32],
+                            _ writer: inout ByteWriter, _ coded: inout [Int32]) {
+        let range = (c * plane)..<((c + 1) * plane)
+        symbol(values, range, into: &symbols)
+        writer.u8(mode.rawValue)
+        if !quantizers.isEmpty {
+            writer.f32(quantizers[c].low)
+            writer.f32(quantizers[c].step)
+        }
+        let data = codeAlone(symbols[range], channel: c)
+        coded += aloneSymbols(symbols[range], channel: c)
+        writer.u32(UInt32(data.count))
+        writer.append(data)
     }
 
     /// Whether clipping a channel to its quantizer's range would cost more than a quarter of its

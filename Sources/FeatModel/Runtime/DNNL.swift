@@ -38,8 +38,6 @@ final class Engine {
     static func setThreads(_ threads: Int) {
         if threads > 0 { _ = fs_omp_set_num_threads(Int32(threads)) }
     }
-
-    static var threads: Int { Int(fs_omp_get_max_threads()) }
 }
 
 /// A memory descriptor: dimensions, data type (always f32 here) and layout.
@@ -117,13 +115,6 @@ final class PrimitiveDescriptor {
     /// The layout of an execution argument such as the depthwise post-op's weights.
     func descriptor(argument: Int32) -> MemoryDescriptor {
         MemoryDescriptor(raw: dnnl_primitive_desc_query_md(handle, dnnl_query_exec_arg_md, argument).pointee)
-    }
-
-    /// The implementation's name, e.g. "brgconv:avx512_core" or "jit:avx512_core".
-    var implementation: String {
-        var name: UnsafePointer<CChar>?
-        guard dnnl_primitive_desc_query(handle, dnnl_query_impl_info_str, 0, &name) == dnnl_success, let name else { return "?" }
-        return String(cString: name)
     }
 }
 
