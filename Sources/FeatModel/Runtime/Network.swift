@@ -14,6 +14,11 @@ final class Network {
     private(set) var steps: [Step] = []
     /// Multiply-accumulates per run, for GFLOP/s figures.
     let multiplyAccumulates: Int
+    /// Networks with depthwise convolutions keep feature maps in oneDNN's 16-channel blocked
+    /// layout: the fused pointwise+depthwise primitives want it, and one layout means no
+    /// reorders (MobileNetV2 head 2.8 ms against 3.6-4.3 ms with layouts left free). Others
+    /// let oneDNN choose (SqueezeNet is faster channel-last).
+    private let blockedMaps: Bool
 
     /// `inputLayout`: `dnnl_nchw` for tensors, `dnnl_nhwc` for images (pixels interleave channels).
     init(graph: LayerGraph, from first: Int, to last: Int, inputLayout: dnnl_format_tag_t = dnnl_nchw, engine: Engine) throws {
@@ -28,6 +33,10 @@ final class Network {
             throw ModelError.cannotSplit(graph.nodes[first].name)
         }
         let ordered = members.sorted()
+        blockedMaps = ordered.contains { index in
+            if case .convolution(let c) = graph.nodes[index].operation { return c.groups > 1 }
+            return false
+        }
         multiplyAccumulates = graph.multiplyAccumulates(in: ordered.filter { $0 != first })
         inputShape = graph.nodes[first].shape
         outputShape = graph.nodes[last].shape
@@ -130,10 +139,11 @@ final class Network {
         let s = source.descriptor.dims
         let o = c.weightShape[0], perGroup = c.weightShape[1], kh = c.weightShape[2], kw = c.weightShape[3]
         let weightDims = c.groups > 1 ? [c.groups, o / c.groups, perGroup, kh, kw] : [o, perGroup, kh, kw]
-        var src = try MemoryDescriptor(s, dnnl_format_tag_any).raw
+        let maps = blockedMaps ? dnnl_aBcd16b : dnnl_format_tag_any
+        var src = try MemoryDescriptor(s, s[1] > 4 ? maps : dnnl_format_tag_any).raw
         var weights = try MemoryDescriptor(weightDims, dnnl_format_tag_any).raw
         var bias = try MemoryDescriptor([o], dnnl_x).raw
-        var dst = try MemoryDescriptor([1] + out.dims, dnnl_format_tag_any).raw
+        var dst = try MemoryDescriptor([1] + out.dims, maps).raw
         var description = dnnl_convolution_desc_t()
         let hasBias = !c.bias.isEmpty
         try withUnsafeMutablePointer(to: &bias) { biasPointer in
@@ -159,9 +169,9 @@ final class Network {
 
     /// The pointwise-then-depthwise pair as one oneDNN convolution with a depthwise post-op,
     /// or nil when the pair does not have that form or oneDNN has no implementation for it.
-    /// The layouts are left to oneDNN (it picks blocked ones and jit_1x1 with the post-op):
-    /// forcing channel-last maps here makes oneDNN 2.6 fall back to ref_fused_convolution,
-    /// whose values are wrong and differ from run to run (the golden tests at 1 thread caught it).
+    /// Blocked maps (jit_1x1 with the post-op): forcing channel-last maps here makes oneDNN 2.6
+    /// fall back to ref_fused_convolution, whose values are wrong and differ from run to run
+    /// (the golden tests at 1 thread caught it).
     private func fusedPair(_ first: LayerGraph.Node, _ second: LayerGraph.Node, _ source: Memory) throws -> Memory? {
         guard case .convolution(let pointwise) = first.operation, case .convolution(let depthwise) = second.operation,
               pointwise.weightShape[2] == 1, pointwise.weightShape[3] == 1, pointwise.groups == 1,
@@ -172,10 +182,10 @@ final class Network {
               !depthwise.bias.isEmpty, !pointwise.bias.isEmpty
         else { return nil }
         let s = source.descriptor.dims, o = pointwise.weightShape[0]
-        var src = try MemoryDescriptor(s, dnnl_format_tag_any).raw
+        var src = try MemoryDescriptor(s, dnnl_aBcd16b).raw
         var weights = try MemoryDescriptor([o, s[1], 1, 1], dnnl_format_tag_any).raw
         var bias = try MemoryDescriptor([o], dnnl_x).raw
-        var dst = try MemoryDescriptor([1] + first.shape.dims, dnnl_format_tag_any).raw
+        var dst = try MemoryDescriptor([1] + first.shape.dims, dnnl_aBcd16b).raw
         var description = dnnl_convolution_desc_t()
         try dnnl("convolution_forward_desc_init (\(first.name))", dnnl_dilated_convolution_forward_desc_init(
             &description, dnnl_forward_inference, dnnl_convolution_direct, &src, &weights, &bias, &dst,
