@@ -3,17 +3,21 @@
 /// of an inter channel. Feature maps are mostly zero after ReLU and smooth in space, so:
 /// - "zero?" is coded in one of 3 contexts: how many of the left and upper neighbours are non-zero;
 /// - the sign in one of 3 contexts: the left neighbour's sign;
-/// - the magnitude as unary bins (each bin its own context, split by whether a neighbour is
-///   non-zero), then an adaptive Exp-Golomb escape for large values.
+/// - the magnitude as 4 unary bins (each bin its own context, split by whether a neighbour is
+///   non-zero), then an Exp-Golomb escape whose length and first mantissa bit are adaptive.
+///   Few contexts on purpose: each channel's sub-stream is short (784 values at 28 x 28) and
+///   every context has to be learnt afresh in it (14 unary bins cost 1 % more at 8 bits).
 /// A fresh model per channel and frame keeps every channel's sub-stream decodable alone.
 struct SymbolModel {
-    static let unaryBins = 14
+    static let unaryBins = 4
     static let escapeBins = 24
 
     var zero = [BitModel](repeating: BitModel(), count: 3)
     var sign = [BitModel](repeating: BitModel(), count: 3)
     var magnitude = [BitModel](repeating: BitModel(), count: 2 * unaryBins)
     var escape = [BitModel](repeating: BitModel(), count: escapeBins)
+    /// The bit below the top bit of an escaped value, one model per bit length.
+    var mantissa = [BitModel](repeating: BitModel(), count: escapeBins)
 
     /// The context index from the already-coded neighbours.
     @inline(__always)
@@ -84,7 +88,9 @@ extension SymbolModel {
         let length = 32 - v.leadingZeroBitCount  // 1...32
         for k in 0..<(length - 1) { coder.encode(true, &escape[min(k, SymbolModel.escapeBins - 1)]) }
         coder.encode(false, &escape[min(length - 1, SymbolModel.escapeBins - 1)])
-        coder.encodeDirect(v, count: length - 1)
+        guard length > 1 else { return }
+        coder.encode((v >> UInt32(length - 2)) & 1 == 1, &mantissa[min(length - 1, SymbolModel.escapeBins - 1)])
+        coder.encodeDirect(v, count: length - 2)
     }
 
     private mutating func decodeEscape(_ coder: inout RangeDecoder) -> UInt32? {
@@ -93,7 +99,9 @@ extension SymbolModel {
             length += 1
             if length > 31 { return nil }
         }
-        let rest = coder.decodeDirect(count: length - 1)
-        return ((1 << UInt32(length - 1)) | rest) - 1
+        guard length > 1 else { return 0 }
+        let second: UInt32 = coder.decode(&mantissa[min(length - 1, SymbolModel.escapeBins - 1)]) ? 1 : 0
+        let rest = coder.decodeDirect(count: length - 2)
+        return ((2 | second) << UInt32(length - 2) | rest) - 1
     }
 }
