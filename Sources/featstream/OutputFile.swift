@@ -33,13 +33,18 @@ final class OutputFile {
         if let temporary, FileManager.default.fileExists(atPath: temporary) { try? FileManager.default.removeItem(atPath: temporary) }
     }
 
+    /// Writes `data` to `path` through a temporary file.
+    static func write(_ data: Data, to path: String) throws {
+        let file = try OutputFile(path)
+        try file.handle.write(contentsOf: data)
+        try file.commit()
+    }
+
     /// Writes `value` as indented JSON to `path` through a temporary file.
     static func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let file = try OutputFile(path)
-        try file.handle.write(contentsOf: try encoder.encode(value))
-        try file.commit()
+        try write(try encoder.encode(value), to: path)
     }
 
     /// Renames a finished temporary file into place, replacing what was there.

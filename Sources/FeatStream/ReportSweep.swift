@@ -1,0 +1,113 @@
+import FeatCodec
+import FeatModel
+import FeatVideo
+import Foundation
+
+/// The sweep behind `featstream report`: every frame-rate setting x every quantizer, temporal
+/// and intra-only, measured for size, feature fidelity and task fidelity (the model's tail on the
+/// decoded tensors against the tail on the lossless ones).
+///
+/// Work is shared: the video is decoded once with one gate per frame rate running side by side,
+/// each frame any gate admits runs the head once, and every setting reuses those tensors.
+public enum ReportSweep {
+    public struct Point: Codable, Sendable {
+        public var fps: String
+        public var quantizer: String
+        public var temporal: Bool
+        public var admitted: Int
+        public var cuts: Int
+        public var kilobitsPerSecond: Double
+        public var bytesPerFrame: Double
+        public var bitsPerElement: Double
+        /// Feature SNR in dB against the lossless tensors; nil when the decode is exact.
+        public var snr: Double?
+        /// Percent of frames whose top-1 class is unchanged, and whose original top-1 stays in the top 5.
+        public var top1Agreement: Double
+        public var top5Agreement: Double
+    }
+
+    public static func run(
+        _ reader: VideoReader, model: Model, rates: [Rational?], bits: [Int], gate: GateSettings
+    ) throws -> [Point] {
+        // One decode, one gate per rate, the head once per frame any gate admits.
+        var gates = rates.map { rate -> SceneChangeGate in
+            var settings = gate
+            settings.fps = rate
+            return SceneChangeGate(settings: settings)
+        }
+        var admitted = [[SelectedFrame]](repeating: [], count: rates.count)
+        var tensors: [Int: Tensor] = [:]
+        var first: Double?, last = 0.0
+        func take(_ decided: [SelectedFrame], _ g: Int) throws {
+            for selected in decided where selected.decision.isAdmitted {
+                admitted[g].append(selected)
+                if tensors[selected.frame.index] == nil {
+                    tensors[selected.frame.index] = try model.features(rgb: selected.frame.rgb)
+                }
+            }
+        }
+        while let frame = try reader.next() {
+            if first == nil { first = frame.seconds }
+            last = frame.seconds
+            for g in gates.indices { try take(gates[g].push(frame), g) }
+        }
+        for g in gates.indices { try take(gates[g].finish(), g) }
+        let duration = max(last - (first ?? 0), 1e-9)
+        // The lossless tail once per frame: the reference classes.
+        var reference: [Int: [Float]] = [:]
+        for (index, tensor) in tensors { reference[index] = try model.logits(features: tensor) }
+
+        var points: [Point] = []
+        for (g, rate) in rates.enumerated() where !admitted[g].isEmpty {
+            let frames = admitted[g]
+            for b in bits {
+                for temporal in [true, false] {
+                    var settings = CodingSettings()
+                    settings.precision = .quantized(levels: 1 << b)
+                    settings.intraOnly = !temporal
+                    points.append(try measure(frames, tensors, reference, settings, model, duration,
+                                              fps: rate?.description ?? "source", quantizer: "\(b) bits"))
+                }
+            }
+            var lossless = CodingSettings()
+            lossless.precision = .float32
+            points.append(try measure(frames, tensors, reference, lossless, model, duration,
+                                      fps: rate?.description ?? "source", quantizer: "lossless"))
+        }
+        return points
+    }
+
+    private static func measure(
+        _ frames: [SelectedFrame], _ tensors: [Int: Tensor], _ reference: [Int: [Float]], _ settings: CodingSettings,
+        _ model: Model, _ duration: Double, fps: String, quantizer: String
+    ) throws -> Point {
+        let shape = model.featureShape.dims
+        let encoder = FrameEncoder(settings: settings, shape: shape)
+        let decoder = FrameDecoder(settings: settings, shape: shape)
+        var bytes = 0, signal = 0.0, noise = 0.0, top1 = 0, top5 = 0
+        for selected in frames {
+            let original = tensors[selected.frame.index]!
+            let encoded = encoder.encode(original, seconds: selected.frame.seconds, forceIntra: selected.decision == .cut)
+            bytes += encoded.payload.count + PacketHeader.size
+            let decoded = try decoder.decode(encoded.payload[...], type: encoded.type)
+            for (x, y) in zip(original.values, decoded.values) {
+                signal += Double(x) * Double(x)
+                noise += (Double(x) - Double(y)) * (Double(x) - Double(y))
+            }
+            let expected = reference[selected.frame.index]!
+            let logits = noise == 0 && decoded.values == original.values ? expected : try model.logits(features: decoded)
+            let truth = expected.indices.max { expected[$0] < expected[$1] }!
+            let ranked = logits.indices.sorted { logits[$0] > logits[$1] }
+            if ranked[0] == truth { top1 += 1 }
+            if ranked.prefix(5).contains(truth) { top5 += 1 }
+        }
+        let n = Double(frames.count)
+        return Point(
+            fps: fps, quantizer: quantizer, temporal: !settings.intraOnly, admitted: frames.count,
+            cuts: frames.filter { $0.decision == .cut }.count,
+            kilobitsPerSecond: Double(bytes * 8) / duration / 1000, bytesPerFrame: Double(bytes) / n,
+            bitsPerElement: Double(bytes * 8) / (n * Double(shape.reduce(1, *))),
+            snr: noise == 0 ? nil : 10 * log10(signal / noise),
+            top1Agreement: 100 * Double(top1) / n, top5Agreement: 100 * Double(top5) / n)
+    }
+}

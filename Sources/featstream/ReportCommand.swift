@@ -1,0 +1,95 @@
+import ArgumentParser
+import FeatCodec
+import FeatModel
+import FeatStream
+import FeatVideo
+import Foundation
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Sweep frame rate x quantizer: bitrate, feature SNR and task fidelity (first part).",
+        discussion: """
+            For every --fps and --bits setting (temporal and intra-only) and lossless: frames
+            admitted and cuts, kbit/s, bytes per frame, bits per element, feature SNR against the
+            lossless tensors, and top-1 / top-5 agreement of the model's tail on the decoded
+            tensors with the tail on the lossless ones. Writes DIR/report.csv and DIR/report.json
+            and prints a table. Not yet: the plots, the HTML page and the x264 pixel-streaming line.
+            """)
+
+    @OptionGroup var input: InputOptions
+    @OptionGroup(title: "Model") var model: ModelOptions
+
+    @Option(help: ArgumentHelp("Frame rates to sweep, comma-separated ('source' keeps every frame).", valueName: "list"))
+    var fps = "1,2,5,10,15,30"
+
+    @Option(help: ArgumentHelp("Quantizer bits to sweep, comma-separated.", valueName: "list"))
+    var bits = "8,6,4,3,2"
+
+    @Option(help: ArgumentHelp("Output folder.", valueName: "dir"))
+    var out = "report"
+
+    var rates: [Rational?] {
+        fps.split(separator: ",").map { $0 == "source" ? nil : Rational(parsing: String($0)) }
+    }
+
+    var bitList: [Int] { bits.split(separator: ",").compactMap { Int($0) } }
+
+    func validate() throws {
+        for item in fps.split(separator: ",") where item != "source" {
+            guard let r = Rational(parsing: String(item)), r.numerator > 0 else {
+                throw ValidationError("--fps: '\(item)' is not a positive rate or 'source'")
+            }
+        }
+        guard !bitList.isEmpty, bitList.count == bits.split(separator: ",").count, bitList.allSatisfy({ (2...16).contains($0) }) else {
+            throw ValidationError("--bits takes numbers 2...16, comma-separated")
+        }
+    }
+
+    struct Report: Encodable {
+        let command: [String]
+        let featstream: String
+        let input: String
+        let model: String
+        let split: String
+        let points: [ReportSweep.Point]
+    }
+
+    func run() throws {
+        try Terminal.reportingErrors {
+            let network = try model.load()
+            let reader = try input.open()
+            let points = try ReportSweep.run(reader, model: network, rates: rates, bits: bitList, gate: GateSettings())
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            var csv = "fps,quantizer,temporal,admitted,cuts,kbit_per_s,bytes_per_frame,bits_per_element,snr_db,top1_agreement,top5_agreement\n"
+            for p in points {
+                csv += "\(p.fps),\(p.quantizer),\(p.temporal),\(p.admitted),\(p.cuts),"
+                    + String(format: "%.3f,%.1f,%.4f,", p.kilobitsPerSecond, p.bytesPerFrame, p.bitsPerElement)
+                    + (p.snr.map { String(format: "%.3f", $0) } ?? "inf")
+                    + String(format: ",%.2f,%.2f\n", p.top1Agreement, p.top5Agreement)
+            }
+            try OutputFile.write(Data(csv.utf8), to: out + "/report.csv")
+            try OutputFile.writeJSON(Report(
+                command: CommandLine.arguments, featstream: Version.string, input: reader.name, model: network.spec.name,
+                split: network.split, points: points), to: out + "/report.json")
+            print("\(reader.name): \(network.spec.title) at \(network.split); \(out)/report.csv, \(out)/report.json")
+            print("   fps  quantizer  mode      frames  kbit/s  bytes/frame  bits/elem   SNR dB   top-1 %  top-5 %")
+            for p in points {
+                let mode = p.quantizer == "lossless" ? "-" : p.temporal ? "temporal" : "intra"
+                print(p.fps.padding(toLength: 6, withPad: " ", startingAt: 0).leftPadded(6) + "  "
+                      + p.quantizer.padding(toLength: 9, withPad: " ", startingAt: 0) + "  "
+                      + mode.padding(toLength: 8, withPad: " ", startingAt: 0)
+                      + String(format: "  %6d  %6.1f  %11.0f  %9.3f  ", p.admitted, p.kilobitsPerSecond, p.bytesPerFrame, p.bitsPerElement)
+                      + (p.snr.map { String(format: "%7.2f", $0) } ?? "  exact")
+                      + String(format: "  %7.1f  %7.1f", p.top1Agreement, p.top5Agreement))
+            }
+        }
+    }
+}
+
+private extension String {
+    func leftPadded(_ width: Int) -> String {
+        let trimmed = trimmingCharacters(in: .whitespaces)
+        return String(repeating: " ", count: max(0, width - trimmed.count)) + trimmed
+    }
+}

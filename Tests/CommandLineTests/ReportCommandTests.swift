@@ -1,0 +1,36 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `featstream report` on a fixture: the sweep's measures move the right way, and its files parse.
+@Suite struct ReportCommandTests {
+    @Test func sweepOnAFixture() throws {
+        let dir = NSTemporaryDirectory() + "featstream-\(UUID().uuidString)"
+        let result = try Fixtures.run(Fixtures.featstream, [
+            "report", Fixtures.path("scenes.mp4"), "--fps", "1,5,10", "--bits", "8,4,2", "--out", dir])
+        try #require(result.status == 0, "\(result.err)")
+        let text = try String(contentsOfFile: dir + "/report.csv", encoding: .utf8)
+        let csv: [[String]] = text.split(separator: "\n").map { line in line.split(separator: ",").map(String.init) }
+        #expect(csv[0].count == 11 && csv[0][0] == "fps" && csv[0][8] == "snr_db")
+        let all: [[String]] = Array(csv.dropFirst())
+        #expect(all.count == 3 * (3 * 2 + 1))
+        func rows(_ fps: String) -> [[String]] { all.filter { $0[0] == fps } }
+        // More fps admits at least as many frames.
+        let admitted: [Int] = ["1", "5", "10"].map { (fps: String) -> Int in Int(rows(fps)[0][3]) ?? -1 }
+        #expect(admitted == admitted.sorted() && admitted[0] < admitted[2])
+        for fps in ["1", "5", "10"] {
+            // More bits give a higher SNR (temporal rows, in the order 8, 4, 2).
+            let temporal: [[String]] = rows(fps).filter { $0[2] == "true" && $0[1] != "lossless" }
+            let snr: [Double] = temporal.map { Double($0[8]) ?? .nan }
+            #expect(snr.count == 3 && snr[0] > snr[1] && snr[1] > snr[2], "\(fps) fps: \(snr)")
+            // Lossless: exact, every class kept.
+            let lossless = try #require(rows(fps).first { $0[1] == "lossless" })
+            #expect(lossless[8] == "inf" && lossless[9] == "100.00" && lossless[10] == "100.00")
+            let agreements: [(Double, Double)] = rows(fps).map { (Double($0[9]) ?? .nan, Double($0[10]) ?? .nan) }
+            #expect(agreements.allSatisfy { $0.0 <= $0.1 })  // top-1 agreement <= top-5
+        }
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/report.json"))) as? [String: Any])
+        #expect((json["points"] as? [[String: Any]])?.count == all.count)
+        #expect(json["model"] as? String == "mobilenet_v2" && (json["command"] as? [String])?.first?.hasSuffix("featstream") == true)
+    }
+}
