@@ -13,8 +13,9 @@ struct ReportCommand: ParsableCommand {
             For every --fps and --bits setting (temporal and intra-only) and lossless: frames
             admitted and cuts, kbit/s, bytes per frame, bits per element, feature SNR against the
             lossless tensors, and top-1 / top-5 agreement of the model's tail on the decoded
-            tensors with the tail on the lossless ones. Writes DIR/report.csv and DIR/report.json
-            and prints a table. Not yet: the plots, the HTML page and the x264 pixel-streaming line.
+            tensors with the tail on the lossless ones. Writes DIR/report.csv, DIR/report.json,
+            DIR/bitrate-vs-fps.svg, DIR/rate-vs-accuracy.svg and DIR/report.html, and prints a
+            table. Not yet: the x264 pixel-streaming line.
             """)
 
     @OptionGroup var input: InputOptions
@@ -72,7 +73,13 @@ struct ReportCommand: ParsableCommand {
             try OutputFile.writeJSON(Report(
                 command: CommandLine.arguments, featstream: Version.string, input: reader.name, model: network.spec.name,
                 split: network.split, points: points), to: out + "/report.json")
-            print("\(reader.name): \(network.spec.title) at \(network.split); \(out)/report.csv, \(out)/report.json")
+            let charts = [ReportDocuments.bitrateVersusFps(points), ReportDocuments.rateVersusAccuracy(points)]
+            try OutputFile.write(Data(charts[0].svg().utf8), to: out + "/bitrate-vs-fps.svg")
+            try OutputFile.write(Data(charts[1].svg().utf8), to: out + "/rate-vs-accuracy.svg")
+            let title = "featstream report: \(URL(fileURLWithPath: reader.name).lastPathComponent), \(network.spec.title) at \(network.split)"
+            try OutputFile.write(Data(ReportDocuments.html(title: title, points: points, charts: charts).utf8), to: out + "/report.html")
+            print("\(reader.name): \(network.spec.title) at \(network.split); wrote report.csv, report.json, "
+                  + "bitrate-vs-fps.svg, rate-vs-accuracy.svg, report.html in \(out)")
             print("   fps  quantizer  mode      frames  kbit/s  bytes/frame  bits/elem   SNR dB   top-1 %  top-5 %")
             for p in points {
                 let mode = p.quantizer == "lossless" ? "-" : p.temporal ? "temporal" : "intra"

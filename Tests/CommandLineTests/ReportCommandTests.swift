@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import TestSupport
 import Testing
 
@@ -32,5 +35,30 @@ import Testing
         let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/report.json"))) as? [String: Any])
         #expect((json["points"] as? [[String: Any]])?.count == all.count)
         #expect(json["model"] as? String == "mobilenet_v2" && (json["command"] as? [String])?.first?.hasSuffix("featstream") == true)
+
+        // The plots parse as XML and hold every series asked for; the page embeds both and the table.
+        let bitrate = try SeriesNames(dir + "/bitrate-vs-fps.svg").names
+        #expect(bitrate == ["8 bits", "8 bits, intra only", "4 bits", "4 bits, intra only", "2 bits", "2 bits, intra only", "lossless"])
+        let accuracy = try SeriesNames(dir + "/rate-vs-accuracy.svg").names
+        #expect(accuracy == ["features, 1 fps", "features, 5 fps", "features, 10 fps"])
+        let html = try String(contentsOfFile: dir + "/report.html", encoding: .utf8)
+        #expect(html.components(separatedBy: "<svg").count == 3 && html.contains("<table>") && !html.contains("<script"))
+    }
+}
+
+/// The `data-name` of every series group in an SVG file, read with XMLParser.
+final class SeriesNames: NSObject, XMLParserDelegate {
+    private(set) var names: [String] = []
+
+    init(_ path: String) throws {
+        super.init()
+        let parser = try #require(XMLParser(contentsOf: URL(fileURLWithPath: path)))
+        parser.delegate = self
+        try #require(parser.parse(), "\(path) is not well-formed XML")
+    }
+
+    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+                attributes: [String: String] = [:]) {
+        if name == "g", let series = attributes["data-name"] { names.append(series) }
     }
 }
