@@ -5,7 +5,7 @@ SWIFT ?= swift
 BIN := .build/release/featstream
 BIKES := $(FEATSTREAM_HOME)/footage/bikes.mp4
 
-.PHONY: all setup footage weights random-weights build demo test bench-ingest bench-model fixtures clean
+.PHONY: all setup footage weights random-weights build demo test report bench-ingest bench-model fixtures clean
 
 all: build
 
@@ -40,6 +40,10 @@ demo: footage weights build
 test: footage weights random-weights
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-xctest
+
+# The README's "What it achieves": the report of bikes.mp4, written into docs/report/.
+report: footage weights build
+	$(BIN) report $(BIKES) --out docs/report
 
 bench-ingest: build
 	Tools/bench-ingest

@@ -5,7 +5,7 @@ public enum ReportDocuments {
     /// kbit/s against fps: one line per quantizer, intra-only dashed (rates given as numbers only).
     public static func bitrateVersusFps(_ points: [ReportSweep.Point]) -> LineChart {
         var series: [LineChart.Series] = []
-        for quantizer in unique(points.map(\.quantizer)) {
+        for quantizer in unique(points.map(\.quantizer)) where !quantizer.hasPrefix("x264") {
             for temporal in [true, false] where quantizer != "lossless" || temporal {
                 let rows = points.filter { $0.quantizer == quantizer && $0.temporal == temporal && Double(rate: $0.fps) != nil }
                 guard !rows.isEmpty else { continue }
@@ -17,11 +17,18 @@ public enum ReportDocuments {
                          logY: true, series: series)
     }
 
-    /// Top-1 agreement against kbit/s: one line per frame rate through its quantizers (temporal).
+    /// Top-1 agreement against kbit/s: per frame rate, a line through its quantizers (temporal
+    /// features) and a dashed one through the x264 settings (pixels sent instead).
     public static func rateVersusAccuracy(_ points: [ReportSweep.Point]) -> LineChart {
-        let series = unique(points.map(\.fps)).map { fps in
-            LineChart.Series(name: "features, \(fps) fps",
-                             points: points.filter { $0.fps == fps && $0.temporal }.map { ($0.kilobitsPerSecond, $0.top1Agreement) })
+        var series: [LineChart.Series] = []
+        for fps in unique(points.map(\.fps)) {
+            let features = points.filter { $0.fps == fps && $0.temporal && !$0.quantizer.hasPrefix("x264") }
+            series.append(.init(name: "features, \(fps) fps", points: features.map { ($0.kilobitsPerSecond, $0.top1Agreement) }))
+            let pixels = points.filter { $0.fps == fps && $0.quantizer.hasPrefix("x264") }
+            if !pixels.isEmpty {
+                series.append(.init(name: "x264 pixels, \(fps) fps", points: pixels.map { ($0.kilobitsPerSecond, $0.top1Agreement) },
+                                    dashed: true))
+            }
         }
         return LineChart(title: "Task fidelity against bitrate", xLabel: "bitrate (kbit/s)", yLabel: "top-1 agreement (%)",
                          logX: true, series: series)
@@ -40,7 +47,7 @@ public enum ReportDocuments {
         page += "<table><tr><th>fps</th><th>quantizer</th><th>mode</th><th>frames</th><th>cuts</th><th>kbit/s</th>"
             + "<th>bytes/frame</th><th>bits/element</th><th>SNR dB</th><th>top-1 %</th><th>top-5 %</th></tr>\n"
         for p in points {
-            let mode = p.quantizer == "lossless" ? "-" : p.temporal ? "temporal" : "intra"
+            let mode = p.quantizer == "lossless" || p.quantizer.hasPrefix("x264") ? "-" : p.temporal ? "temporal" : "intra"
             page += "<tr><td>\(p.fps)</td><td>\(p.quantizer)</td><td>\(mode)</td><td>\(p.admitted)</td><td>\(p.cuts)</td>"
                 + String(format: "<td>%.1f</td><td>%.0f</td><td>%.3f</td>", p.kilobitsPerSecond, p.bytesPerFrame, p.bitsPerElement)
                 + "<td>\(p.snr.map { String(format: "%.2f", $0) } ?? "exact")</td>"

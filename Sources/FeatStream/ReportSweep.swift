@@ -26,8 +26,10 @@ public enum ReportSweep {
         public var top5Agreement: Double
     }
 
+    /// `crfs`: the x264 settings of the pixel-streaming line (the admitted frames sent as H.264
+    /// and run through the whole network), measured on the same axes.
     public static func run(
-        _ reader: VideoReader, model: Model, rates: [Rational?], bits: [Int], gate: GateSettings
+        _ reader: VideoReader, model: Model, rates: [Rational?], bits: [Int], crfs: [Int], gate: GateSettings
     ) throws -> [Point] {
         // One decode, one gate per rate, the head once per frame any gate admits.
         var gates = rates.map { rate -> SceneChangeGate in
@@ -37,12 +39,14 @@ public enum ReportSweep {
         }
         var admitted = [[SelectedFrame]](repeating: [], count: rates.count)
         var tensors: [Int: Tensor] = [:]
+        var pictures: [Int: [UInt8]] = [:]
         var first: Double?, last = 0.0
         func take(_ decided: [SelectedFrame], _ g: Int) throws {
             for selected in decided where selected.decision.isAdmitted {
                 admitted[g].append(selected)
                 if tensors[selected.frame.index] == nil {
                     tensors[selected.frame.index] = try model.features(rgb: selected.frame.rgb)
+                    if !crfs.isEmpty { pictures[selected.frame.index] = selected.frame.rgb }
                 }
             }
         }
@@ -73,8 +77,41 @@ public enum ReportSweep {
             lossless.precision = .float32
             points.append(try measure(frames, tensors, reference, lossless, model, duration,
                                       fps: rate?.description ?? "source", quantizer: "lossless"))
+            for crf in crfs {
+                points.append(try measurePixels(frames, pictures, tensors, reference, crf: crf, model, duration,
+                                                fps: rate?.description ?? "source"))
+            }
         }
         return points
+    }
+
+    /// The pixel line: the admitted frames through libx264 and back, then the whole network.
+    private static func measurePixels(
+        _ frames: [SelectedFrame], _ pictures: [Int: [UInt8]], _ tensors: [Int: Tensor], _ reference: [Int: [Float]],
+        crf: Int, _ model: Model, _ duration: Double, fps: String
+    ) throws -> Point {
+        let sent = frames.map { (rgb: pictures[$0.frame.index]!, seconds: $0.frame.seconds) }
+        let (decoded, bytes) = try PixelCodec(crf: crf).roundTrip(sent)
+        var signal = 0.0, noise = 0.0, top1 = 0, top5 = 0
+        for (selected, rgb) in zip(frames, decoded) {
+            let features = try model.features(rgb: rgb)
+            for (x, y) in zip(tensors[selected.frame.index]!.values, features.values) {
+                signal += Double(x) * Double(x)
+                noise += (Double(x) - Double(y)) * (Double(x) - Double(y))
+            }
+            let expected = reference[selected.frame.index]!, logits = try model.logits(features: features)
+            let truth = expected.indices.max { expected[$0] < expected[$1] }!
+            let ranked = logits.indices.sorted { logits[$0] > logits[$1] }
+            if ranked[0] == truth { top1 += 1 }
+            if ranked.prefix(5).contains(truth) { top5 += 1 }
+        }
+        let n = Double(frames.count), elements = Double(model.featureShape.count)
+        return Point(
+            fps: fps, quantizer: "x264 crf \(crf)", temporal: true, admitted: frames.count,
+            cuts: frames.filter { $0.decision == .cut }.count, kilobitsPerSecond: Double(bytes * 8) / duration / 1000,
+            bytesPerFrame: Double(bytes) / n, bitsPerElement: Double(bytes * 8) / (n * elements),
+            snr: noise == 0 ? nil : 10 * log10(signal / noise),
+            top1Agreement: 100 * Double(top1) / n, top5Agreement: 100 * Double(top5) / n)
     }
 
     private static func measure(

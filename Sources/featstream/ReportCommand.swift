@@ -15,7 +15,8 @@ struct ReportCommand: ParsableCommand {
             lossless tensors, and top-1 / top-5 agreement of the model's tail on the decoded
             tensors with the tail on the lossless ones. Writes DIR/report.csv, DIR/report.json,
             DIR/bitrate-vs-fps.svg, DIR/rate-vs-accuracy.svg and DIR/report.html, and prints a
-            table. Not yet: the x264 pixel-streaming line.
+            table. The pixel-streaming line: the same admitted frames sent as H.264 (libx264 through
+            libavcodec, zero-latency, each --crf), decoded and run through the whole network.
             """)
 
     @OptionGroup var input: InputOptions
@@ -26,6 +27,11 @@ struct ReportCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Quantizer bits to sweep, comma-separated.", valueName: "list"))
     var bits = "8,6,4,3,2"
+
+    @Option(help: ArgumentHelp("x264 CRF values of the pixel-streaming line, comma-separated ('none' to skip).", valueName: "list"))
+    var crf = "18,23,28,33,38,43"
+
+    var crfList: [Int] { crf == "none" ? [] : crf.split(separator: ",").compactMap { Int($0) } }
 
     @Option(help: ArgumentHelp("Output folder.", valueName: "dir"))
     var out = "report"
@@ -45,6 +51,9 @@ struct ReportCommand: ParsableCommand {
         guard !bitList.isEmpty, bitList.count == bits.split(separator: ",").count, bitList.allSatisfy({ (2...16).contains($0) }) else {
             throw ValidationError("--bits takes numbers 2...16, comma-separated")
         }
+        guard crf == "none" || (crfList.count == crf.split(separator: ",").count && crfList.allSatisfy { (0...51).contains($0) }) else {
+            throw ValidationError("--crf takes numbers 0...51, comma-separated, or 'none'")
+        }
     }
 
     struct Report: Encodable {
@@ -60,7 +69,7 @@ struct ReportCommand: ParsableCommand {
         try Terminal.reportingErrors {
             let network = try model.load()
             let reader = try input.open()
-            let points = try ReportSweep.run(reader, model: network, rates: rates, bits: bitList, gate: GateSettings())
+            let points = try ReportSweep.run(reader, model: network, rates: rates, bits: bitList, crfs: crfList, gate: GateSettings())
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             var csv = "fps,quantizer,temporal,admitted,cuts,kbit_per_s,bytes_per_frame,bits_per_element,snr_db,top1_agreement,top5_agreement\n"
             for p in points {
@@ -80,11 +89,11 @@ struct ReportCommand: ParsableCommand {
             try OutputFile.write(Data(ReportDocuments.html(title: title, points: points, charts: charts).utf8), to: out + "/report.html")
             print("\(reader.name): \(network.spec.title) at \(network.split); wrote report.csv, report.json, "
                   + "bitrate-vs-fps.svg, rate-vs-accuracy.svg, report.html in \(out)")
-            print("   fps  quantizer  mode      frames  kbit/s  bytes/frame  bits/elem   SNR dB   top-1 %  top-5 %")
+            print("   fps  quantizer     mode      frames  kbit/s  bytes/frame  bits/elem   SNR dB   top-1 %  top-5 %")
             for p in points {
-                let mode = p.quantizer == "lossless" ? "-" : p.temporal ? "temporal" : "intra"
+                let mode = p.quantizer == "lossless" || p.quantizer.hasPrefix("x264") ? "-" : p.temporal ? "temporal" : "intra"
                 print(p.fps.padding(toLength: 6, withPad: " ", startingAt: 0).leftPadded(6) + "  "
-                      + p.quantizer.padding(toLength: 9, withPad: " ", startingAt: 0) + "  "
+                      + p.quantizer.padding(toLength: 12, withPad: " ", startingAt: 0) + "  "
                       + mode.padding(toLength: 8, withPad: " ", startingAt: 0)
                       + String(format: "  %6d  %6.1f  %11.0f  %9.3f  ", p.admitted, p.kilobitsPerSecond, p.bytesPerFrame, p.bitsPerElement)
                       + (p.snr.map { String(format: "%7.2f", $0) } ?? "  exact")

@@ -10,25 +10,28 @@ import Testing
     @Test func sweepOnAFixture() throws {
         let dir = NSTemporaryDirectory() + "featstream-\(UUID().uuidString)"
         let result = try Fixtures.run(Fixtures.featstream, [
-            "report", Fixtures.path("scenes.mp4"), "--fps", "1,5,10", "--bits", "8,4,2", "--out", dir])
+            "report", Fixtures.path("scenes.mp4"), "--fps", "1,5,10", "--bits", "8,4,2", "--crf", "18,38", "--out", dir])
         try #require(result.status == 0, "\(result.err)")
         let text = try String(contentsOfFile: dir + "/report.csv", encoding: .utf8)
         let csv: [[String]] = text.split(separator: "\n").map { line in line.split(separator: ",").map(String.init) }
         #expect(csv[0].count == 11 && csv[0][0] == "fps" && csv[0][8] == "snr_db")
         let all: [[String]] = Array(csv.dropFirst())
-        #expect(all.count == 3 * (3 * 2 + 1))
+        #expect(all.count == 3 * (3 * 2 + 1 + 2))
         func rows(_ fps: String) -> [[String]] { all.filter { $0[0] == fps } }
         // More fps admits at least as many frames.
         let admitted: [Int] = ["1", "5", "10"].map { (fps: String) -> Int in Int(rows(fps)[0][3]) ?? -1 }
         #expect(admitted == admitted.sorted() && admitted[0] < admitted[2])
         for fps in ["1", "5", "10"] {
             // More bits give a higher SNR (temporal rows, in the order 8, 4, 2).
-            let temporal: [[String]] = rows(fps).filter { $0[2] == "true" && $0[1] != "lossless" }
+            let temporal: [[String]] = rows(fps).filter { $0[2] == "true" && $0[1].hasSuffix("bits") }
             let snr: [Double] = temporal.map { Double($0[8]) ?? .nan }
             #expect(snr.count == 3 && snr[0] > snr[1] && snr[1] > snr[2], "\(fps) fps: \(snr)")
             // Lossless: exact, every class kept.
             let lossless = try #require(rows(fps).first { $0[1] == "lossless" })
             #expect(lossless[8] == "inf" && lossless[9] == "100.00" && lossless[10] == "100.00")
+            // The pixel line: a higher CRF sends fewer bits.
+            let pixels: [Double] = rows(fps).filter { $0[1].hasPrefix("x264 crf") }.map { Double($0[5]) ?? .nan }
+            #expect(pixels.count == 2 && pixels[0] > pixels[1], "\(fps) fps: \(pixels)")
             let agreements: [(Double, Double)] = rows(fps).map { (Double($0[9]) ?? .nan, Double($0[10]) ?? .nan) }
             #expect(agreements.allSatisfy { $0.0 <= $0.1 })  // top-1 agreement <= top-5
         }
@@ -40,7 +43,8 @@ import Testing
         let bitrate = try SeriesNames(dir + "/bitrate-vs-fps.svg").names
         #expect(bitrate == ["8 bits", "8 bits, intra only", "4 bits", "4 bits, intra only", "2 bits", "2 bits, intra only", "lossless"])
         let accuracy = try SeriesNames(dir + "/rate-vs-accuracy.svg").names
-        #expect(accuracy == ["features, 1 fps", "features, 5 fps", "features, 10 fps"])
+        #expect(accuracy == ["features, 1 fps", "x264 pixels, 1 fps", "features, 5 fps", "x264 pixels, 5 fps",
+                             "features, 10 fps", "x264 pixels, 10 fps"])
         let html = try String(contentsOfFile: dir + "/report.html", encoding: .utf8)
         #expect(html.components(separatedBy: "<svg").count == 3 && html.contains("<table>") && !html.contains("<script"))
     }
