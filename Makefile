@@ -23,6 +23,7 @@ weights: setup
 # (tests and benchmarks only).
 random-weights: setup
 	@test -s $(FEATSTREAM_HOME)/weights/random/vgg16.pth || Tools/make-random-weights
+	@test -s $(FEATSTREAM_HOME)/weights/random/squeezenet1_0-headless.pth || Tools/make-random-weights --headless squeezenet1_0
 
 build: setup
 	$(SWIFT) build -c release --product featstream

@@ -17,6 +17,8 @@ public final class Model {
     private let splitNode: Int
     private let logitsNode: Int
     private var tailNetwork: Network?
+    /// False when the checkpoint has no classifier: the head runs, `logits` throws.
+    public let hasTail: Bool
 
     /// Loads `weightsPath` (default: the cached weights) and compiles the head up to `split`.
     public init(spec: ModelSpec, split: String? = nil, weights: String? = nil, threads: Int = 0) throws {
@@ -32,8 +34,9 @@ public final class Model {
         }
         weightsPath = path
         checkpoint = try Checkpoint(path: path)
-        try Model.check(checkpoint, against: spec)
+        hasTail = try Model.check(checkpoint, against: spec)
         let builder = GraphBuilder(checkpoint: checkpoint)
+        builder.optionalPrefixes = hasTail ? [] : [spec.classifierPrefix]
         logitsNode = try spec.build(builder)
         graph = builder.graph
         guard spec.splitPoints.contains(split), let node = graph.index(of: split) else {
@@ -59,6 +62,7 @@ public final class Model {
 
     /// The tail: logits (1000 ImageNet classes) for a head output.
     public func logits(features: Tensor) throws -> [Float] {
+        guard hasTail else { throw ModelError.noClassifier(model: spec.title, weights: weightsPath) }
         if tailNetwork == nil { tailNetwork = try Network(graph: graph, from: splitNode, to: logitsNode, engine: engine) }
         let tail = tailNetwork!
         guard features.count == featureShape.count else {
@@ -85,20 +89,25 @@ public final class Model {
         }
     }
 
-    /// Checks a checkpoint holds what the architecture expects before loading anything.
-    static func check(_ checkpoint: Checkpoint, against spec: ModelSpec) throws {
+    /// Checks a checkpoint holds what the architecture expects before loading anything;
+    /// returns whether it has the classifier (a backbone-only checkpoint lacks just that).
+    @discardableResult
+    static func check(_ checkpoint: Checkpoint, against spec: ModelSpec) throws -> Bool {
         let builder = GraphBuilder(checkpoint: nil)
         _ = try spec.build(builder)
-        let missing = builder.expected.filter { checkpoint.shape(of: $0.key) == nil }
+        var missing = builder.expected.filter { checkpoint.shape(of: $0.key) == nil }
+        let classifierMissing = !missing.isEmpty && missing.allSatisfy { $0.key.hasPrefix(spec.classifierPrefix) }
+        if classifierMissing { missing = [] }
         if missing.count * 2 > builder.expected.count {
             throw CheckpointError.wrongArchitecture(
                 checkpoint.path, model: spec.title, missing: missing.count, example: missing[0].key,
                 found: checkpoint.names.first ?? "nothing")
         }
         if let first = missing.first { throw CheckpointError.missingKey(checkpoint.path, key: first.key) }
-        for (key, shape) in builder.expected where checkpoint.shape(of: key) != shape {
+        for (key, shape) in builder.expected where checkpoint.shape(of: key) != nil && checkpoint.shape(of: key) != shape {
             throw CheckpointError.wrongShape(checkpoint.path, key: key, expected: shape, found: checkpoint.shape(of: key)!)
         }
+        return !classifierMissing
     }
 }
 

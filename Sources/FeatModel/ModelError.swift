@@ -4,6 +4,7 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case unknownSplit(model: String, split: String, known: [String])
     case cannotSplit(String)
     case noWeights(model: String, hint: String)
+    case noClassifier(model: String, weights: String)
     case runtime(String)
 
     public var description: String {
@@ -13,6 +14,7 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
             return "\(model) has no split point '\(split)' (known: \(known.joined(separator: ", ")))"
         case .cannotSplit(let name): return "cannot split the network at '\(name)': a connection bypasses it"
         case .noWeights(let model, let hint): return "no weights for \(model): \(hint)"
+        case .noClassifier(let model, let weights): return "\(weights) has no classifier for \(model): the head runs, the tail cannot"
         case .runtime(let message): return message
         }
     }

@@ -33,6 +33,9 @@ public struct ModelSpec: Sendable {
     public let mean: [Float]
     public let std: [Float]
     public let weights: Weights
+    /// Parameter names of the classifier (the tail's last layers): a checkpoint without them
+    /// still runs the head, and reports then give feature fidelity only.
+    public let classifierPrefix: String
     let build: @Sendable (GraphBuilder) throws -> Int
 
     /// Where the weights live in the cache (`$FEATSTREAM_HOME/weights/FILE`).

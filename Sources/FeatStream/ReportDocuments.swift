@@ -23,10 +23,10 @@ public enum ReportDocuments {
         var series: [LineChart.Series] = []
         for fps in unique(points.map(\.fps)) {
             let features = points.filter { $0.fps == fps && $0.temporal && !$0.quantizer.hasPrefix("x264") }
-            series.append(.init(name: "features, \(fps) fps", points: features.map { ($0.kilobitsPerSecond, $0.top1Agreement) }))
+            series.append(.init(name: "features, \(fps) fps", points: features.compactMap { p in p.top1Agreement.map { (p.kilobitsPerSecond, $0) } }))
             let pixels = points.filter { $0.fps == fps && $0.quantizer.hasPrefix("x264") }
             if !pixels.isEmpty {
-                series.append(.init(name: "x264 pixels, \(fps) fps", points: pixels.map { ($0.kilobitsPerSecond, $0.top1Agreement) },
+                series.append(.init(name: "x264 pixels, \(fps) fps", points: pixels.compactMap { p in p.top1Agreement.map { (p.kilobitsPerSecond, $0) } },
                                     dashed: true))
             }
         }
@@ -51,7 +51,8 @@ public enum ReportDocuments {
             page += "<tr><td>\(p.fps)</td><td>\(p.quantizer)</td><td>\(mode)</td><td>\(p.admitted)</td><td>\(p.cuts)</td>"
                 + String(format: "<td>%.1f</td><td>%.0f</td><td>%.3f</td>", p.kilobitsPerSecond, p.bytesPerFrame, p.bitsPerElement)
                 + "<td>\(p.snr.map { String(format: "%.2f", $0) } ?? "exact")</td>"
-                + String(format: "<td>%.1f</td><td>%.1f</td></tr>\n", p.top1Agreement, p.top5Agreement)
+                + "<td>\(p.top1Agreement.map { String(format: "%.1f", $0) } ?? "-")</td>"
+                + "<td>\(p.top5Agreement.map { String(format: "%.1f", $0) } ?? "-")</td></tr>\n"
         }
         return page + "</table></body></html>\n"
     }

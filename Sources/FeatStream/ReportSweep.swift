@@ -21,9 +21,10 @@ public enum ReportSweep {
         public var bitsPerElement: Double
         /// Feature SNR in dB against the lossless tensors; nil when the decode is exact.
         public var snr: Double?
-        /// Percent of frames whose top-1 class is unchanged, and whose original top-1 stays in the top 5.
-        public var top1Agreement: Double
-        public var top5Agreement: Double
+        /// Percent of frames whose top-1 class is unchanged, and whose original top-1 stays in the
+        /// top 5; nil when the model has no classifier (feature fidelity only).
+        public var top1Agreement: Double?
+        public var top5Agreement: Double?
     }
 
     /// `crfs`: the x264 settings of the pixel-streaming line (the admitted frames sent as H.264
@@ -57,9 +58,11 @@ public enum ReportSweep {
         }
         for g in gates.indices { try take(gates[g].finish(), g) }
         let duration = max(last - (first ?? 0), 1e-9)
-        // The lossless tail once per frame: the reference classes.
+        // The lossless tail once per frame: the reference classes (none without a classifier).
         var reference: [Int: [Float]] = [:]
-        for (index, tensor) in tensors { reference[index] = try model.logits(features: tensor) }
+        if model.hasTail {
+            for (index, tensor) in tensors { reference[index] = try model.logits(features: tensor) }
+        }
 
         var points: [Point] = []
         for (g, rate) in rates.enumerated() where !admitted[g].isEmpty {
@@ -77,7 +80,8 @@ public enum ReportSweep {
             lossless.precision = .float32
             points.append(try measure(frames, tensors, reference, lossless, model, duration,
                                       fps: rate?.description ?? "source", quantizer: "lossless"))
-            for crf in crfs {
+            // The pixel line needs the whole network.
+            for crf in crfs where model.hasTail {
                 points.append(try measurePixels(frames, pictures, tensors, reference, crf: crf, model, duration,
                                                 fps: rate?.description ?? "source"))
             }
@@ -111,7 +115,8 @@ public enum ReportSweep {
             cuts: frames.filter { $0.decision == .cut }.count, kilobitsPerSecond: Double(bytes * 8) / duration / 1000,
             bytesPerFrame: Double(bytes) / n, bitsPerElement: Double(bytes * 8) / (n * elements),
             snr: noise == 0 ? nil : 10 * log10(signal / noise),
-            top1Agreement: 100 * Double(top1) / n, top5Agreement: 100 * Double(top5) / n)
+            top1Agreement: model.hasTail ? 100 * Double(top1) / n : nil,
+            top5Agreement: model.hasTail ? 100 * Double(top5) / n : nil)
     }
 
     private static func measure(
@@ -131,7 +136,7 @@ public enum ReportSweep {
                 signal += Double(x) * Double(x)
                 noise += (Double(x) - Double(y)) * (Double(x) - Double(y))
             }
-            let expected = reference[selected.frame.index]!
+            guard let expected = reference[selected.frame.index] else { continue }
             let logits = noise == 0 && decoded.values == original.values ? expected : try model.logits(features: decoded)
             let truth = expected.indices.max { expected[$0] < expected[$1] }!
             let ranked = logits.indices.sorted { logits[$0] > logits[$1] }
@@ -145,6 +150,7 @@ public enum ReportSweep {
             kilobitsPerSecond: Double(bytes * 8) / duration / 1000, bytesPerFrame: Double(bytes) / n,
             bitsPerElement: Double(bytes * 8) / (n * Double(shape.reduce(1, *))),
             snr: noise == 0 ? nil : 10 * log10(signal / noise),
-            top1Agreement: 100 * Double(top1) / n, top5Agreement: 100 * Double(top5) / n)
+            top1Agreement: model.hasTail ? 100 * Double(top1) / n : nil,
+            top5Agreement: model.hasTail ? 100 * Double(top5) / n : nil)
     }
 }

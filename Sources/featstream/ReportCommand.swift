@@ -76,7 +76,8 @@ struct ReportCommand: ParsableCommand {
                 csv += "\(p.fps),\(p.quantizer),\(p.temporal),\(p.admitted),\(p.cuts),"
                     + String(format: "%.3f,%.1f,%.4f,", p.kilobitsPerSecond, p.bytesPerFrame, p.bitsPerElement)
                     + (p.snr.map { String(format: "%.3f", $0) } ?? "inf")
-                    + String(format: ",%.2f,%.2f\n", p.top1Agreement, p.top5Agreement)
+                    + "," + (p.top1Agreement.map { String(format: "%.2f", $0) } ?? "")
+                    + "," + (p.top5Agreement.map { String(format: "%.2f", $0) } ?? "") + "\n"
             }
             try OutputFile.write(Data(csv.utf8), to: out + "/report.csv")
             try OutputFile.writeJSON(Report(
@@ -87,6 +88,9 @@ struct ReportCommand: ParsableCommand {
             try OutputFile.write(Data(charts[1].svg().utf8), to: out + "/rate-vs-accuracy.svg")
             let title = "featstream report: \(URL(fileURLWithPath: reader.name).lastPathComponent), \(network.spec.title) at \(network.split)"
             try OutputFile.write(Data(ReportDocuments.html(title: title, points: points, charts: charts).utf8), to: out + "/report.html")
+            if !network.hasTail {
+                Terminal.warn("\(network.weightsPath) has no classifier: feature fidelity only, no task fidelity and no x264 line")
+            }
             print("\(reader.name): \(network.spec.title) at \(network.split); wrote report.csv, report.json, "
                   + "bitrate-vs-fps.svg, rate-vs-accuracy.svg, report.html in \(out)")
             print("   fps  quantizer     mode      frames  kbit/s  bytes/frame  bits/elem   SNR dB   top-1 %  top-5 %")
@@ -97,7 +101,8 @@ struct ReportCommand: ParsableCommand {
                       + mode.padding(toLength: 8, withPad: " ", startingAt: 0)
                       + String(format: "  %6d  %6.1f  %11.0f  %9.3f  ", p.admitted, p.kilobitsPerSecond, p.bytesPerFrame, p.bitsPerElement)
                       + (p.snr.map { String(format: "%7.2f", $0) } ?? "  exact")
-                      + String(format: "  %7.1f  %7.1f", p.top1Agreement, p.top5Agreement))
+                      + (p.top1Agreement.map { String(format: "  %7.1f", $0) } ?? "        -")
+                      + (p.top5Agreement.map { String(format: "  %7.1f", $0) } ?? "        -"))
             }
         }
     }

@@ -66,3 +66,26 @@ final class SeriesNames: NSObject, XMLParserDelegate {
         if name == "g", let series = attributes["data-name"] { names.append(series) }
     }
 }
+
+/// A backbone-only checkpoint (no classifier): the report gives feature fidelity only, cleanly.
+@Suite struct HeadlessReportTests {
+    @Test func modelWithoutTailDegradesCleanly() throws {
+        let dir = NSTemporaryDirectory() + "featstream-\(UUID().uuidString)"
+        let weights = Fixtures.home + "/weights/random/squeezenet1_0-headless.pth"
+        let result = try Fixtures.run(Fixtures.featstream, [
+            "report", Fixtures.path("ntsc.mp4"), "--model", "squeezenet1_0", "--weights", weights, "--split", "features.6",
+            "--fps", "5", "--bits", "8,2", "--out", dir])
+        try #require(result.status == 0, "\(result.err)")
+        #expect(result.err.split(separator: "\n").count == 1 && result.err.contains("has no classifier"))
+        let text = try String(contentsOfFile: dir + "/report.csv", encoding: .utf8)
+        let rows: [[String]] = text.split(separator: "\n").dropFirst().map { line in line.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        #expect(rows.count == 2 * 2 + 1)  // no x264 rows: the pixel line needs the whole network
+        #expect(rows.allSatisfy { $0[9].isEmpty && $0[10].isEmpty })
+        let snr: [Double] = rows.filter { $0[2] == "true" && $0[1].hasSuffix("bits") }.map { Double($0[8]) ?? .nan }
+        #expect(snr.count == 2 && snr[0] > snr[1])
+        // Asking the model for logits says why, in one line.
+        let features = try Fixtures.run(Fixtures.featstream, ["features", Fixtures.path("ntsc.mp4"), "--model", "squeezenet1_0",
+                                                             "--weights", weights, "-o", dir + "/f.npy", "-q"])
+        #expect(features.status == 0, "\(features.err)")
+    }
+}

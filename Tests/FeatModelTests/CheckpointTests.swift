@@ -78,7 +78,7 @@ import Testing
         ) { try Model(spec: try ModelZoo.spec(named: "efficientnet_lite0"), weights: Self.mobileNet) }
 
         let missing = ModelSpec(name: "t", title: "T", defaultSplit: "x", splitPoints: ["x"], standardSplits: [], mean: [0, 0, 0],
-                                std: [1, 1, 1], weights: spec.weights) { b in
+                                std: [1, 1, 1], weights: spec.weights, classifierPrefix: "classifier.") { b in
             let x = b.input(FeatureShape(channels: 3, height: 8, width: 8))
             let y = try b.convolution("x", x, weight: "features.0.0.weight", out: 32, kernel: 3)
             return try b.convolution("z", y, weight: "features.99.weight", out: 1, kernel: 1)
@@ -86,7 +86,7 @@ import Testing
         #expect(throws: CheckpointError.missingKey(Self.mobileNet, key: "features.99.weight")) { try Model.check(checkpoint, against: missing) }
 
         let wrongShape = ModelSpec(name: "t", title: "T", defaultSplit: "x", splitPoints: ["x"], standardSplits: [], mean: [0, 0, 0],
-                                   std: [1, 1, 1], weights: spec.weights) { b in
+                                   std: [1, 1, 1], weights: spec.weights, classifierPrefix: "classifier.") { b in
             try b.convolution("x", b.input(FeatureShape(channels: 3, height: 8, width: 8)), weight: "features.0.0.weight", out: 16, kernel: 3)
         }
         #expect(throws: CheckpointError.wrongShape(Self.mobileNet, key: "features.0.0.weight", expected: [16, 3, 3, 3], found: [32, 3, 3, 3])) {

@@ -13,6 +13,9 @@ final class GraphBuilder {
     }
 
     private let checkpoint: Checkpoint?
+    /// Parameter-name prefixes the checkpoint may lack (the classifier of a backbone-only
+    /// checkpoint): those layers get no weights and cannot run.
+    var optionalPrefixes: [String] = []
     private(set) var graph = LayerGraph()
     /// Parameters the architecture reads, in order, with their shapes.
     private(set) var expected: [(key: String, shape: [Int])] = []
@@ -29,6 +32,7 @@ final class GraphBuilder {
     private func parameter(_ key: String, _ shape: [Int]) throws -> [Float] {
         expected.append((key, shape))
         guard let checkpoint else { return [] }
+        if checkpoint.shape(of: key) == nil, optionalPrefixes.contains(where: key.hasPrefix) { return [] }
         return try checkpoint.tensor(key, shape: shape).values
     }
 
