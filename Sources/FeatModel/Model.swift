@@ -118,6 +118,9 @@ extension Model {
         return try head.profile(repeats: repeats)
     }
 
+    /// The oneDNN library in use, e.g. "2.6.3".
+    public static var runtimeVersion: String { Engine.version }
+
     /// Sets oneDNN's thread count for the runs that follow (0: one per core).
     public static func setThreads(_ threads: Int) { Engine.setThreads(threads) }
 

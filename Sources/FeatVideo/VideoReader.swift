@@ -29,6 +29,13 @@ public final class VideoReader {
     private var lastPts: Int64?
     private var frameDuration: Int64
 
+    /// The FFmpeg libraries in use, e.g. "libavformat 59.27.100, libavcodec 59.37.100".
+    public static var ffmpegVersions: String {
+        func text(_ name: String, _ v: UInt32) -> String { "\(name) \(v >> 16).\((v >> 8) & 0xFF).\(v & 0xFF)" }
+        return [text("libavformat", avformat_version()), text("libavcodec", avcodec_version()),
+                text("libavfilter", avfilter_version()), text("libswscale", swscale_version())].joined(separator: ", ")
+    }
+
     /// Stops FFmpeg's own logging: featstream reports problems itself, in one line each.
     public static func setFFmpegLogging(verbose: Bool) {
         av_log_set_level(verbose ? AV_LOG_WARNING : AV_LOG_QUIET)

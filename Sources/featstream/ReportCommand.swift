@@ -59,6 +59,8 @@ struct ReportCommand: ParsableCommand {
     struct Report: Encodable {
         let command: [String]
         let featstream: String
+        let ffmpeg: String
+        let oneDNN: String
         let input: String
         let model: String
         let split: String
@@ -81,7 +83,8 @@ struct ReportCommand: ParsableCommand {
             }
             try OutputFile.write(Data(csv.utf8), to: out + "/report.csv")
             try OutputFile.writeJSON(Report(
-                command: CommandLine.arguments, featstream: Version.string, input: reader.name, model: network.spec.name,
+                command: CommandLine.arguments, featstream: Version.string, ffmpeg: VideoReader.ffmpegVersions,
+                oneDNN: Model.runtimeVersion, input: reader.name, model: network.spec.name,
                 split: network.split, points: points), to: out + "/report.json")
             let charts = [ReportDocuments.bitrateVersusFps(points), ReportDocuments.rateVersusAccuracy(points)]
             try OutputFile.write(Data(charts[0].svg().utf8), to: out + "/bitrate-vs-fps.svg")

@@ -38,6 +38,7 @@ import Testing
         let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/report.json"))) as? [String: Any])
         #expect((json["points"] as? [[String: Any]])?.count == all.count)
         #expect(json["model"] as? String == "mobilenet_v2" && (json["command"] as? [String])?.first?.hasSuffix("featstream") == true)
+        #expect((json["ffmpeg"] as? String)?.hasPrefix("libavformat 59.") == true && (json["oneDNN"] as? String)?.hasPrefix("2.") == true)
 
         // The plots parse as XML and hold every series asked for; the page embeds both and the table.
         let bitrate = try SeriesNames(dir + "/bitrate-vs-fps.svg").names

@@ -34,6 +34,12 @@ final class Engine {
         dnnl_engine_destroy(engine)
     }
 
+    /// e.g. "2.6.3".
+    static var version: String {
+        let v = dnnl_version().pointee
+        return "\(v.major).\(v.minor).\(v.patch)"
+    }
+
     /// oneDNN's OpenMP threads for every primitive run after this call (0: one per core).
     static func setThreads(_ threads: Int) {
         if threads > 0 { _ = fs_omp_set_num_threads(Int32(threads)) }
