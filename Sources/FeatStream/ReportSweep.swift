@@ -95,30 +95,13 @@ public enum ReportSweep {
         crf: Int, _ model: Model, _ duration: Double, fps: String
     ) throws -> Point {
         let sent = frames.map { (rgb: pictures[$0.frame.index]!, seconds: $0.frame.seconds) }
-        let (decoded, bytes) = try PixelCodec(crf: crf).roundTrip(sent)
-        var signal = 0.0, noise = 0.0, top1 = 0, top5 = 0
-        for (selected, rgb) in zip(frames, decoded) {
-            let features = try model.features(rgb: rgb)
-            for (x, y) in zip(tensors[selected.frame.index]!.values, features.values) {
-                signal += Double(x) * Double(x)
-                noise += (Double(x) - Double(y)) * (Double(x) - Double(y))
-            }
-            let expected = reference[selected.frame.index]!, logits = try model.logits(features: features)
-            let truth = expected.indices.max { expected[$0] < expected[$1] }!
-            let ranked = logits.indices.sorted { logits[$0] > logits[$1] }
-            if ranked[0] == truth { top1 += 1 }
-            if ranked.prefix(5).contains(truth) { top5 += 1 }
-        }
-        let n = Double(frames.count), elements = Double(model.featureShape.count)
-        return Point(
-            fps: fps, quantizer: "x264 crf \(crf)", temporal: true, admitted: frames.count,
-            cuts: frames.filter { $0.decision == .cut }.count, kilobitsPerSecond: Double(bytes * 8) / duration / 1000,
-            bytesPerFrame: Double(bytes) / n, bitsPerElement: Double(bytes * 8) / (n * elements),
-            snr: noise == 0 ? nil : 10 * log10(signal / noise),
-            top1Agreement: model.hasTail ? 100 * Double(top1) / n : nil,
-            top5Agreement: model.hasTail ? 100 * Double(top5) / n : nil)
+        let (pictures, bytes) = try PixelCodec(crf: crf).roundTrip(sent)
+        let received = try pictures.map { try model.features(rgb: $0) }
+        return try score(frames, received, bytes: bytes, tensors, reference, model, duration,
+                         fps: fps, quantizer: "x264 crf \(crf)", temporal: true)
     }
 
+    /// A codec setting: the admitted tensors through the feature codec and back.
     private static func measure(
         _ frames: [SelectedFrame], _ tensors: [Int: Tensor], _ reference: [Int: [Float]], _ settings: CodingSettings,
         _ model: Model, _ duration: Double, fps: String, quantizer: String
@@ -126,18 +109,30 @@ public enum ReportSweep {
         let shape = model.featureShape.dims
         let encoder = FrameEncoder(settings: settings, shape: shape)
         let decoder = FrameDecoder(settings: settings, shape: shape)
-        var bytes = 0, signal = 0.0, noise = 0.0, top1 = 0, top5 = 0
-        for selected in frames {
-            let original = tensors[selected.frame.index]!
-            let encoded = encoder.encode(original, seconds: selected.frame.seconds, forceIntra: selected.decision == .cut)
+        var bytes = 0
+        let received = try frames.map { selected -> Tensor in
+            let encoded = encoder.encode(tensors[selected.frame.index]!, seconds: selected.frame.seconds,
+                                         forceIntra: selected.decision == .cut)
             bytes += encoded.payload.count + PacketHeader.size
-            let decoded = try decoder.decode(encoded.payload[...], type: encoded.type)
-            for (x, y) in zip(original.values, decoded.values) {
+            return try decoder.decode(encoded.payload[...], type: encoded.type)
+        }
+        return try score(frames, received, bytes: bytes, tensors, reference, model, duration,
+                         fps: fps, quantizer: quantizer, temporal: !settings.intraOnly)
+    }
+
+    /// Rate, feature SNR and task fidelity of what the server received for `frames`.
+    private static func score(
+        _ frames: [SelectedFrame], _ received: [Tensor], bytes: Int, _ tensors: [Int: Tensor], _ reference: [Int: [Float]],
+        _ model: Model, _ duration: Double, fps: String, quantizer: String, temporal: Bool
+    ) throws -> Point {
+        var signal = 0.0, noise = 0.0, top1 = 0, top5 = 0
+        for (selected, tensor) in zip(frames, received) {
+            for (x, y) in zip(tensors[selected.frame.index]!.values, tensor.values) {
                 signal += Double(x) * Double(x)
                 noise += (Double(x) - Double(y)) * (Double(x) - Double(y))
             }
-            guard let expected = reference[selected.frame.index] else { continue }
-            let logits = noise == 0 && decoded.values == original.values ? expected : try model.logits(features: decoded)
+            guard let expected = reference[selected.frame.index] else { continue }  // no classifier
+            let logits = try model.logits(features: tensor)
             let truth = expected.indices.max { expected[$0] < expected[$1] }!
             let ranked = logits.indices.sorted { logits[$0] > logits[$1] }
             if ranked[0] == truth { top1 += 1 }
@@ -145,10 +140,10 @@ public enum ReportSweep {
         }
         let n = Double(frames.count)
         return Point(
-            fps: fps, quantizer: quantizer, temporal: !settings.intraOnly, admitted: frames.count,
+            fps: fps, quantizer: quantizer, temporal: temporal, admitted: frames.count,
             cuts: frames.filter { $0.decision == .cut }.count,
             kilobitsPerSecond: Double(bytes * 8) / duration / 1000, bytesPerFrame: Double(bytes) / n,
-            bitsPerElement: Double(bytes * 8) / (n * Double(shape.reduce(1, *))),
+            bitsPerElement: Double(bytes * 8) / (n * Double(model.featureShape.count)),
             snr: noise == 0 ? nil : 10 * log10(signal / noise),
             top1Agreement: model.hasTail ? 100 * Double(top1) / n : nil,
             top5Agreement: model.hasTail ? 100 * Double(top5) / n : nil)
