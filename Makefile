@@ -38,9 +38,15 @@ demo: footage weights build
 	@echo
 	$(BIN) info out/bikes.fst
 
+# The whole suite on this CPU, then the golden and kernel suites again with oneDNN capped at
+# AVX2 and at SSE4.1 (ONEDNN_MAX_CPU_ISA), the instruction sets users' CPUs have.
 test: footage weights random-weights
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-xctest
+	@for isa in AVX2 SSE41; do \
+	  echo "== golden and kernel tests with oneDNN capped at $$isa"; \
+	  ONEDNN_MAX_CPU_ISA=$$isa $(SWIFT) test --skip-build --disable-xctest --filter GoldenTests --filter KernelTests || exit 1; \
+	done
 
 # The README's "What it achieves": the report of bikes.mp4, written into docs/report/.
 report: footage weights build

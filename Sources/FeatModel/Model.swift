@@ -12,10 +12,10 @@ public final class Model {
     private let checkpoint: Checkpoint
     /// SHA-256 of the weights file (hex), computed on first use.
     public var weightsSHA256: String { checkpoint.sha256 }
-    private let engine: Engine
+    let engine: Engine
     private let head: Network
     private let splitNode: Int
-    private let logitsNode: Int
+    let logitsNode: Int
     private var tailNetwork: Network?
     /// False when the checkpoint has no classifier: the head runs, `logits` throws.
     public let hasTail: Bool
@@ -62,15 +62,21 @@ public final class Model {
 
     /// The tail: logits (1000 ImageNet classes) for a head output.
     public func logits(features: Tensor) throws -> [Float] {
-        guard hasTail else { throw ModelError.noClassifier(model: spec.title, weights: weightsPath) }
-        if tailNetwork == nil { tailNetwork = try Network(graph: graph, from: splitNode, to: logitsNode, engine: engine) }
-        let tail = tailNetwork!
+        let tail = try compiledTail()
         guard features.count == featureShape.count else {
             throw ModelError.runtime("features of \(features.count) values do not match \(featureShape)")
         }
         features.values.withUnsafeBufferPointer { tail.input.pointer.update(from: $0.baseAddress!, count: $0.count) }
         try tail.run()
         return Array(UnsafeBufferPointer(start: tail.output.pointer, count: tail.outputShape.count))
+    }
+
+    private func compiledTail() throws -> Network {
+        guard hasTail else { throw ModelError.noClassifier(model: spec.title, weights: weightsPath) }
+        if let tailNetwork { return tailNetwork }
+        let tail = try Network(graph: graph, from: splitNode, to: logitsNode, engine: engine)
+        tailNetwork = tail
+        return tail
     }
 
     /// ImageNet-style normalisation, (x / 255 - mean) / std per channel, into the head's input,

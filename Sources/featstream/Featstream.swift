@@ -12,4 +12,9 @@ struct Featstream: ParsableCommand {
             scene-change gate choose which frames the model sees.
             """,
         subcommands: [ProbeCommand.self, FramesCommand.self, ModelsCommand.self, FeaturesCommand.self, EncodeCommand.self, DecodeCommand.self, InfoCommand.self, ReportCommand.self, BenchModelCommand.self, BenchCodecCommand.self])
+
+    static func main() {
+        OpenMPWaitPolicy.ensurePassive()
+        main(nil)
+    }
 }

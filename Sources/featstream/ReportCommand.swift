@@ -61,6 +61,8 @@ struct ReportCommand: ParsableCommand {
         let featstream: String
         let ffmpeg: String
         let oneDNN: String
+        /// The instruction set oneDNN ran the model on, e.g. "avx2".
+        let isa: String
         let input: String
         let model: String
         let split: String
@@ -84,7 +86,7 @@ struct ReportCommand: ParsableCommand {
             try OutputFile.write(Data(csv.utf8), to: out + "/report.csv")
             try OutputFile.writeJSON(Report(
                 command: CommandLine.arguments, featstream: Version.string, ffmpeg: VideoReader.ffmpegVersions,
-                oneDNN: Model.runtimeVersion, input: reader.name, model: network.spec.name,
+                oneDNN: Model.runtimeVersion, isa: Model.instructionSet.name, input: reader.name, model: network.spec.name,
                 split: network.split, points: points), to: out + "/report.json")
             let charts = [ReportDocuments.bitrateVersusFps(points), ReportDocuments.rateVersusAccuracy(points)]
             try OutputFile.write(Data(charts[0].svg().utf8), to: out + "/bitrate-vs-fps.svg")

@@ -46,6 +46,44 @@ final class Engine {
     }
 }
 
+/// The instruction set oneDNN's kernels use on this CPU (or the one `ONEDNN_MAX_CPU_ISA` caps
+/// it to), and the channel block its JIT kernels for blocked feature maps are written for.
+public struct InstructionSet: Sendable, Equatable, CustomStringConvertible {
+    /// e.g. "avx512_core", "avx2", "sse41".
+    public let name: String
+    /// Channels per block of oneDNN's blocked layout: 16 on AVX-512, 8 below it. oneDNN 2.6 has
+    /// JIT kernels for 16-channel blocks only on AVX-512; a 16-channel map on AVX2 or SSE4.1 runs
+    /// on its reference kernels, hundreds of times slower.
+    public let channelBlock: Int
+
+    public var description: String { name }
+
+    /// What oneDNN will use, read once (oneDNN fixes it at its first ISA query).
+    public static let current: InstructionSet = {
+        let isa = dnnl_get_effective_cpu_isa()
+        let name: String
+        switch isa {
+        case dnnl_cpu_isa_sse41: name = "sse41"
+        case dnnl_cpu_isa_avx: name = "avx"
+        case dnnl_cpu_isa_avx2: name = "avx2"
+        case dnnl_cpu_isa_avx2_vnni: name = "avx2_vnni"
+        case dnnl_cpu_isa_avx512_mic: name = "avx512_mic"
+        case dnnl_cpu_isa_avx512_mic_4ops: name = "avx512_mic_4ops"
+        case dnnl_cpu_isa_avx512_core: name = "avx512_core"
+        case dnnl_cpu_isa_avx512_core_vnni: name = "avx512_core_vnni"
+        case dnnl_cpu_isa_avx512_core_bf16: name = "avx512_core_bf16"
+        case dnnl_cpu_isa_avx512_core_amx: name = "avx512_core_amx"
+        default: name = "isa 0x" + String(isa.rawValue, radix: 16)
+        }
+        // Every AVX-512 level carries the avx512_mic (0x8) or avx512_core (0x20) bit.
+        let avx512 = isa.rawValue & 0x28 != 0
+        return InstructionSet(name: name, channelBlock: avx512 ? 16 : 8)
+    }()
+
+    /// oneDNN's tag for a 4-d map with `channelBlock` channels per block.
+    var blockedTag: dnnl_format_tag_t { channelBlock == 16 ? dnnl_aBcd16b : dnnl_aBcd8b }
+}
+
 /// A memory descriptor: dimensions, data type (always f32 here) and layout.
 struct MemoryDescriptor {
     var raw = dnnl_memory_desc_t()
@@ -112,6 +150,17 @@ final class PrimitiveDescriptor {
 
     init(owning handle: dnnl_primitive_desc_t) { self.handle = handle }
 
+    /// The implementation oneDNN chose, e.g. "jit_1x1:avx2", "jit_dw:avx512_core" or "ref:any".
+    var implementation: String {
+        var text: UnsafePointer<CChar>?
+        guard dnnl_primitive_desc_query(handle, dnnl_query_impl_info_str, 0, &text) == dnnl_success, let text else { return "unknown" }
+        return String(cString: text)
+    }
+
+    /// oneDNN's reference kernels: plain loops, hundreds of times slower than its JIT ones, and
+    /// (ref_fused_convolution, at one thread) wrong from run to run. Never used per frame.
+    var isReference: Bool { implementation.hasPrefix("ref") }
+
     deinit { dnnl_primitive_desc_destroy(handle) }
 
     func descriptor(_ query: dnnl_query_t) -> MemoryDescriptor {
@@ -166,6 +215,8 @@ final class Step {
     /// Kept alive as long as the step: the memories its arguments point to.
     private let retained: [Memory]
     let name: String
+    /// The implementation oneDNN chose for it (`PrimitiveDescriptor.implementation`).
+    let implementation: String
     /// Multiply-accumulates per run (convolutions and linear layers; 0 for the rest).
     var multiplyAccumulates = 0
     /// What it is, for profiles: "conv 3x3", "conv 1x1", "depthwise 3x3", "pool", ...
@@ -178,6 +229,7 @@ final class Step {
         self.arguments = arguments.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1.handle) }
         retained = arguments.map(\.1)
         self.name = name
+        implementation = descriptor.implementation
     }
 
     deinit { dnnl_primitive_destroy(handle) }

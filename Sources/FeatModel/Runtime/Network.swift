@@ -2,8 +2,8 @@ import CDNNL
 import Dispatch
 
 /// A piece of a `LayerGraph` (from one node to another) compiled into oneDNN primitives once,
-/// then run per frame. Intermediate feature maps stay in the layouts oneDNN prefers (blocked
-/// channels on AVX-512); only the input and the output are plain C x H x W.
+/// then run per frame. Intermediate feature maps stay in the layouts oneDNN prefers (channels in
+/// blocks of 16 on AVX-512, 8 on AVX2 and SSE4.1); only the input and the output are plain C x H x W.
 final class Network {
     let engine: Engine
     let inputShape: FeatureShape
@@ -14,11 +14,12 @@ final class Network {
     private(set) var steps: [Step] = []
     /// Multiply-accumulates per run, for GFLOP/s figures.
     let multiplyAccumulates: Int
-    /// Networks with depthwise convolutions keep feature maps in oneDNN's 16-channel blocked
-    /// layout: the fused pointwise+depthwise primitives want it, and one layout means no
-    /// reorders (MobileNetV2 head 2.8 ms against 3.6-4.3 ms with layouts left free). Others
-    /// let oneDNN choose (SqueezeNet is faster channel-last).
-    private let blockedMaps: Bool
+    /// Networks with depthwise convolutions keep feature maps in oneDNN's blocked layout, with
+    /// the block its JIT kernels use on this CPU (`InstructionSet.channelBlock`): the fused
+    /// pointwise+depthwise primitives want it, and one layout means no reorders (MobileNetV2
+    /// head 2.8 ms against 3.6-4.3 ms with layouts left free). Others let oneDNN choose
+    /// (SqueezeNet is faster channel-last). Nil: layouts left to oneDNN.
+    private let mapLayout: dnnl_format_tag_t?
 
     /// `inputLayout`: `dnnl_nchw` for tensors, `dnnl_nhwc` for images (pixels interleave channels).
     init(graph: LayerGraph, from first: Int, to last: Int, inputLayout: dnnl_format_tag_t = dnnl_nchw, engine: Engine) throws {
@@ -33,16 +34,22 @@ final class Network {
             throw ModelError.cannotSplit(graph.nodes[first].name)
         }
         let ordered = members.sorted()
-        blockedMaps = ordered.contains { index in
+        let depthwise = ordered.contains { index in
             if case .convolution(let c) = graph.nodes[index].operation { return c.groups > 1 }
             return false
         }
+        mapLayout = depthwise ? InstructionSet.current.blockedTag : nil
         multiplyAccumulates = graph.multiplyAccumulates(in: ordered.filter { $0 != first })
         inputShape = graph.nodes[first].shape
         outputShape = graph.nodes[last].shape
 
         input = try Memory(MemoryDescriptor([1] + inputShape.dims, inputLayout), engine)
         var memories: [Int: Memory] = [first: input]
+        // A tail starts from a plain C x H x W map: reorder it once into the blocked layout, so
+        // no primitive meets two layouts (a residual add of plain and blocked maps is ref:any).
+        if let maps = mapLayout, inputShape.channels > 4 {
+            memories[first] = try conform(input, to: try MemoryDescriptor([1] + inputShape.dims, maps), "input")
+        }
         var consumers: [Int: [Int]] = [:]
         for index in ordered { for source in graph.nodes[index].inputs { consumers[source, default: []].append(index) } }
         var done = Set<Int>()
@@ -63,6 +70,9 @@ final class Network {
         output = try Memory(MemoryDescriptor(result.descriptor.dims, plain), engine)
         steps.append(try reorder(result, into: output, name: "output"))
     }
+
+    /// Each per-frame step's name and the oneDNN implementation it runs on.
+    var implementations: [(step: String, implementation: String)] { steps.map { ($0.name, $0.implementation) } }
 
     /// Runs every step on the values already in `input`; the result is in `output`.
     func run() throws {
@@ -139,7 +149,7 @@ final class Network {
         let s = source.descriptor.dims
         let o = c.weightShape[0], perGroup = c.weightShape[1], kh = c.weightShape[2], kw = c.weightShape[3]
         let weightDims = c.groups > 1 ? [c.groups, o / c.groups, perGroup, kh, kw] : [o, perGroup, kh, kw]
-        let maps = blockedMaps ? dnnl_aBcd16b : dnnl_format_tag_any
+        let maps = mapLayout ?? dnnl_format_tag_any
         var src = try MemoryDescriptor(s, s[1] > 4 ? maps : dnnl_format_tag_any).raw
         var weights = try MemoryDescriptor(weightDims, dnnl_format_tag_any).raw
         var bias = try MemoryDescriptor([o], dnnl_x).raw
@@ -168,10 +178,11 @@ final class Network {
     }
 
     /// The pointwise-then-depthwise pair as one oneDNN convolution with a depthwise post-op,
-    /// or nil when the pair does not have that form or oneDNN has no implementation for it.
-    /// Blocked maps (jit_1x1 with the post-op): forcing channel-last maps here makes oneDNN 2.6
-    /// fall back to ref_fused_convolution, whose values are wrong and differ from run to run
-    /// (the golden tests at 1 thread caught it).
+    /// or nil when the pair does not have that form or oneDNN has no JIT kernel for it: then the
+    /// two run as separate primitives. Where jit_1x1 cannot take the post-op itself (channel-last
+    /// maps; some shapes and thread counts even in blocked layout, e.g. MobileNetV2's 24 -> 144
+    /// pairs at one thread on AVX-512), oneDNN 2.6 falls back to ref_fused_convolution, whose
+    /// values are wrong and differ from run to run at one thread (the golden tests caught it).
     private func fusedPair(_ first: LayerGraph.Node, _ second: LayerGraph.Node, _ source: Memory) throws -> Memory? {
         guard case .convolution(let pointwise) = first.operation, case .convolution(let depthwise) = second.operation,
               pointwise.weightShape[2] == 1, pointwise.weightShape[3] == 1, pointwise.groups == 1,
@@ -182,10 +193,11 @@ final class Network {
               !depthwise.bias.isEmpty, !pointwise.bias.isEmpty
         else { return nil }
         let s = source.descriptor.dims, o = pointwise.weightShape[0]
-        var src = try MemoryDescriptor(s, dnnl_aBcd16b).raw
+        guard let maps = mapLayout else { return nil }
+        var src = try MemoryDescriptor(s, maps).raw
         var weights = try MemoryDescriptor([o, s[1], 1, 1], dnnl_format_tag_any).raw
         var bias = try MemoryDescriptor([o], dnnl_x).raw
-        var dst = try MemoryDescriptor([1] + first.shape.dims, dnnl_aBcd16b).raw
+        var dst = try MemoryDescriptor([1] + first.shape.dims, maps).raw
         var description = dnnl_convolution_desc_t()
         try dnnl("convolution_forward_desc_init (\(first.name))", dnnl_dilated_convolution_forward_desc_init(
             &description, dnnl_forward_inference, dnnl_convolution_direct, &src, &weights, &bias, &dst,
@@ -199,7 +211,7 @@ final class Network {
         } catch let failure as DNNLFailure where failure.status == dnnl_unimplemented {
             return nil
         }
-        guard pd.descriptor(dnnl_query_dst_md).dims == [1] + second.shape.dims else { return nil }
+        guard !pd.isReference, pd.descriptor(dnnl_query_dst_md).dims == [1] + second.shape.dims else { return nil }
         let input = try conform(source, to: pd.descriptor(dnnl_query_src_md), first.name)
         let channels = depthwise.weightShape[0]
         let result = try bind(pd, [
@@ -241,12 +253,28 @@ final class Network {
         return result
     }
 
+    /// An element-wise add or multiply (the squeeze-and-excitation scale broadcasts a C x 1 x 1
+    /// vector). Both operands in the first one's layout; where oneDNN has only a reference kernel
+    /// for that (a broadcast over blocked maps on SSE4.1), in plain C x H x W, reordered there and back.
     private func binary(_ algorithm: dnnl_alg_kind_t, _ sources: [Memory], _ activations: [Activation], _ name: String) throws -> Memory {
-        var a = sources[0].descriptor.raw, b = sources[1].descriptor.raw, dst = sources[0].descriptor.raw
-        var description = dnnl_binary_desc_t()
-        try dnnl("binary_desc_init (\(name))", dnnl_binary_desc_init(&description, algorithm, &a, &b, &dst))
-        let pd = try PrimitiveDescriptor(&description, try Attributes(activations: activations), engine, "binary (\(name))")
-        return try bind(pd, [(FS_DNNL_ARG_SRC, sources[0]), (FS_DNNL_ARG_SRC_1, sources[1])], name)
+        let first = sources[0].descriptor, second = sources[1].descriptor
+        let sameShape = first.dims == second.dims
+        let candidates = [
+            (first, sameShape ? first : second),
+            (try MemoryDescriptor(first.dims, dnnl_nchw), try MemoryDescriptor(second.dims, dnnl_nchw)),
+        ]
+        var chosen: (PrimitiveDescriptor, MemoryDescriptor, MemoryDescriptor)?
+        for (a, b) in candidates {
+            var description = dnnl_binary_desc_t()
+            var src0 = a.raw, src1 = b.raw, dst = a.raw
+            try dnnl("binary_desc_init (\(name))", dnnl_binary_desc_init(&description, algorithm, &src0, &src1, &dst))
+            let pd = try PrimitiveDescriptor(&description, try Attributes(activations: activations), engine, "binary (\(name))")
+            chosen = (pd, a, b)
+            if !pd.isReference { break }
+        }
+        let (pd, a, b) = chosen!
+        let operands = [(FS_DNNL_ARG_SRC, try conform(sources[0], to: a, name)), (FS_DNNL_ARG_SRC_1, try conform(sources[1], to: b, name))]
+        return try bind(pd, operands, name)
     }
 
     /// Creates the destination of `pd`, adds the step that fills it, and returns it.
