@@ -20,8 +20,19 @@ public final class Model {
     /// False when the checkpoint has no classifier: the head runs, `logits` throws.
     public let hasTail: Bool
 
+    /// The most oneDNN threads a model takes: 4 per core (far more crashed inside libgomp).
+    public static let maxThreads = 4 * ProcessInfo.processInfo.activeProcessorCount
+
+    /// Checks a oneDNN thread count (0: one per core) before anything is loaded.
+    public static func validate(threads: Int) throws {
+        guard (0...maxThreads).contains(threads) else {
+            throw ModelError.runtime("--model-threads: \(threads) is out of range (0 for one per core, up to \(maxThreads), 4 per core)")
+        }
+    }
+
     /// Loads `weightsPath` (default: the cached weights) and compiles the head up to `split`.
     public init(spec: ModelSpec, split: String? = nil, weights: String? = nil, threads: Int = 0) throws {
+        try Model.validate(threads: threads)
         self.spec = spec
         let split = split ?? spec.defaultSplit
         self.split = split

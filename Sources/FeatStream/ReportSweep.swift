@@ -30,7 +30,8 @@ public enum ReportSweep {
     /// `crfs`: the x264 settings of the pixel-streaming line (the admitted frames sent as H.264
     /// and run through the whole network), measured on the same axes.
     public static func run(
-        _ reader: VideoReader, model: Model, rates: [Rational?], bits: [Int], crfs: [Int], gate: GateSettings
+        _ reader: VideoReader, model: Model, rates: [Rational?], bits: [Int], crfs: [Int], gate: GateSettings,
+        decoded: (VideoFrame) -> Void = { _ in }
     ) throws -> [Point] {
         // One decode, one gate per rate, the head once per frame any gate admits.
         var gates = rates.map { rate -> SceneChangeGate in
@@ -52,6 +53,7 @@ public enum ReportSweep {
             }
         }
         while let frame = try reader.next() {
+            decoded(frame)
             if first == nil { first = frame.seconds }
             last = frame.seconds
             for g in gates.indices { try take(gates[g].push(frame), g) }

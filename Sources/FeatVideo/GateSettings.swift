@@ -17,11 +17,36 @@ public struct GateSettings: Sendable, Equatable {
     public var flashFrames = 5
     /// A frame on the grid is admitted when it differs from the last admitted frame by this much.
     public var changeThreshold: Float = 6
-    /// In a static scene, a frame is still admitted after this many seconds.
+    /// In a static scene, a frame is still admitted after this many seconds; 0: never (no heartbeat).
     public var maxGapSeconds: Double = 2
 
     public init(fps: Rational? = nil) { self.fps = fps }
 
     /// Frames the gate must see past a frame before it can decide on it.
     var lookahead: Int { max(cutWindow, flashFrames, 1) }
+
+    /// A setting outside its range, named as the command line names it.
+    public struct Invalid: Error, CustomStringConvertible, Equatable {
+        public let option: String
+        public let value: String
+        public let expected: String
+        public var description: String { "--\(option): \(value) is out of range (\(expected))" }
+    }
+
+    /// The valid ranges, checked before anything runs (finite numbers only).
+    public func validate() throws {
+        func check<T: BinaryFloatingPoint>(_ value: T, _ range: ClosedRange<T>, _ option: String, _ expected: String) throws {
+            guard value.isFinite, range.contains(value) else { throw Invalid(option: option, value: "\(value)", expected: expected) }
+        }
+        if let fps, fps.numerator <= 0 || fps.denominator <= 0 {
+            throw Invalid(option: "fps", value: fps.description, expected: "a positive number or fraction, or 'source'")
+        }
+        try check(cutThreshold, 0...255, "cut-threshold", "0 to 255")
+        try check(cutRatio, 0...1000, "cut-ratio", "0 to 1000")
+        try check(minSceneSeconds, 0...86400, "min-scene", "0 to 86400 seconds")
+        guard (0...100).contains(flashFrames) else { throw Invalid(option: "flash-frames", value: "\(flashFrames)", expected: "0 to 100 frames") }
+        try check(changeThreshold, 0...255, "change-threshold", "0 to 255")
+        try check(maxGapSeconds, 0...86400, "max-gap", "0 for no heartbeat, or up to 86400 seconds")
+        guard (1...100).contains(cutWindow) else { throw Invalid(option: "cut-window", value: "\(cutWindow)", expected: "1 to 100 frames") }
+    }
 }

@@ -15,20 +15,28 @@ public struct Rational: Hashable, Comparable, CustomStringConvertible, Sendable 
 
     public init(_ integer: Int64) { self.init(integer, 1) }
 
-    /// Parses "30", "12.5" or "30000/1001". Returns nil for anything else.
+    /// Parses "30", "12.5" or "30000/1001": ASCII digits only (no sign, no other scripts'
+    /// digits), at most 9 decimals, every part within Int64. Returns nil for anything else.
     public init?(parsing text: String) {
+        func digits(_ part: Substring) -> Int64? {
+            guard !part.isEmpty, part.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+            return Int64(part)
+        }
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         if parts.count == 2 {
-            guard let n = Int64(parts[0]), let d = Int64(parts[1]), d != 0 else { return nil }
+            guard let n = digits(parts[0]), let d = digits(parts[1]), d != 0 else { return nil }
             self.init(n, d)
         } else if parts.count == 1, let dot = text.firstIndex(of: ".") {
             let whole = text[..<dot], fraction = text[text.index(after: dot)...]
-            guard fraction.count <= 9, !(whole.isEmpty && fraction.isEmpty),
-                  whole.allSatisfy(\.isNumber), fraction.allSatisfy(\.isNumber) else { return nil }
+            guard fraction.count <= 9, !(whole.isEmpty && fraction.isEmpty) else { return nil }
+            guard let w = whole.isEmpty ? 0 : digits(whole), let f = fraction.isEmpty ? 0 : digits(fraction) else { return nil }
             var scale: Int64 = 1
             for _ in fraction { scale *= 10 }
-            self.init((Int64(whole) ?? 0) * scale + (Int64(fraction) ?? 0), scale)
-        } else if let n = Int64(text) {
+            let (scaled, overflow) = w.multipliedReportingOverflow(by: scale)
+            let (numerator, overflow2) = scaled.addingReportingOverflow(f)
+            guard !overflow, !overflow2 else { return nil }
+            self.init(numerator, scale)
+        } else if let n = digits(text[...]) {
             self.init(n, 1)
         } else {
             return nil

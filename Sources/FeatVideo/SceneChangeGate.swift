@@ -3,8 +3,9 @@
 /// Every frame is scored against the previous decoded frame for cuts, so a cut between two
 /// grid frames is still caught and admitted at once. Frames the decimator keeps are compared
 /// with the last admitted frame: admitted when changed, dropped when static, with a heartbeat
-/// after `maxGapSeconds`. Frames of a flash or short burst are dropped. Decisions come out a few frames late (`settings.lookahead`): cut
-/// detection looks ahead to tell a cut from a flash.
+/// after `maxGapSeconds` (none when it is 0). Frames of a flash or short burst are dropped.
+/// Decisions come out a few frames late (`settings.lookahead`): cut detection looks ahead to
+/// tell a cut from a flash.
 public struct SceneChangeGate {
     public let settings: GateSettings
     private var decimator: FrameRateDecimator?
@@ -69,7 +70,7 @@ public struct SceneChangeGate {
         let decision: Decision
         if change >= settings.changeThreshold {
             decision = .changed
-        } else if frame.seconds - reference.seconds >= settings.maxGapSeconds {
+        } else if settings.maxGapSeconds > 0 && frame.seconds - reference.seconds >= settings.maxGapSeconds {
             decision = .heartbeat
         } else {
             decision = .static

@@ -7,6 +7,10 @@ public enum VideoError: Error, CustomStringConvertible, Equatable {
     case isDirectory(String)
     case emptyFile(String)
     case unreadableContainer(String, cause: String)
+    /// An MP4 whose index (moov box) was never written or was cut off.
+    case mp4WithoutIndex(String)
+    /// An MP4 read from a pipe that keeps its index after the media data.
+    case mp4IndexAtEnd(String)
     case noVideoStream(String)
     case noDecoder(String, codec: String)
     case decoderFailed(String, cause: String)
@@ -22,6 +26,11 @@ public enum VideoError: Error, CustomStringConvertible, Equatable {
         case .emptyFile(let input): return "\(input): file is empty"
         case .unreadableContainer(let input, let cause):
             return "\(input): not a video container FFmpeg can read (\(cause))"
+        case .mp4WithoutIndex(let input):
+            return "\(input): this MP4 is truncated or its index (moov box) is missing, so no frame can be located"
+        case .mp4IndexAtEnd(let input):
+            return "\(input): this MP4 keeps its index (moov) at the end and cannot be read from a pipe; "
+                + "pass the file path, or remux it with 'ffmpeg -i IN -c copy -movflags +faststart OUT.mp4' (or as fragmented MP4)"
         case .noVideoStream(let input): return "\(input): has no video stream (audio-only or data file?)"
         case .noDecoder(let input, let codec): return "\(input): no decoder for codec '\(codec)' in this FFmpeg"
         case .decoderFailed(let input, let cause): return "\(input): the video decoder failed (\(cause))"

@@ -25,6 +25,8 @@ public final class VideoReader {
     private var decoded = av_frame_alloc()
     private var scaled = av_frame_alloc()
     private var demuxerDone = false
+    private var pipedMP4 = false
+    private var packetsRead = 0
     private var scalerFlushed = false
     private var lastPts: Int64?
     private var frameDuration: Int64
@@ -42,15 +44,33 @@ public final class VideoReader {
     }
 
     /// Opens the input and its decoder. `threads` 0 lets FFmpeg choose (one per core).
+    /// The most decoder threads a reader takes: 4 per core, at least 16.
+    public static let maxThreads = max(16, 4 * ProcessInfo.processInfo.activeProcessorCount)
+
+    /// Checks a decoder thread count (0: one per core) before anything is opened.
+    public static func validate(threads: Int) throws {
+        guard (0...maxThreads).contains(threads) else {
+            throw VideoError.invalidOption("--threads: \(threads) is out of range (0 for one per core, up to \(maxThreads))")
+        }
+    }
+
     public init(_ input: String, threads: Int = 0) throws {
         name = input == "-" ? "stdin" : input
+        try VideoReader.validate(threads: threads)
         let url = try VideoReader.url(for: input)
         guard packet != nil, decoded != nil, scaled != nil else { throw VideoError.readFailed(name, cause: "out of memory") }
 
         var status = avformat_open_input(&format, url, nil, nil)
         guard status >= 0, let format else {
+            if status == FS_AVERROR_INVALIDDATA, input != "-", VideoReader.startsLikeMP4(input) {
+                throw VideoError.mp4WithoutIndex(name)
+            }
             throw VideoError.unreadableContainer(name, cause: ffmpegMessage(status))
         }
+        // An MP4 read from a pipe whose index (moov) comes after the media data: the demuxer
+        // found the index at the end and cannot go back for the frames.
+        pipedMP4 = format.pointee.pb != nil && format.pointee.pb.pointee.seekable == 0
+            && String(cString: format.pointee.iformat.pointee.name).contains("mp4")
         status = avformat_find_stream_info(format, nil)
         guard status >= 0 else {
             throw VideoError.unreadableContainer(name, cause: ffmpegMessage(status))
@@ -136,6 +156,7 @@ public final class VideoReader {
         var unreadable = 0
         while true {
             let status = av_read_frame(format, packet)
+            if status < 0 && packetsRead == 0 && pipedMP4 { throw VideoError.mp4IndexAtEnd(name) }
             if status == FS_AVERROR_EOF {
                 demuxerDone = true
                 avcodec_send_packet(decoder, nil)
@@ -151,6 +172,7 @@ public final class VideoReader {
             if status < 0 { throw VideoError.readFailed(name, cause: ffmpegMessage(status)) }
             defer { av_packet_unref(packet) }
             guard packet!.pointee.stream_index == streamIndex else { continue }
+            packetsRead += 1
             let sent = avcodec_send_packet(decoder, packet)
             if sent == FS_AVERROR_INVALIDDATA {
                 rejectedPackets += 1
@@ -200,18 +222,28 @@ public final class VideoReader {
     }
 
     /// Turns the user's input into the URL FFmpeg opens, with clear errors for local paths.
+    /// Named pipes, character devices and sockets are streams: their size says nothing.
     private static func url(for input: String) throws -> String {
         if input == "-" { return "pipe:0" }
         if input.contains("://") { return input }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) else {
-            throw VideoError.noSuchFile(input)
+        var status = stat()
+        guard stat(input, &status) == 0 else {
+            throw errno == ENOENT || errno == ENOTDIR ? VideoError.noSuchFile(input) : VideoError.readFailed(input, cause: String(cString: strerror(errno)))
         }
-        if isDirectory.boolValue { throw VideoError.isDirectory(input) }
-        let size = (try? FileManager.default.attributesOfItem(atPath: input)[.size] as? Int) ?? nil
-        if size == 0 { throw VideoError.emptyFile(input) }
+        switch status.st_mode & S_IFMT {
+        case S_IFDIR: throw VideoError.isDirectory(input)
+        case S_IFREG: if status.st_size == 0 { throw VideoError.emptyFile(input) }
+        default: break
+        }
         // "file:" keeps a path with a colon in it from being read as a protocol.
         return "file:" + input
+    }
+
+    /// Whether a local file opens with an ISO base media box ("ftyp" at byte 4): an MP4 or MOV.
+    private static func startsLikeMP4(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path), let head = try? handle.read(upToCount: 8) else { return false }
+        try? handle.close()
+        return head.count == 8 && head.suffix(4) == Data("ftyp".utf8)
     }
 
     private static func describe(

@@ -31,6 +31,9 @@ struct DecodeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Also write each frame as DIR/frame-NNNNNN.npy (NNNNNN: sequence number).", valueName: "dir"))
     var perFrame: String?
 
+    @Flag(name: .shortAndLong, help: "No progress on stderr.")
+    var quiet = false
+
     struct Timestamps: Encodable {
         struct Frame: Encodable {
             let sequence: Int
@@ -85,7 +88,10 @@ struct DecodeCommand: ParsableCommand {
             let writer = try NpyWriter(path: temporary, trailingShape: parameters.shape, element: element)
             if let perFrame { try FileManager.default.createDirectory(atPath: perFrame, withIntermediateDirectories: true) }
             var records: [Timestamps.Frame] = []
+            var progress = Progress(quiet: quiet, duration: parameters.source.durationSeconds)
+            defer { progress.finish() }
             let report = try StreamDecoder(reader).decode(range) { header, tensor in
+                progress.update(frames: records.count + 1, seconds: header.seconds)
                 try writer.append(tensor.values)
                 if let perFrame {
                     let name = String(format: "%@/frame-%06d.npy", perFrame, Int(header.sequence))

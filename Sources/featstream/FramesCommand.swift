@@ -22,7 +22,7 @@ struct FramesCommand: ParsableCommand {
     @Flag(help: "Print JSON on stdout: every frame, then the summary.")
     var json = false
 
-    @Flag(name: .shortAndLong, help: "No per-frame lines (the summary only) and no progress.")
+    @Flag(name: .shortAndLong, help: "No per-frame lines (the summary only; with --json every frame is still listed) and no progress.")
     var quiet = false
 
     func run() throws {
@@ -78,7 +78,7 @@ struct FrameListing {
     func frame(_ selected: SelectedFrame) {
         let f = selected.frame
         if json {
-            guard perFrame else { return }
+            // JSON always lists the frames: --quiet only silences stderr there.
             let record = Record(
                 index: f.index, pts: f.pts, timeBase: f.timeBase.description, seconds: f.seconds,
                 decision: selected.decision, cutScore: selected.cutScore, changeScore: selected.changeScore,

@@ -6,7 +6,7 @@ struct InputOptions: ParsableArguments {
     @Argument(help: "Video file, '-' for standard input, or a URL FFmpeg can open.")
     var input: String
 
-    @Option(help: "Decoder and scaler threads (0: one per core).")
+    @Option(help: "Decoder and scaler threads (0: one per core; at most 4 per core).")
     var threads = 0
 
     @Flag(help: "Show FFmpeg's own warnings on stderr.")
@@ -18,6 +18,6 @@ struct InputOptions: ParsableArguments {
     }
 
     func validate() throws {
-        guard threads >= 0 else { throw ValidationError("--threads must be 0 or more") }
+        do { try VideoReader.validate(threads: threads) } catch { throw ValidationError("\(error)") }
     }
 }

@@ -12,7 +12,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("A PyTorch checkpoint (.pth) to use instead of the cached weights.", valueName: "file"))
     var weights: String?
 
-    @Option(help: "oneDNN threads for the model (0: one per core).")
+    @Option(help: "oneDNN threads for the model head (0: one per core). 1 leaves the other core to the video decoder; 2 pays only for large heads (VGG16), see README.")
     var modelThreads = 1
 
     func load() throws -> Model {
@@ -20,6 +20,6 @@ struct ModelOptions: ParsableArguments {
     }
 
     func validate() throws {
-        guard modelThreads >= 0 else { throw ValidationError("--model-threads must be 0 or more") }
+        do { try Model.validate(threads: modelThreads) } catch { throw ValidationError("\(error)") }
     }
 }

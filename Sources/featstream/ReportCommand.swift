@@ -36,6 +36,9 @@ struct ReportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Output folder.", valueName: "dir"))
     var out = "report"
 
+    @Flag(name: .shortAndLong, help: "No progress on stderr.")
+    var quiet = false
+
     var rates: [Rational?] {
         fps.split(separator: ",").map { $0 == "source" ? nil : Rational(parsing: String($0)) }
     }
@@ -73,11 +76,17 @@ struct ReportCommand: ParsableCommand {
         try Terminal.reportingErrors {
             let network = try model.load()
             let reader = try input.open()
-            let points = try ReportSweep.run(reader, model: network, rates: rates, bits: bitList, crfs: crfList, gate: GateSettings())
+            var progress = Progress(quiet: quiet, duration: reader.info.durationSeconds)
+            let points = try ReportSweep.run(reader, model: network, rates: rates, bits: bitList, crfs: crfList, gate: GateSettings()) {
+                progress.update(frames: $0.index + 1, seconds: $0.seconds)
+            }
+            progress.finish()
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             var csv = "fps,quantizer,temporal,admitted,cuts,kbit_per_s,bytes_per_frame,bits_per_element,snr_db,top1_agreement,top5_agreement\n"
             for p in points {
-                csv += "\(p.fps),\(p.quantizer),\(p.temporal),\(p.admitted),\(p.cuts),"
+                // "temporal" applies to the quantized settings only: empty for lossless and x264.
+                let temporal = p.quantizer == "lossless" || p.quantizer.hasPrefix("x264") ? "" : "\(p.temporal)"
+                csv += "\(p.fps),\(p.quantizer),\(temporal),\(p.admitted),\(p.cuts),"
                     + String(format: "%.3f,%.1f,%.4f,", p.kilobitsPerSecond, p.bytesPerFrame, p.bitsPerElement)
                     + (p.snr.map { String(format: "%.3f", $0) } ?? "inf")
                     + "," + (p.top1Agreement.map { String(format: "%.2f", $0) } ?? "")

@@ -29,7 +29,7 @@ import Testing
         let fst = dir + "/bikes.fst", npy = dir + "/decoded.npy"
         let encode = try featstream(["encode", Fixtures.bikes, "--fps", "5", "-o", fst, "-q"] + options)
         try #require(encode.status == 0, "\(encode.err)")
-        let decode = try featstream(["decode", fst, "-o", npy, "--dtype", dtype])
+        let decode = try featstream(["decode", fst, "-o", npy, "--dtype", dtype, "--quiet"])
         try #require(decode.status == 0, "\(decode.err)")
         return try NpyReader.read(npy)
     }

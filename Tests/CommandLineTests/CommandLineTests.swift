@@ -14,7 +14,7 @@ import Testing
     @Test(arguments: [
         ("bad/text.mp4", "not a video container FFmpeg can read"),
         ("bad/empty.mp4", "file is empty"),
-        ("bad/truncated.mp4", "not a video container FFmpeg can read"),
+        ("bad/truncated.mp4", "this MP4 is truncated or its index (moov box) is missing"),
         ("bad/audio-only.m4a", "has no video stream"),
         ("no-such-file.mp4", "no such file"),
         ("bad", "is a directory"),
@@ -56,6 +56,97 @@ import Testing
         let frameLines = { (text: String) in text.split(separator: "\n").filter { $0.split(separator: " ").first.flatMap { Int($0) } != nil } }
         #expect(frameLines(piped.out).count == 141)
         #expect(frameLines(piped.out) == frameLines(file.out))
+    }
+
+    /// A named pipe is a stream: its size from stat is 0 while a writer feeds it a valid video.
+    @Test func readsANamedPipe() throws {
+        let fifo = NSTemporaryDirectory() + "featstream-fifo-\(UUID().uuidString)"
+        try #require(mkfifo(fifo, 0o600) == 0)
+        defer { unlink(fifo) }
+        let writer = Thread {
+            // Opening a FIFO for writing blocks until the reader opens it.
+            if let handle = FileHandle(forWritingAtPath: fifo) {
+                try? handle.write(contentsOf: Data(contentsOf: Fixtures.media.appendingPathComponent("scenes.mp4")))
+                try? handle.close()
+            }
+        }
+        writer.start()
+        let result = try featstream("frames", "--quiet", fifo)
+        #expect(result.status == 0, "\(result.err)")
+        #expect(result.out.contains("decoded 141 frames"))
+    }
+
+    /// An MP4 with its index at the end cannot come through a pipe: the error says why and what works.
+    @Test func pipedMP4WithIndexAtTheEndSaysWhatWorks() throws {
+        let result = try featstream("frames", "-", "--quiet", stdin: URL(fileURLWithPath: Fixtures.bikes))
+        #expect(result.status == 1)
+        #expect(result.err.split(separator: "\n").count == 1, "\(result.err)")
+        #expect(result.err.hasPrefix("featstream: stdin: this MP4 keeps its index (moov) at the end and cannot be read from a pipe"))
+        #expect(result.err.contains("pass the file path") && result.err.contains("+faststart"))
+    }
+
+    /// Each option's error names that option and its valid range, and nothing else.
+    @Test(arguments: [
+        ("--max-gap", "-1", "--max-gap: -1.0 is out of range"), ("--max-gap", "inf", "--max-gap: inf is out of range (0 for no heartbeat"),
+        ("--max-gap", "1e308", "--max-gap: 1e+308 is out of range"), ("--min-scene", "nan", "--min-scene: nan is out of range (0 to 86400"),
+        ("--cut-threshold", "1e308", "--cut-threshold: inf is out of range (0 to 255)"), ("--change-threshold", "300", "--change-threshold: 300.0 is out of range (0 to 255)"),
+        ("--cut-ratio", "inf", "--cut-ratio: inf is out of range (0 to 1000)"), ("--flash-frames", "101", "--flash-frames: 101 is out of range (0 to 100"),
+        ("--fps", "-9223372036854775808/-1", "invalid for '--fps"), ("--fps", "-9223372036854775808/-9223372036854775808", "invalid for '--fps"),
+        ("--fps", "9223372036854775807.5", "invalid for '--fps"), ("--fps", "٣.5", "invalid for '--fps"),
+        ("--threads", "9223372036854775807", "--threads: 9223372036854775807 is out of range (0 for one per core"),
+    ])
+    func optionErrorsNameTheOptionAndItsRange(option: String, value: String, message: String) throws {
+        let result = try featstream("frames", "--quiet", Fixtures.path("scenes.mp4"), option + "=" + value)
+        #expect(result.status == 64, "\(option) \(value): \(result.err)")
+        let first = result.err.split(separator: "\n").first.map(String.init) ?? ""
+        #expect(first.contains(message), "\(option) \(value): \(first)")
+        for other in ["--max-gap", "--min-scene", "--cut-threshold", "--change-threshold", "--cut-ratio", "--flash-frames", "--threads"]
+        where other != option {
+            #expect(!first.contains(other), "\(option) \(value) blames \(other): \(first)")
+        }
+    }
+
+    @Test func modelThreadsAreCapped() throws {
+        let result = try featstream("features", "--quiet", Fixtures.path("scenes.mp4"), "--model-threads", "100000", "-o", "/dev/null")
+        #expect(result.status == 64 && result.err.contains("--model-threads: 100000 is out of range"), "\(result.err)")
+    }
+
+    /// --max-gap 0 means no heartbeat: a static scene admits its first frame only.
+    @Test func maxGapZeroMeansNoHeartbeat() throws {
+        let none = try featstream("frames", "--quiet", "--max-gap", "0", Fixtures.path("static.mp4"))
+        #expect(none.status == 0 && none.out.contains("admitted 1: 1 cut, 0 changed, 0 heartbeat"), "\(none.out)")
+        let every = try featstream("frames", "--quiet", "--max-gap", "2", Fixtures.path("static.mp4"))
+        #expect(every.out.contains("admitted 3: 1 cut, 0 changed, 2 heartbeat"), "\(every.out)")
+    }
+
+    /// With --json, --quiet silences stderr only: the frames are still listed.
+    @Test func quietJSONStillListsTheFrames() throws {
+        let result = try featstream("frames", "--json", "--quiet", Fixtures.path("ntsc.mp4"))
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any])
+        #expect((json["frames"] as? [[String: Any]])?.count == 90)
+    }
+
+    /// OpenMP threads wait passively (set before libgomp loads), and the process keeps its name.
+    @Test func openMPWaitsPassively() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Fixtures.featstream)
+        process.arguments = ["frames", "-", "--quiet"]
+        let input = Pipe()
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { try? input.fileHandleForWriting.close(); process.waitUntilExit() }
+        // Wait until it has re-executed itself (it is blocked reading stdin then).
+        var environment = "", name = ""
+        for _ in 0..<100 {
+            environment = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/environ", encoding: .utf8)) ?? ""
+            name = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/comm", encoding: .utf8)) ?? ""
+            if environment.split(separator: "\0").contains("OMP_WAIT_POLICY=passive") { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        #expect(environment.split(separator: "\0").contains("OMP_WAIT_POLICY=passive"))
+        #expect(name == "featstream\n")
     }
 
     @Test func opensURLs() throws {

@@ -10,10 +10,10 @@ import Testing
     @Test func sweepOnAFixture() throws {
         let dir = NSTemporaryDirectory() + "featstream-\(UUID().uuidString)"
         let result = try Fixtures.run(Fixtures.featstream, [
-            "report", Fixtures.path("scenes.mp4"), "--fps", "1,5,10", "--bits", "8,4,2", "--crf", "18,38", "--out", dir])
+            "report", Fixtures.path("scenes.mp4"), "--fps", "1,5,10", "--bits", "8,4,2", "--crf", "18,38", "--out", dir, "--quiet"])
         try #require(result.status == 0, "\(result.err)")
         let text = try String(contentsOfFile: dir + "/report.csv", encoding: .utf8)
-        let csv: [[String]] = text.split(separator: "\n").map { line in line.split(separator: ",").map(String.init) }
+        let csv: [[String]] = text.split(separator: "\n").map { line in line.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         #expect(csv[0].count == 11 && csv[0][0] == "fps" && csv[0][8] == "snr_db")
         let all: [[String]] = Array(csv.dropFirst())
         #expect(all.count == 3 * (3 * 2 + 1 + 2))
@@ -29,6 +29,9 @@ import Testing
             // Lossless: exact, every class kept.
             let lossless = try #require(rows(fps).first { $0[1] == "lossless" })
             #expect(lossless[8] == "inf" && lossless[9] == "100.00" && lossless[10] == "100.00")
+            // "temporal" does not apply to lossless or to the pixel line: the field is empty there.
+            #expect(lossless[2] == "" && rows(fps).filter { $0[1].hasPrefix("x264") }.allSatisfy { $0[2] == "" })
+            #expect(rows(fps).filter { $0[1].hasSuffix("bits") }.map { $0[2] } == ["true", "false", "true", "false", "true", "false"])
             // The pixel line: a higher CRF sends fewer bits.
             let pixels: [Double] = rows(fps).filter { $0[1].hasPrefix("x264 crf") }.map { Double($0[5]) ?? .nan }
             #expect(pixels.count == 2 && pixels[0] > pixels[1], "\(fps) fps: \(pixels)")
@@ -39,6 +42,8 @@ import Testing
         #expect((json["points"] as? [[String: Any]])?.count == all.count)
         #expect(json["model"] as? String == "mobilenet_v2" && (json["command"] as? [String])?.first?.hasSuffix("featstream") == true)
         #expect((json["ffmpeg"] as? String)?.hasPrefix("libavformat 59.") == true && (json["oneDNN"] as? String)?.hasPrefix("2.") == true)
+        let isa = try #require(json["isa"] as? String)
+        #expect(["sse41", "avx", "avx2", "avx2_vnni"].contains(isa) || isa.hasPrefix("avx512"), "\(isa)")
 
         // The plots parse as XML and hold every series asked for; the page embeds both and the table.
         let bitrate = try SeriesNames(dir + "/bitrate-vs-fps.svg").names
