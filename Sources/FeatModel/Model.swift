@@ -44,7 +44,7 @@ public final class Model {
             }
         }
         weightsPath = path
-        checkpoint = try Checkpoint(path: path)
+        checkpoint = try Checkpoint(path: path, maxElements: try spec.parameterCount())
         hasTail = try Model.check(checkpoint, against: spec)
         let builder = GraphBuilder(checkpoint: checkpoint)
         builder.optionalPrefixes = hasTail ? [] : [spec.classifierPrefix]

@@ -46,6 +46,14 @@ public struct ModelSpec: Sendable {
             ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/featstream").path
     }
 
+    /// Elements of every parameter the architecture reads (weights, biases, batch-norm
+    /// statistics): what a checkpoint for it can need.
+    public func parameterCount() throws -> Int {
+        let builder = GraphBuilder(checkpoint: nil)
+        _ = try build(builder)
+        return builder.expected.reduce(0) { $0 + $1.shape.reduce(1, *) }
+    }
+
     /// The graph with shapes only (no weights), and the parameters it expects.
     public func architecture() throws -> LayerGraph {
         let builder = GraphBuilder(checkpoint: nil)

@@ -27,7 +27,7 @@ struct BenchCodecCommand: ParsableCommand {
             let summary = try FeatureExtraction.run(reader, settings: gate.settings, model: network) { selected, tensor in
                 frames.append((tensor, selected.frame.seconds, selected.decision == .cut))
             }
-            guard !frames.isEmpty else { throw CommandError("\(reader.name): no frame admitted") }
+            guard !frames.isEmpty else { throw BenchmarkError("\(reader.name): no frame admitted") }
             print("\(reader.name): \(summary.admitted) of \(summary.decoded) frames at --fps \(gate.fps), \(network.spec.name) \(network.split) \(network.featureShape)")
             print("setting             I/frames   bits/elem  bytes/frame   SNR dB   H0 bits/elem  zstd-19 bits/elem  enc MB/s  dec MB/s")
             var settings: [(String, CodingSettings)] = []

@@ -30,7 +30,8 @@ struct EncodeCommand: ParsableCommand {
             let network = try model.load()
             let reader = try input.open()
             let path = output ?? FeaturesCommand.defaultOutput(for: input.input, extension: "fst")
-            let file = try OutputFile(path)
+            let stem = input.input == "-" ? "stdin" : URL(fileURLWithPath: input.input).deletingPathExtension().lastPathComponent
+            let file = try OutputFile(path, defaultName: stem + ".fst")
             var progress = Progress(quiet: quiet, duration: reader.info.durationSeconds)
             let summary = try FeatureEncoding.run(
                 reader, gate: gate.settings, model: network, coding: coding.settings, output: file.handle, outputName: path
@@ -39,11 +40,11 @@ struct EncodeCommand: ParsableCommand {
             try file.commit()
             let s = summary.selection
             // With -o - the stream is on stdout: the summary goes to stderr.
-            let say: (String) -> Void = path == "-" ? { FileHandle.standardError.write(Data(($0 + "\n").utf8)) } : { print($0) }
+            let say: (String) -> Void = path == "-" ? { Terminal.note($0) } : { print(Terminal.printable($0)) }
             say("\(network.spec.title) at \(network.split), \(network.featureShape) per frame; \(describe(coding.settings))")
             say("decoded \(s.decoded) frames, admitted \(s.admitted) (\(s.cuts) cut), coded \(summary.coded): \(summary.intra) I + \(summary.predicted) P")
             say(String(format: "%@: %llu bytes, %.1f kbit/s over %.2f s, %.0f bytes per frame, %.3f bits per element",
-                       path, summary.fileBytes, summary.kilobitsPerSecond, s.videoSeconds, summary.bytesPerFrame, summary.bitsPerElement))
+                       file.path, summary.fileBytes, summary.kilobitsPerSecond, s.videoSeconds, summary.bytesPerFrame, summary.bitsPerElement))
             say(String(format: "%.2f s wall, %.0f decoded frames/s", s.wallSeconds, s.framesPerSecond))
             Terminal.warnDamage(reader.name, damaged: s.damaged, rejected: s.rejectedPackets)
         }

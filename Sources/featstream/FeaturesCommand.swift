@@ -19,8 +19,11 @@ struct FeaturesCommand: ParsableCommand {
     @OptionGroup(title: "Model") var model: ModelOptions
     @OptionGroup(title: "Frame selection") var gate: GateOptions
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Output .npy file (default: INPUT's name with .npy).", valueName: "file"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("Output .npy, a directory to put INPUT.npy in, or '-' for standard output (default: INPUT's name with .npy).", valueName: "file"))
     var output: String?
+
+    @Option(help: ArgumentHelp("The timestamps JSON (default: beside the output, OUT.timestamps.json; none for -o -).", valueName: "file"))
+    var timestamps: String?
 
     @Flag(name: .shortAndLong, help: "No progress on stderr.")
     var quiet = false
@@ -45,10 +48,11 @@ struct FeaturesCommand: ParsableCommand {
             let network = try model.load()
             let reader = try input.open()
             let path = output ?? FeaturesCommand.defaultOutput(for: input.input, extension: "npy")
-            let stem = path.hasSuffix(".npy") ? String(path.dropLast(4)) : path
-            let temporary = path + ".partial"
-            let writer = try NpyWriter(path: temporary, trailingShape: network.featureShape.dims)
-            defer { try? FileManager.default.removeItem(atPath: temporary) }
+            // Timestamps beside the array (decided before the array creates its file).
+            let timestampsPath = timestamps ?? OutputFile.companion(of: path, input: input.input, suffix: ".timestamps.json")
+            let stem = input.input == "-" ? "stdin" : URL(fileURLWithPath: input.input).deletingPathExtension().lastPathComponent
+            let file = try OutputFile(path, defaultName: stem + ".npy", seekable: true)
+            let writer = try NpyWriter(file, trailingShape: network.featureShape.dims)
             var frames: [Timestamps.Frame] = []
             var progress = Progress(quiet: quiet, duration: reader.info.durationSeconds)
             var modelSeconds = 0.0
@@ -61,17 +65,19 @@ struct FeaturesCommand: ParsableCommand {
                 try writer.append(tensor.values)
             }, modelTime: { modelSeconds += $0 })
             progress.finish()
+            if let timestampsPath {
+                try OutputFile.writeJSON(Timestamps(
+                    input: reader.name, model: network.spec.name, split: network.split,
+                    shape: [frames.count] + network.featureShape.dims, frames: frames), to: timestampsPath)
+            }
             try writer.finish()
-            try OutputFile.writeJSON(Timestamps(
-                input: reader.name, model: network.spec.name, split: network.split,
-                shape: [frames.count] + network.featureShape.dims, frames: frames), to: stem + ".timestamps.json")
-            try OutputFile.move(temporary, to: path)
+            let say: (String) -> Void = path == "-" ? { Terminal.note($0) } : { print(Terminal.printable($0)) }
 
             let shape = network.featureShape
-            print("\(network.spec.title) split at \(network.split): \(shape) = \(shape.count) values per frame")
-            print(String(format: "decoded %d frames, admitted %d (%d cut); wrote %d x %@ float32 to %@",
-                         summary.decoded, summary.admitted, summary.cuts, frames.count, shape.description, path))
-            print(String(format: "%.2f s wall, %.0f decoded frames/s; head %.2f ms per admitted frame",
+            say("\(network.spec.title) split at \(network.split): \(shape) = \(shape.count) values per frame")
+            say(String(format: "decoded %d frames, admitted %d (%d cut); wrote %d x %@ float32 to %@",
+                         summary.decoded, summary.admitted, summary.cuts, frames.count, shape.description, file.path))
+            say(String(format: "%.2f s wall, %.0f decoded frames/s; head %.2f ms per admitted frame",
                          summary.wallSeconds, summary.framesPerSecond,
                          frames.isEmpty ? 0 : 1000 * modelSeconds / Double(frames.count)))
             Terminal.warnDamage(reader.name, damaged: summary.damaged, rejected: summary.rejectedPackets)

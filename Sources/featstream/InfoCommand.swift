@@ -13,6 +13,8 @@ struct InfoCommand: ParsableCommand {
     @Flag(help: "Print JSON on stdout.")
     var json = false
 
+    @OptionGroup(title: "Limits") var limits: LimitOptions
+
     struct Info: Encodable {
         let version: String
         let parameters: ParameterSet
@@ -27,28 +29,26 @@ struct InfoCommand: ParsableCommand {
         let bytesPerFrame: Double?
         let bitsPerElement: Double?
         let indexEntries: Int?
+        let lost: LostFrames
         let problems: [String]
     }
 
     func run() throws {
         try Terminal.reportingErrors {
-            let reader = try ContainerReader(path: input)
+            let reader = try ContainerReader(path: input, limits: limits.limits)
             var intra = 0, predicted = 0, payload = 0
             var first: Double?, last: Double?
-            var problems: [String] = []
             reader.walk { event in
-                switch event {
-                case .packet(let header, let bytes, _):
+                if case .packet(let header, let bytes, _) = event {
                     if header.type == .intra { intra += 1 } else { predicted += 1 }
                     payload += bytes.count
                     first = first ?? header.seconds
                     last = header.seconds
-                case .corrupt(let header, let offset): problems.append("frame \(header.sequence) at byte \(offset) fails its CRC-32C")
-                case .garbage(let offset, let length): problems.append("\(length) damaged bytes at byte \(offset)")
-                case .truncated(let offset, let reason): problems.append("\(reason), at byte \(offset)")
                 }
                 return true
             }
+            let check = StreamDecoder(reader, limits: limits.limits).check()
+            let problems = check.problems.map(\.description) + (check.omittedProblems > 0 ? ["\(check.omittedProblems) more problems"] : [])
             let frames = intra + predicted
             let elements = reader.parameters.shape.reduce(1, *)
             // The stream covers the time from its first frame to one mean frame interval past its last.
@@ -62,12 +62,14 @@ struct InfoCommand: ParsableCommand {
                 firstSeconds: first, lastSeconds: last, kilobitsPerSecond: kbps,
                 bytesPerFrame: frames > 0 ? Double(payload) / Double(frames) : nil,
                 bitsPerElement: frames > 0 ? Double(payload * 8) / Double(frames * elements) : nil,
-                indexEntries: reader.index?.count, problems: problems)
+                indexEntries: reader.index?.count, lost: check.lost, problems: problems)
             if json {
                 try Terminal.printJSON(info)
                 return
             }
             let p = reader.parameters
+            // Names in the header come from the file: shown with control characters escaped.
+            func print(_ line: String) { Swift.print(Terminal.printable(line)) }
             print("\(input): featstream format \(info.version), written by \(p.encoder)")
             print("model:     \(p.model.name) split at \(p.model.split), tensor \(p.shape.map(String.init).joined(separator: "x")) \(p.elementType)")
             print("weights:   sha256 \(p.model.checkpointSHA256)")

@@ -7,13 +7,35 @@ enum Terminal {
     static let stderrIsTerminal = isatty(STDERR_FILENO) != 0
 
     static func warn(_ message: String) {
-        FileHandle.standardError.write(Data("featstream: warning: \(message)\n".utf8))
+        FileHandle.standardError.write(Data("featstream: warning: \(printable(message))\n".utf8))
+    }
+
+    /// A plain line on stderr (a summary when stdout carries data).
+    static func note(_ message: String) {
+        FileHandle.standardError.write(Data((printable(message) + "\n").utf8))
+    }
+
+    /// `text` safe to show on a terminal: control characters (which a crafted file or file name
+    /// could use to send escape sequences) are written as \u{XX}.
+    static func printable(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            let v = scalar.value
+            if v < 0x20 || v == 0x7F || (0x80...0x9F).contains(v) {
+                out += "\\u{" + String(v, radix: 16, uppercase: true) + "}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 
     /// Prints `value` as sorted, indented JSON on stdout.
     static func printJSON<T: Encodable>(_ value: T) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        // JSON has no infinity: an exact decode's SNR and the like are written as strings.
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         print(String(decoding: try encoder.encode(value), as: UTF8.self))
     }
 
@@ -30,8 +52,7 @@ enum Terminal {
         } catch let error as ExitCode {
             throw error
         } catch {
-            let text = String(describing: error).replacingOccurrences(of: "\n", with: " ")
-            FileHandle.standardError.write(Data("featstream: \(text)\n".utf8))
+            FileHandle.standardError.write(Data("featstream: \(printable(String(describing: error)))\n".utf8))
             throw ExitCode.failure
         }
     }

@@ -75,10 +75,10 @@ func decodeAll(_ bytes: [UInt8], _ range: StreamDecoder.Range = .all) throws -> 
         let (frames, report) = try decodeAll(Array(bytes.prefix(cut)))
         let same = frames.map(\.1) == Array(reconstructions[0..<8])
         #expect(same)
-        #expect(report.problems.contains { $0.contains("file ends inside a packet") })
+        #expect(report.problems.contains { $0.description.contains("file ends inside a packet") })
         let cut2 = Int(reader.index![8].offset) + 60  // inside its payload
         let (frames2, report2) = try decodeAll(Array(bytes.prefix(cut2)))
-        #expect(frames2.count == 8 && report2.problems.contains { $0.contains("file ends inside packet 8") })
+        #expect(frames2.count == 8 && report2.problems.contains { $0.description.contains("file ends inside packet 8") })
     }
 
     @Test func badCRCSkipsToTheNextIntraFrame() throws {
@@ -89,18 +89,19 @@ func decodeAll(_ bytes: [UInt8], _ range: StreamDecoder.Range = .all) throws -> 
         var damaged = bytes
         damaged[Int(reader.index![2].offset) + PacketHeader.size + 3] ^= 0x10
         let (frames, report) = try decodeAll(damaged)
-        #expect(report.lost == Array(2..<nextIntra))
+        #expect(report.lost == LostFrames([2...(nextIntra - 1)]))
         let kept = [0, 1] + Array(nextIntra..<12)
         #expect(frames.map { Int($0.0.sequence) } == kept)
         let same = frames.map(\.1) == kept.map { reconstructions[$0] }
         #expect(same)
-        #expect(report.problems.first?.contains("frame 2 at byte") == true)
+        #expect(report.problems.first == .payloadCRC(sequence: 2, offset: Int(reader.index![2].offset)))
+        #expect(report.problems.first?.description.hasPrefix("frame 2 at byte \(reader.index![2].offset): payload fails its CRC-32C") == true)
         // A damaged header: the walk resynchronises on the next intact packet.
         let intraAfter6 = types[7...].firstIndex(of: .intra) ?? 12
         var header = bytes
         header[Int(reader.index![6].offset) + 9] ^= 0xFF
         let (frames2, report2) = try decodeAll(header)
-        #expect(report2.lost == Array(6..<intraAfter6))
+        #expect(report2.lost == LostFrames([6...(intraAfter6 - 1)]))
         #expect(frames2.count == 12 - (intraAfter6 - 6))
     }
 

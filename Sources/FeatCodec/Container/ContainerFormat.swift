@@ -24,7 +24,10 @@ public enum ContainerError: Error, CustomStringConvertible, Equatable {
     case notAStream(String)
     case unsupportedVersion(String, major: UInt16, minor: UInt16)
     case damagedHeader(String, reason: String)
+    case tooLarge(String, shape: [Int], limit: Int)
     case cannotWrite(String, reason: String)
+    /// The decoded tensors would exceed `DecodeLimits.maxOutputBytes`.
+    case outputTooLarge(String, limit: Int)
 
     public var description: String {
         switch self {
@@ -33,7 +36,11 @@ public enum ContainerError: Error, CustomStringConvertible, Equatable {
         case .unsupportedVersion(let path, let major, let minor):
             return "\(path): format version \(major).\(minor) is newer than this featstream reads (\(ContainerFormat.majorVersion).x)"
         case .damagedHeader(let path, let reason): return "\(path): damaged file header (\(reason))"
+        case .tooLarge(let path, let shape, let limit):
+            return "\(path): tensors of \(shape.map(String.init).joined(separator: "x")) exceed the limit of \(limit) elements per frame (--max-frame-elements)"
         case .cannotWrite(let path, let reason): return "\(path): cannot write (\(reason))"
+        case .outputTooLarge(let path, let limit):
+            return "\(path): the decoded tensors would exceed \(limit) bytes (--max-output-bytes); nothing was written"
         }
     }
 }

@@ -25,16 +25,16 @@ public final class ContainerReader {
     /// End of the packets: the index offset when there is one, else the end of the file.
     public let packetsEnd: Int
 
-    public convenience init(path: String) throws {
+    public convenience init(path: String, limits: DecodeLimits = DecodeLimits()) throws {
         guard let data = FileManager.default.contents(atPath: path) else {
             var isDirectory: ObjCBool = false
             let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
             throw ContainerError.unreadable(path, reason: exists ? (isDirectory.boolValue ? "is a directory" : "cannot be read") : "no such file")
         }
-        try self.init(name: path, bytes: [UInt8](data))
+        try self.init(name: path, bytes: [UInt8](data), limits: limits)
     }
 
-    public init(name: String, bytes: [UInt8]) throws {
+    public init(name: String, bytes: [UInt8], limits: DecodeLimits = DecodeLimits()) throws {
         path = name
         self.bytes = bytes
         guard bytes.count >= 20, bytes.starts(with: ContainerFormat.magic) else { throw ContainerError.notAStream(name) }
@@ -56,9 +56,16 @@ public final class ContainerReader {
             } catch {
                 throw ContainerError.damagedHeader(name, reason: "unreadable parameter set")
             }
-            guard parameters.shape.count == 3, parameters.shape.allSatisfy({ $0 > 0 && $0 < 1 << 16 }),
-                  parameters.shape.reduce(1, *) < 1 << 28 else {
+            guard parameters.shape.count == 3, parameters.shape.allSatisfy({ $0 > 0 && $0 <= limits.maxFrameElements }) else {
                 throw ContainerError.damagedHeader(name, reason: "bad tensor shape \(parameters.shape)")
+            }
+            // The three dimensions are each within the limit, so the product fits in 64 bits.
+            let elements = parameters.shape.reduce(1, *)
+            guard elements <= limits.maxFrameElements else {
+                throw ContainerError.tooLarge(name, shape: parameters.shape, limit: limits.maxFrameElements)
+            }
+            guard parameters.numbersAreFinite else {
+                throw ContainerError.damagedHeader(name, reason: "a number in the parameter set is not finite")
             }
             if let levels = parameters.coding.levels, !(2...65536).contains(levels) {
                 throw ContainerError.damagedHeader(name, reason: "bad quantizer levels \(levels)")
@@ -77,15 +84,21 @@ public final class ContainerReader {
             return (nil, n)
         }
         var t = ByteReader(bytes[(n - 16)..<(n - 8)])
-        guard let raw = try? t.u64(), raw >= UInt64(first), raw < UInt64(n) else { return (nil, n) }
+        // The smallest index (no entries) is 12 bytes: magic, count, CRC.
+        guard let raw = try? t.u64(), raw >= UInt64(first), raw <= UInt64(n - ContainerFormat.trailerSize - 12) else { return (nil, n) }
         let start = Int(raw)
         var r = ByteReader(bytes[start..<(n - 16)])
         guard let magic = try? r.take(4), magic.elementsEqual(ContainerFormat.indexMagic),
               let count = try? r.u32(), Int(count) * ContainerFormat.indexEntrySize + 4 == r.remaining else { return (nil, n) }
         var entries: [ContainerFormat.IndexEntry] = []
+        var previous: UInt64?
         for _ in 0..<count {
+            // Offsets point at packets, in file order, before the index.
             guard let sequence = try? r.u32(), let typeByte = try? r.u8(), let type = FrameType(rawValue: typeByte),
-                  (try? r.take(3)) != nil, let pts = try? r.i64(), let offset = try? r.u64(), offset < raw else { return (nil, n) }
+                  (try? r.take(3)) != nil, let pts = try? r.i64(), let offset = try? r.u64(),
+                  offset >= UInt64(first), offset + UInt64(PacketHeader.size) <= raw, offset > previous ?? 0 || previous == nil
+            else { return (nil, n) }
+            previous = offset
             entries.append(.init(sequence: sequence, type: type, pts: pts, offset: offset))
         }
         guard let stored = try? r.u32(), stored == CRC32C.checksum(bytes[start..<(n - 20)]) else { return (nil, n) }
@@ -96,9 +109,8 @@ public final class ContainerReader {
     public func walk(from offset: Int? = nil, _ body: (Event) throws -> Bool) rethrows {
         var position = offset ?? firstPacket
         while position < packetsEnd {
-            // An index whose trailer was cut off: the packets are over.
-            if bytes[position...].starts(with: ContainerFormat.indexMagic) { return }
             let remaining = packetsEnd - position
+            if index == nil && looksLikeCutIndex(at: position) { return }  // an index whose trailer was cut off
             guard let header = PacketHeader(bytes[position..<packetsEnd]) else {
                 if remaining < PacketHeader.size && bytes[position...].starts(with: PacketHeader.magic.prefix(min(4, remaining))) {
                     _ = try body(.truncated(offset: position, reason: "file ends inside a packet header"))
@@ -111,15 +123,35 @@ public final class ContainerReader {
             }
             let end = position + PacketHeader.size + Int(header.payloadLength)
             if end > packetsEnd {
+                // Cut short, unless an intact packet follows: then this header's length is wrong.
+                let next = nextHeader(after: position)
+                if next < packetsEnd {
+                    guard try body(.garbage(offset: position, length: next - position)) else { return }
+                    position = next
+                    continue
+                }
                 _ = try body(.truncated(offset: position, reason: "file ends inside packet \(header.sequence) (needs \(end - packetsEnd) more bytes)"))
                 return
             }
             let payload = bytes[(position + PacketHeader.size)..<end]
-            let event: Event = CRC32C.checksum(payload) == header.payloadCRC
-                ? .packet(header, payload: payload, offset: position) : .corrupt(header, offset: position)
-            guard try body(event) else { return }
-            position = end
+            if CRC32C.checksum(payload) == header.payloadCRC {
+                guard try body(.packet(header, payload: payload, offset: position)) else { return }
+                position = end
+            } else {
+                guard try body(.corrupt(header, offset: position)) else { return }
+                // The length may be what is wrong: resynchronise on the next intact header.
+                position = nextHeader(after: position)
+            }
         }
+    }
+
+    /// Whether the bytes from `position` to the end read as the start of an index: its magic
+    /// and an entry count that the remaining bytes hold at most.
+    private func looksLikeCutIndex(at position: Int) -> Bool {
+        guard bytes[position...].starts(with: ContainerFormat.indexMagic) else { return false }
+        var r = ByteReader(bytes[(position + 4)...])
+        guard let count = try? r.u32() else { return true }
+        return Int(count) * ContainerFormat.indexEntrySize + 8 >= r.remaining
     }
 
     /// The next offset after `position` where an intact packet header starts, or the end.

@@ -58,7 +58,8 @@ public struct PacketHeader: Sendable, Equatable {
                       timeBaseNumerator: try r.i32(), timeBaseDenominator: try r.i32(), seconds: try r.f64(),
                       payloadLength: try r.u32(), payloadCRC: try r.u32())
             let stored = try r.u32()
-            guard stored == CRC32C.checksum(bytes.prefix(PacketHeader.size - 4)), timeBaseDenominator != 0 else { return nil }
+            // A time that is not a finite number is damage, like a wrong CRC.
+            guard stored == CRC32C.checksum(bytes.prefix(PacketHeader.size - 4)), timeBaseDenominator != 0, seconds.isFinite else { return nil }
         } catch {
             return nil
         }

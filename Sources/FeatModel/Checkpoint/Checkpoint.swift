@@ -1,6 +1,5 @@
 import FeatCodec
 import Foundation
-import ZIPFoundation
 
 /// A PyTorch state_dict read from a .pth file, in either of torch.save's formats:
 /// - zip (torch >= 1.6): `<name>/data.pkl` plus one `<name>/data/<key>` entry per storage;
@@ -15,10 +14,19 @@ public final class Checkpoint {
     /// Parameter names in file order, with their shapes.
     public let shapes: [(name: String, shape: [Int])]
     private let tensors: [String: TensorReference]
-    private let storageBytes: (StorageReference) throws -> [UInt8]
+    /// A storage's bytes, refused beyond the given byte count.
+    private let storageBytes: (StorageReference, Int) throws -> [UInt8]
     private var storageCache: [String: [UInt8]] = [:]
+    private let maxElements: Int
+    /// Elements of the storages read so far (bounded by twice `maxElements`).
+    private var elementsRead = 0
+    /// data.pkl of the largest torchvision models is about 100 KB.
+    static let maxPickleBytes = 64 << 20
 
-    public convenience init(path: String) throws {
+    /// Reads `path`. `maxElements` bounds each storage and the storages read in all (the
+    /// model's parameter count when the architecture is known): a crafted size cannot make
+    /// featstream inflate or copy more than the model needs.
+    public convenience init(path: String, maxElements: Int = .max) throws {
         guard let data = FileManager.default.contents(atPath: path) else {
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
@@ -26,28 +34,31 @@ public final class Checkpoint {
             }
             throw CheckpointError.unreadable(path, reason: "no such file")
         }
-        try self.init(path: path, bytes: [UInt8](data))
+        try self.init(name: path, bytes: [UInt8](data), maxElements: maxElements)
     }
 
-    init(path: String, bytes: [UInt8]) throws {
+    /// A checkpoint held in memory; `name` is used in messages.
+    public init(name path: String, bytes: [UInt8], maxElements: Int = .max) throws {
         self.path = path
         fileBytes = bytes
+        self.maxElements = maxElements
         let root: PickleValue
         if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
-            let archive: Archive
-            do { archive = try Archive(data: Data(bytes), accessMode: .read) } catch {
-                throw CheckpointError.corrupted(path, reason: "unreadable zip archive")
+            let archive: ZipArchive
+            do { archive = try ZipArchive(bytes) } catch let damaged as ZipArchive.Damaged {
+                throw CheckpointError.corrupted(path, reason: "unreadable zip archive: \(damaged)")
             }
-            guard let pickle = archive.first(where: { $0.path.hasSuffix("data.pkl") }) else {
+            guard let pickle = archive.entries.first(where: { $0.name.hasSuffix("data.pkl") }) else {
                 throw CheckpointError.corrupted(path, reason: "zip archive without data.pkl")
             }
-            let prefix = String(pickle.path.dropLast("data.pkl".count))
-            root = try Checkpoint.unpickle(path) { var u = Unpickler(try Checkpoint.extract(pickle, from: archive, path: path)); return try u.load() }
-            storageBytes = { storage in
-                guard let entry = archive[prefix + "data/" + storage.key] else {
+            let prefix = String(pickle.name.dropLast("data.pkl".count))
+            let pickleBytes = try Checkpoint.extract(pickle, from: archive, limit: Checkpoint.maxPickleBytes, path: path)
+            root = try Checkpoint.unpickle(path) { var u = Unpickler(pickleBytes); return try u.load() }
+            storageBytes = { storage, limit in
+                guard let entry = archive.entries.first(where: { $0.name == prefix + "data/" + storage.key }) else {
                     throw CheckpointError.corrupted(path, reason: "storage \(storage.key) missing from the archive")
                 }
-                return try Checkpoint.extract(entry, from: archive, path: path)
+                return try Checkpoint.extract(entry, from: archive, limit: limit, path: path)
             }
         } else {
             // torch.save's legacy format opens with a protocol-2 pickle of its magic number.
@@ -70,23 +81,27 @@ public final class Checkpoint {
             guard case .list(let keys) = try Checkpoint.unpickle(path, { try unpickler.load() }) else {
                 throw CheckpointError.corrupted(path, reason: "no storage key list")
             }
-            // Storages follow in key order, each as an 8-byte count and its data.
+            // Storages follow in key order, each as an 8-byte element count and its data.
             var offsets: [String: (Int, Int)] = [:]
             var position = unpickler.position
             let sizes = Checkpoint.collectStorages(root)
             for case .string(let key) in keys.items {
                 guard position + 8 <= bytes.count else { throw CheckpointError.truncated(path) }
-                var count = 0
-                for i in 0..<8 { count |= Int(bytes[position + i]) << (8 * i) }
-                let size = (sizes[key].map(Checkpoint.elementSize) ?? 4) * count
-                guard count >= 0, size <= bytes.count - position - 8 else { throw CheckpointError.truncated(path) }
+                var raw: UInt64 = 0
+                for i in 0..<8 { raw |= UInt64(bytes[position + i]) << (8 * UInt64(i)) }
+                let elementSize = sizes[key].map(Checkpoint.elementSize) ?? 4
+                guard let count = Int(exactly: raw), case (let size, false) = count.multipliedReportingOverflow(by: elementSize) else {
+                    throw CheckpointError.corrupted(path, reason: "storage \(key) claims \(raw) elements")
+                }
+                guard size <= bytes.count - position - 8 else { throw CheckpointError.truncated(path) }
                 offsets[key] = (position + 8, size)
                 position += 8 + size
             }
-            storageBytes = { storage in
+            storageBytes = { storage, limit in
                 guard let (start, size) = offsets[storage.key] else {
                     throw CheckpointError.corrupted(path, reason: "storage \(storage.key) missing")
                 }
+                guard size <= limit else { throw CheckpointError.corrupted(path, reason: "storage \(storage.key) is larger than the model can need") }
                 return Array(bytes[start..<(start + size)])
             }
         }
@@ -116,16 +131,33 @@ public final class Checkpoint {
             throw CheckpointError.wrongShape(path, key: name, expected: expected, found: reference.shape)
         }
         let storage = reference.storage
+        let read = try Checkpoint.reader(for: storage.type, name: name, path: path)
+        let size = Checkpoint.elementSize(storage.type)
+        guard storage.count <= maxElements, case (let storageBytesNeeded, false) = storage.count.multipliedReportingOverflow(by: size) else {
+            throw CheckpointError.corrupted(path, reason: "storage \(storage.key) of \(name) claims \(storage.count) elements, more than the model has")
+        }
         let raw: [UInt8]
         if let cached = storageCache[storage.key] { raw = cached } else {
-            raw = try storageBytes(storage)
+            // Shared or partly used storages may hold more than the parameters, but not twice as much.
+            let budget = maxElements > Int.max / 2 ? Int.max : 2 * maxElements
+            guard storage.count <= budget - elementsRead else {
+                throw CheckpointError.corrupted(path, reason: "the storages hold more elements than the model can need")
+            }
+            raw = try storageBytes(storage, storageBytesNeeded)
             storageCache[storage.key] = raw
+            elementsRead += storage.count
         }
-        let size = Checkpoint.elementSize(storage.type)
-        guard raw.count >= storage.count * size else { throw CheckpointError.truncated(path) }
+        guard raw.count >= storageBytesNeeded else { throw CheckpointError.truncated(path) }
         let count = expected.reduce(1, *)
-        // The furthest element the view reaches must lie inside the storage.
-        let last = reference.offset + zip(reference.shape, reference.strides).reduce(0) { $0 + max($1.0 - 1, 0) * $1.1 }
+        // The furthest element the view reaches must lie inside the storage (checked arithmetic:
+        // offsets and strides come from the file).
+        var last = reference.offset
+        for (dimension, stride) in zip(reference.shape, reference.strides) {
+            let (step, overflow) = max(dimension - 1, 0).multipliedReportingOverflow(by: stride)
+            let (sum, overflow2) = last.addingReportingOverflow(step)
+            guard !overflow, !overflow2 else { throw CheckpointError.corrupted(path, reason: "tensor \(name) reaches past its storage") }
+            last = sum
+        }
         guard count == 0 || last < storage.count else {
             throw CheckpointError.corrupted(path, reason: "tensor \(name) reaches past its storage")
         }
@@ -138,8 +170,7 @@ public final class Checkpoint {
             }
             return Tensor(shape: expected, values: values)
         }
-        try raw.withUnsafeBytes { bytes in
-            let read = try Checkpoint.reader(for: storage.type, name: name, path: path)
+        raw.withUnsafeBytes { bytes in
             var index = [Int](repeating: 0, count: expected.count)
             for i in 0..<count {
                 var element = reference.offset
@@ -195,19 +226,12 @@ public final class Checkpoint {
         return found
     }
 
-    private static func extract(_ entry: Entry, from archive: Archive, path: String) throws -> [UInt8] {
-        var data = Data()
-        let checksum: CRC32
+    private static func extract(_ entry: ZipArchive.Entry, from archive: ZipArchive, limit: Int, path: String) throws -> [UInt8] {
         do {
-            checksum = try archive.extract(entry) { data.append($0) }
-        } catch {
-            throw CheckpointError.corrupted(path, reason: "zip entry \(entry.path) is damaged (\(error))")
+            return try archive.extract(entry, limit: limit)
+        } catch let damaged as ZipArchive.Damaged {
+            throw CheckpointError.corrupted(path, reason: "\(damaged)")
         }
-        // extract(_:consumer:) computes the CRC-32 but leaves the comparison to the caller.
-        guard checksum == entry.checksum else {
-            throw CheckpointError.corrupted(path, reason: "zip entry \(entry.path) fails its CRC-32 check")
-        }
-        return [UInt8](data)
     }
 
     /// Runs a pickle load, turning the unpickler's failures into checkpoint errors.

@@ -13,6 +13,10 @@ struct Unpickler {
         "LongStorage", "IntStorage", "ShortStorage", "CharStorage", "ByteStorage", "BoolStorage",
     ]
 
+    /// Deepest nesting of tuples, lists and dicts accepted. PyTorch's own files nest a few
+    /// levels; a crafted file nesting tens of thousands would overflow the stack when freed.
+    static let maxDepth = 64
+
     enum Failure: Error {
         case truncated
         case forbidden(String)
@@ -36,6 +40,15 @@ struct Unpickler {
         func pop() throws -> PickleValue {
             guard let top = stack.popLast() else { throw Failure.malformed("stack underflow") }
             return top
+        }
+        func checkDepth(_ value: PickleValue) throws {
+            guard value.depth <= Unpickler.maxDepth else {
+                throw Failure.malformed("containers nested deeper than \(Unpickler.maxDepth) levels")
+            }
+        }
+        func push(_ value: PickleValue) throws {
+            try checkDepth(value)
+            stack.append(value)
         }
         func popMark() throws -> [PickleValue] {
             guard let mark = marks.popLast(), mark <= stack.count else { throw Failure.malformed("missing MARK") }
@@ -68,46 +81,50 @@ struct Unpickler {
                 var bits: UInt64 = 0
                 for _ in 0..<8 { bits = bits << 8 | UInt64(try byte()) }
                 stack.append(.float(Double(bitPattern: bits)))
-            case 0x58: stack.append(.string(try text(Int(try integer(4)))))  // BINUNICODE
-            case 0x8C: stack.append(.string(try text(Int(try byte()))))      // SHORT_BINUNICODE
-            case 0x8D: stack.append(.string(try text(Int(try integer(8)))))  // BINUNICODE8
-            case 0x54: stack.append(.string(try text(Int(try integer(4)))))  // BINSTRING
-            case 0x55: stack.append(.string(try text(Int(try byte()))))      // SHORT_BINSTRING
-            case 0x42: stack.append(.bytes(try take(Int(try integer(4)))))   // BINBYTES
-            case 0x43: stack.append(.bytes(try take(Int(try byte()))))       // SHORT_BINBYTES
+            case 0x58: stack.append(.string(try text(try length(4))))   // BINUNICODE
+            case 0x8C: stack.append(.string(try text(try length(1))))   // SHORT_BINUNICODE
+            case 0x8D: stack.append(.string(try text(try length(8))))   // BINUNICODE8
+            case 0x54: stack.append(.string(try text(try length(4))))   // BINSTRING
+            case 0x55: stack.append(.string(try text(try length(1))))   // SHORT_BINSTRING
+            case 0x42: stack.append(.bytes(try take(try length(4))))    // BINBYTES
+            case 0x43: stack.append(.bytes(try take(try length(1))))    // SHORT_BINBYTES
             case 0x29: stack.append(.tuple([]))                         // EMPTY_TUPLE
-            case 0x74: stack.append(.tuple(try popMark()))              // TUPLE
-            case 0x85: stack.append(.tuple([try pop()]))                // TUPLE1
-            case 0x86: let b = try pop(), a = try pop(); stack.append(.tuple([a, b]))          // TUPLE2
-            case 0x87: let c = try pop(), b = try pop(), a = try pop(); stack.append(.tuple([a, b, c]))  // TUPLE3
+            case 0x74: try push(.tuple(try popMark()))                  // TUPLE
+            case 0x85: try push(.tuple([try pop()]))                    // TUPLE1
+            case 0x86: let b = try pop(), a = try pop(); try push(.tuple([a, b]))          // TUPLE2
+            case 0x87: let c = try pop(), b = try pop(), a = try pop(); try push(.tuple([a, b, c]))  // TUPLE3
             case 0x5D: stack.append(.list(PickleList()))                // EMPTY_LIST
-            case 0x6C: let l = PickleList(); l.items = try popMark(); stack.append(.list(l))  // LIST
+            case 0x6C: let l = PickleList(); l.append(contentsOf: try popMark()); try push(.list(l))  // LIST
             case 0x61:                                                  // APPEND
                 let item = try pop()
                 guard case .list(let l) = stack.last else { throw Failure.malformed("APPEND to a non-list") }
-                l.items.append(item)
+                l.append(contentsOf: [item])
+                try checkDepth(.list(l))
             case 0x65:                                                  // APPENDS
                 let items = try popMark()
                 guard case .list(let l) = stack.last else { throw Failure.malformed("APPENDS to a non-list") }
-                l.items += items
+                l.append(contentsOf: items)
+                try checkDepth(.list(l))
             case 0x7D: stack.append(.dict(PickleDict()))                // EMPTY_DICT
             case 0x64:                                                  // DICT
                 let d = PickleDict()
                 try add(try popMark(), to: d)
-                stack.append(.dict(d))
+                try push(.dict(d))
             case 0x73:                                                  // SETITEM
                 let value = try pop(), key = try pop()
                 guard case .dict(let d) = stack.last else { throw Failure.malformed("SETITEM on a non-dict") }
-                d.entries.append((key, value))
+                d.append(key: key, value: value)
+                try checkDepth(.dict(d))
             case 0x75:                                                  // SETITEMS
                 let items = try popMark()
                 guard case .dict(let d) = stack.last else { throw Failure.malformed("SETITEMS on a non-dict") }
                 try add(items, to: d)
+                try checkDepth(.dict(d))
             case 0x71: memo[Int(try byte())] = try stack.last ?? { throw Failure.malformed("BINPUT on empty stack") }()
-            case 0x72: memo[Int(try integer(4))] = try stack.last ?? { throw Failure.malformed("LONG_BINPUT on empty stack") }()
+            case 0x72: memo[try length(4)] = try stack.last ?? { throw Failure.malformed("LONG_BINPUT on empty stack") }()
             case 0x94: memo[memo.count] = try stack.last ?? { throw Failure.malformed("MEMOIZE on empty stack") }()
             case 0x68, 0x6A:                                            // BINGET, LONG_BINGET
-                let index = Int(opcode == 0x68 ? UInt64(try byte()) : try integer(4))
+                let index = try length(opcode == 0x68 ? 1 : 4)
                 guard let value = memo[index] else { throw Failure.malformed("memo \(index) unset") }
                 stack.append(value)
             case 0x63:                                                  // GLOBAL "module\nname\n"
@@ -134,7 +151,7 @@ struct Unpickler {
 
     private func add(_ flat: [PickleValue], to dict: PickleDict) throws {
         guard flat.count % 2 == 0 else { throw Failure.malformed("odd number of dict items") }
-        for i in stride(from: 0, to: flat.count, by: 2) { dict.entries.append((flat[i], flat[i + 1])) }
+        for i in stride(from: 0, to: flat.count, by: 2) { dict.append(key: flat[i], value: flat[i + 1]) }
     }
 
     private func global(_ module: String, _ name: String) throws -> PickleValue {
@@ -146,7 +163,7 @@ struct Unpickler {
     }
 
     private func reduce(_ callable: PickleValue, _ arguments: PickleValue) throws -> PickleValue {
-        guard case .global(let module, let name) = callable, case .tuple(let args) = arguments else {
+        guard case .global(let module, let name) = callable, case .tuple(let args, _) = arguments else {
             throw Failure.forbidden("call of something other than an allowed global")
         }
         switch "\(module).\(name)" {
@@ -154,11 +171,12 @@ struct Unpickler {
             return .dict(PickleDict())
         case "torch._utils._rebuild_tensor_v2":
             guard args.count >= 4, case .storage(let storage) = args[0], case .int(let offset) = args[1],
-                  case .tuple(let size) = args[2], case .tuple(let stride) = args[3] else {
+                  case .tuple(let size, _) = args[2], case .tuple(let stride, _) = args[3] else {
                 throw Failure.malformed("unexpected arguments to _rebuild_tensor_v2")
             }
             let shape = try size.map(Unpickler.int), strides = try stride.map(Unpickler.int)
-            guard shape.count == strides.count, offset >= 0 else { throw Failure.malformed("tensor size and stride differ") }
+            guard offset >= 0 else { throw Failure.malformed("negative storage offset \(offset)") }
+            guard shape.count == strides.count else { throw Failure.malformed("tensor size and stride differ in length") }
             return .tensor(TensorReference(storage: storage, offset: Int(offset), shape: shape, strides: strides))
         case "torch._utils._rebuild_parameter":
             guard let tensor = args.first, case .tensor = tensor else { throw Failure.malformed("parameter without tensor") }
@@ -169,7 +187,7 @@ struct Unpickler {
     }
 
     private func persistent(_ id: PickleValue) throws -> PickleValue {
-        guard case .tuple(let fields) = id, fields.count >= 5, case .string("storage") = fields[0],
+        guard case .tuple(let fields, _) = id, fields.count >= 5, case .string("storage") = fields[0],
               case .global("torch", let type) = fields[1], case .string(let key) = fields[2],
               case .int(let count) = fields[4], count >= 0 else {
             throw Failure.malformed("persistent id that is not a tensor storage")
@@ -194,6 +212,12 @@ struct Unpickler {
         guard count >= 0, count <= bytes.count - position else { throw Failure.truncated }
         defer { position += count }
         return Array(bytes[position..<(position + count)])
+    }
+
+    /// An unsigned length or index of `size` bytes; one beyond what the file holds is truncation.
+    private mutating func length(_ size: Int) throws -> Int {
+        guard let value = Int(exactly: try integer(size)) else { throw Failure.truncated }
+        return value
     }
 
     private mutating func integer(_ size: Int) throws -> UInt64 {

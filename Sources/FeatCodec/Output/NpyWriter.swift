@@ -1,54 +1,60 @@
 import Foundation
 
 /// Writes NumPy .npy files (format 1.0, little-endian, C order), readable by `numpy.load`.
-/// Streams: values are appended as they come; the first dimension (the frame count) may be
-/// unknown until `finish`, which rewrites the fixed-size header with the final shape.
+/// Streams: values are appended as they come. The first dimension (the frame count) is either
+/// given up front (any output, standard output too) or counted and written into the header by
+/// `finish`, which then rewinds the file (regular files only).
 public final class NpyWriter {
-    public enum Element: String { case float32 = "<f4", float16 = "<f2" }
+    public enum Element: String, Sendable { case float32 = "<f4", float16 = "<f2" }
 
     /// Room for any shape: the header is padded to this many bytes (a multiple of 64).
     static let headerSize = 128
 
-    private let handle: FileHandle
+    private let output: OutputFile
     private let element: Element
     private let trailingShape: [Int]
+    private let declaredRows: Int?
     public private(set) var rows = 0
 
-    /// Creates `path` for an array of `rows x trailingShape`; rows are counted as they are written.
-    public init(path: String, trailingShape: [Int], element: Element = .float32) throws {
-        guard FileManager.default.createFile(atPath: path, contents: nil),
-              let handle = FileHandle(forWritingAtPath: path) else {
-            throw NpyError.cannotCreate(path)
-        }
-        self.handle = handle
+    /// Starts an array of `rows x trailingShape` in `output`; with `rows` nil they are counted
+    /// and `output` must be seekable.
+    public init(_ output: OutputFile, trailingShape: [Int], element: Element = .float32, rows: Int? = nil) throws {
+        precondition(rows != nil || output.isSeekable, "an unknown row count needs a seekable output")
+        self.output = output
         self.element = element
         self.trailingShape = trailingShape
-        try handle.write(contentsOf: NpyWriter.header(shape: [0] + trailingShape, element: element))
+        declaredRows = rows
+        try output.write(NpyWriter.header(shape: [rows ?? 0] + trailingShape, element: element))
     }
 
     /// Appends one row (e.g. one frame's C x H x W tensor).
     public func append(_ values: [Float]) throws {
         precondition(values.count == trailingShape.reduce(1, *), "row of \(values.count) values for \(trailingShape)")
+        precondition(rows < declaredRows ?? .max, "more rows than declared")
         switch element {
         case .float32:
-            try values.withUnsafeBytes { try handle.write(contentsOf: Data($0)) }
+            try values.withUnsafeBytes { try output.write(Data($0)) }
         case .float16:
             let halves = values.map { Float16($0).bitPattern }
-            try halves.withUnsafeBytes { try handle.write(contentsOf: Data($0)) }
+            try halves.withUnsafeBytes { try output.write(Data($0)) }
         }
         rows += 1
     }
 
-    /// Writes the final shape into the header and closes the file.
+    /// Completes the header (counted rows) and commits the output.
     public func finish() throws {
-        try handle.seek(toOffset: 0)
-        try handle.write(contentsOf: NpyWriter.header(shape: [rows] + trailingShape, element: element))
-        try handle.close()
+        if let declaredRows {
+            precondition(rows == declaredRows, "\(rows) rows written, \(declaredRows) declared")
+        } else {
+            try output.handle.seek(toOffset: 0)
+            try output.write(NpyWriter.header(shape: [rows] + trailingShape, element: element))
+        }
+        try output.commit()
     }
 
     /// Writes a whole tensor to `path`.
     public static func write(_ tensor: Tensor, to path: String) throws {
-        let writer = try NpyWriter(path: path, trailingShape: Array(tensor.shape.dropFirst()))
+        let writer = try NpyWriter(try OutputFile(path), trailingShape: Array(tensor.shape.dropFirst()), rows: tensor.shape.first ?? 0)
         let rowSize = tensor.shape.dropFirst().reduce(1, *)
         for row in 0..<(tensor.shape.first ?? 0) {
             try writer.append(Array(tensor.values[(row * rowSize)..<((row + 1) * rowSize)]))
@@ -70,12 +76,10 @@ public final class NpyWriter {
 }
 
 public enum NpyError: Error, CustomStringConvertible {
-    case cannotCreate(String)
     case malformed(String, reason: String)
 
     public var description: String {
         switch self {
-        case .cannotCreate(let path): return "\(path): cannot create file"
         case .malformed(let path, let reason): return "\(path): not a readable .npy file (\(reason))"
         }
     }

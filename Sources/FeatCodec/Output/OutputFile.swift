@@ -1,0 +1,148 @@
+import Foundation
+
+/// Where a command writes its result, so that a user's data is never lost and a half-written
+/// file never looks valid:
+/// - `-`: standard output, a stream;
+/// - an existing directory: the file goes inside it, named `defaultName` (as cp does); a
+///   directory is never replaced or deleted;
+/// - a character device, named pipe or socket: written directly, as a stream;
+/// - anything else: a regular file, written under a unique temporary name in the same
+///   directory (mkstemp) and renamed into place by `commit` (rename(2) is atomic: a file already
+///   there is replaced whole, and of two writers the last to finish wins with a complete file).
+///   The temporary file is deleted when the output is dropped uncommitted, on an error, and on
+///   SIGINT, SIGTERM or SIGHUP.
+public final class OutputFile {
+    /// The path written (for a directory: the file inside it), or "-".
+    public let path: String
+    public let handle: FileHandle
+    /// False for standard output and devices: they cannot be rewound (no header rewrite).
+    public let isSeekable: Bool
+    private var temporary: (path: String, slot: Int?)?
+    /// The stream a spooled output is copied to by `commit`.
+    private var spooledTo: FileHandle?
+
+    /// `seekable`: the writer must rewind (to fill in a header); a stream destination is then
+    /// written through an unnamed temporary file that `commit` copies out.
+    public init(_ requested: String, defaultName: String? = nil, seekable: Bool = false) throws {
+        if requested == "-" {
+            path = "-"
+            if seekable { (handle, isSeekable, spooledTo) = (try OutputFile.spool(), true, FileHandle.standardOutput) }
+            else { (handle, isSeekable) = (FileHandle.standardOutput, false) }
+            return
+        }
+        var target = requested
+        var status = stat()
+        if stat(target, &status) == 0 && status.st_mode & S_IFMT == S_IFDIR {
+            guard let defaultName else { throw OutputError(requested, "is a directory") }
+            target = (requested.hasSuffix("/") ? requested : requested + "/") + defaultName
+        }
+        path = target
+        if stat(target, &status) == 0 {
+            switch status.st_mode & S_IFMT {
+            case S_IFDIR: throw OutputError(target, "is a directory")
+            case S_IFCHR, S_IFIFO, S_IFSOCK:
+                let fd = open(target, O_WRONLY)
+                guard fd >= 0 else { throw OutputError(target, String(cString: strerror(errno))) }
+                let stream = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+                if seekable { (handle, isSeekable, spooledTo) = (try OutputFile.spool(), true, stream) }
+                else { (handle, isSeekable) = (stream, false) }
+                return
+            case S_IFREG: break
+            default: throw OutputError(target, "is not a regular file, a device or a pipe")
+            }
+        }
+        let url = URL(fileURLWithPath: target)
+        let directory = url.deletingLastPathComponent().path
+        var template = Array((directory + "/." + url.lastPathComponent + ".XXXXXX.partial").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemps($0.baseAddress!, 8) }
+        guard fd >= 0 else { throw OutputError(target, "cannot create a file in \(directory) (\(String(cString: strerror(errno))))") }
+        let temporaryPath = String(cString: template)
+        temporary = (temporaryPath, TemporaryFiles.add(temporaryPath))
+        (handle, isSeekable) = (FileHandle(fileDescriptor: fd, closeOnDealloc: true), true)
+    }
+
+    /// Closes a regular file and renames it into place; copies a spooled output to its stream.
+    public func commit() throws {
+        if let stream = spooledTo {
+            try handle.seek(toOffset: 0)
+            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+                do { try stream.write(contentsOf: chunk) } catch { throw OutputError(path, "write failed (\(error.localizedDescription))") }
+            }
+            spooledTo = nil
+            return
+        }
+        guard let temporary else { return }
+        try handle.synchronize()
+        try handle.close()
+        // A file mode like a plain creat(2) would give, not mkstemp's 0600.
+        let mask = umask(0)
+        umask(mask)
+        chmod(temporary.path, 0o666 & ~mask)
+        guard rename(temporary.path, path) == 0 else {
+            let reason = errno == EISDIR ? "is a directory" : String(cString: strerror(errno))
+            throw OutputError(path, reason)
+        }
+        if let slot = temporary.slot { TemporaryFiles.remove(slot) }
+        self.temporary = nil
+    }
+
+    deinit {
+        if let temporary {
+            unlink(temporary.path)
+            if let slot = temporary.slot { TemporaryFiles.remove(slot) }
+        }
+    }
+
+    /// Where a file that accompanies an output goes (the timestamps of OUT.npy): OUT.`suffix`
+    /// beside an output file OUT.npy, INPUT.`suffix` inside an output directory, and nowhere
+    /// (nil) for standard output, pipes and devices.
+    public static func companion(of output: String, input: String, suffix: String) -> String? {
+        if output == "-" { return nil }
+        var status = stat()
+        if stat(output, &status) == 0 {
+            switch status.st_mode & S_IFMT {
+            case S_IFDIR:
+                let stem = URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent
+                return (output.hasSuffix("/") ? output : output + "/") + stem + suffix
+            case S_IFREG: break
+            default: return nil
+            }
+        }
+        return (output.hasSuffix(".npy") ? String(output.dropLast(4)) : output) + suffix
+    }
+
+    /// An unnamed file in the temporary directory (gone when closed, whatever happens).
+    private static func spool() throws -> FileHandle {
+        guard let file = tmpfile() else { throw OutputError("-", "cannot create a temporary file (\(String(cString: strerror(errno))))") }
+        let fd = dup(fileno(file))
+        fclose(file)
+        guard fd >= 0 else { throw OutputError("-", "cannot create a temporary file") }
+        return FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+    }
+
+    /// Writes `data` to `path` as one output (`defaultName` when `path` is a directory).
+    public static func write(_ data: Data, to path: String, defaultName: String? = nil) throws {
+        let file = try OutputFile(path, defaultName: defaultName)
+        try file.write(data)
+        try file.commit()
+    }
+
+    /// Writes `value` as indented, key-sorted JSON.
+    public static func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try write(try encoder.encode(value), to: path)
+    }
+
+    public func write(_ data: Data) throws {
+        do { try handle.write(contentsOf: data) } catch { throw OutputError(path, "write failed (\(error.localizedDescription))") }
+    }
+}
+
+/// An output that cannot be written, with the path and the reason, as one line.
+public struct OutputError: Error, CustomStringConvertible, Equatable {
+    public let path: String
+    public let reason: String
+    public init(_ path: String, _ reason: String) { (self.path, self.reason) = (path, reason) }
+    public var description: String { "\(path): cannot write (\(reason))" }
+}

@@ -1,0 +1,83 @@
+import FeatCodec
+import Foundation
+
+/// The pipeline behind `featstream decode`: a .fst stream to a NumPy array of tensors (N x C x
+/// H x W), a timestamps file, and optionally one .npy per frame. Damage is reported and
+/// skipped; if nothing at all decodes, nothing is written.
+public enum FeatureDecoding {
+    public struct Options: Sendable {
+        public var range = StreamDecoder.Range.all
+        public var element = NpyWriter.Element.float32
+        /// Also write each frame as DIR/frame-NNNNNN.npy (NNNNNN: sequence number).
+        public var perFrameDirectory: String?
+        /// Where the timestamps go; nil: nowhere.
+        public var timestampsPath: String?
+        public var limits = DecodeLimits()
+        public init() {}
+    }
+
+    /// OUT.timestamps.json: one record per decoded frame and the frames lost to damage.
+    public struct Timestamps: Encodable, Sendable {
+        public struct Frame: Encodable, Sendable {
+            public let sequence: Int
+            public let sourceFrame: Int
+            public let pts: Int64
+            public let timeBase: String
+            public let seconds: Double
+            public let type: String
+            public let admission: String
+        }
+        public let input: String
+        public let shape: [Int]
+        public let frames: [Frame]
+        /// [first, last] sequence-number ranges.
+        public let lost: LostFrames
+        public let problems: [String]
+    }
+
+    public struct Summary: Sendable {
+        public let report: StreamDecoder.Report
+        public let shape: [Int]
+        public let outputPath: String
+        public let seconds: Double
+        /// Megabytes of float32 tensor decoded.
+        public var megabytes: Double { Double(report.decoded * shape.reduce(1, *) * 4) / 1e6 }
+    }
+
+    /// Decodes `input` into `output` (a file, a directory to put INPUT.npy in, a device, or "-").
+    public static func run(input: String, output: String, options: Options, progress: (Int, Double) -> Void = { _, _ in }) throws -> Summary {
+        let start = Date()
+        let reader = try ContainerReader(path: input, limits: options.limits)
+        let shape = reader.parameters.shape
+        let stem = URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent
+        // The frame count goes into the header at the end: a stream output is spooled.
+        let file = try OutputFile(output, defaultName: stem + ".npy", seekable: true)
+        let decoder = StreamDecoder(reader, limits: options.limits)
+        let writer = try NpyWriter(file, trailingShape: shape, element: options.element)
+        if let directory = options.perFrameDirectory { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        var records: [Timestamps.Frame] = []
+        let report = try decoder.decode(options.range) { header, tensor in
+            try writer.append(tensor.values)
+            if let directory = options.perFrameDirectory {
+                let single = try NpyWriter(try OutputFile(String(format: "%@/frame-%06d.npy", directory, Int(header.sequence))),
+                                           trailingShape: shape, element: options.element, rows: 1)
+                try single.append(tensor.values)
+                try single.finish()
+            }
+            records.append(.init(
+                sequence: Int(header.sequence), sourceFrame: Int(header.sourceFrame), pts: header.pts,
+                timeBase: "\(header.timeBaseNumerator)/\(header.timeBaseDenominator)", seconds: header.seconds,
+                type: header.type.letter, admission: "\(header.admission)"))
+            progress(records.count, header.seconds)
+        }
+        if report.decoded == 0 && !report.problems.isEmpty {
+            throw ContainerError.unreadable(input, reason: "no frame could be decoded (\(report.problems[0]))")
+        }
+        if let timestamps = options.timestampsPath {
+            try OutputFile.writeJSON(Timestamps(input: input, shape: [records.count] + shape, frames: records, lost: report.lost,
+                                                problems: report.problems.map(\.description)), to: timestamps)
+        }
+        try writer.finish()
+        return Summary(report: report, shape: shape, outputPath: file.path, seconds: Date().timeIntervalSince(start))
+    }
+}
