@@ -5,7 +5,7 @@ SWIFT ?= swift
 BIN := .build/release/featstream
 BIKES := $(FEATSTREAM_HOME)/footage/bikes.mp4
 
-.PHONY: all setup footage weights random-weights build demo test report bench-ingest bench-model fixtures clean
+.PHONY: all setup footage weights random-weights build demo test report fuzz bench-ingest bench-model fixtures clean
 
 all: build
 
@@ -41,6 +41,7 @@ demo: footage weights build
 # The whole suite on this CPU, then the golden and kernel suites again with oneDNN capped at
 # AVX2 and at SSE4.1 (ONEDNN_MAX_CPU_ISA), the instruction sets users' CPUs have.
 test: footage weights random-weights
+	$(SWIFT) build -c release --product featstream-fuzz
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-xctest
 	@for isa in AVX2 SSE41; do \
@@ -51,6 +52,11 @@ test: footage weights random-weights
 # The README's "What it achieves": the report of bikes.mp4, written into docs/report/.
 report: footage weights build
 	$(BIN) report $(BIKES) --out docs/report
+
+# The fuzzers for HOURS hours (default 1): Tools/fuzz.
+fuzz:
+	$(SWIFT) build -c release --product featstream-fuzz
+	Tools/fuzz --hours $(or $(HOURS),1)
 
 bench-ingest: build
 	Tools/bench-ingest

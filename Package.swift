@@ -5,6 +5,7 @@ let package = Package(
     name: "featstream",
     products: [
         .executable(name: "featstream", targets: ["featstream"]),
+        .executable(name: "featstream-fuzz", targets: ["featstream-fuzz"]),
         .library(name: "FeatVideo", targets: ["FeatVideo"]),
         .library(name: "FeatCodec", targets: ["FeatCodec"]),
         .library(name: "FeatModel", targets: ["FeatModel"]),
@@ -31,11 +32,17 @@ let package = Package(
             name: "featstream",
             dependencies: ["FeatStream", "FeatVideo", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // Structure-aware fuzzing of the .fst decoder and the checkpoint loader (FuzzTests, Tools/fuzz).
+        .executableTarget(
+            name: "featstream-fuzz",
+            dependencies: ["FeatCodec", "FeatModel", "ZIPFoundation", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .target(name: "TestSupport", dependencies: ["FeatVideo"], path: "Tests/TestSupport"),
         .testTarget(name: "FeatVideoTests", dependencies: ["FeatVideo", "TestSupport"]),
         .testTarget(name: "FeatCodecTests", dependencies: ["FeatCodec", "TestSupport"]),
         .testTarget(name: "FeatModelTests", dependencies: ["FeatModel", "FeatCodec", "TestSupport"]),
         .testTarget(name: "CommandLineTests", dependencies: ["TestSupport", "FeatCodec"]),
+        .testTarget(name: "FuzzTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -97,6 +97,11 @@ public enum Fixtures {
 }
 
 extension Fixtures {
+    /// The release build of the fuzzers (`make test` builds it first), or $FEATSTREAM_FUZZ.
+    public static var fuzzer: String {
+        ProcessInfo.processInfo.environment["FEATSTREAM_FUZZ"] ?? root.appendingPathComponent(".build/release/featstream-fuzz").path
+    }
+
     /// The featstream executable built beside the test binary (or $FEATSTREAM_BIN).
     public static var featstream: String {
         if let path = ProcessInfo.processInfo.environment["FEATSTREAM_BIN"] { return path }

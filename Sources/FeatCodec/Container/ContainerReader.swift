@@ -96,7 +96,7 @@ public final class ContainerReader {
             // Offsets point at packets, in file order, before the index.
             guard let sequence = try? r.u32(), let typeByte = try? r.u8(), let type = FrameType(rawValue: typeByte),
                   (try? r.take(3)) != nil, let pts = try? r.i64(), let offset = try? r.u64(),
-                  offset >= UInt64(first), offset + UInt64(PacketHeader.size) <= raw, offset > previous ?? 0 || previous == nil
+                  offset >= UInt64(first), offset < raw, raw - offset >= UInt64(PacketHeader.size), previous.map { offset > $0 } ?? true
             else { return (nil, n) }
             previous = offset
             entries.append(.init(sequence: sequence, type: type, pts: pts, offset: offset))

@@ -1,0 +1,255 @@
+import FeatCodec
+import Foundation
+
+/// Structure-aware fuzzing of the .fst reader and decoder: real streams from the encoder,
+/// taken apart, one to three fields changed (sequence numbers, times, lengths, shapes, index
+/// offsets, trailer, parameter-set JSON, packet order, payload fields), CRCs re-sealed, then
+/// read, checked and decoded in full and over ranges. A case passes when the reader and the
+/// decoder either decode or refuse with a `ContainerError`, within the limits.
+struct ContainerFuzzer: Fuzzer {
+    struct Base {
+        let file: FstFile
+        let shape: [Int]
+        let quantized: Bool
+    }
+
+    let bases: [Base]
+    let limits: DecodeLimits
+    let mutations: [(String, (inout FstFile, Base, inout Random) -> Void)]
+
+    init() throws {
+        var limits = DecodeLimits()
+        limits.maxOutputBytes = 256 << 20  // the fuzzer's own, smaller bound on decoding work
+        self.limits = limits
+        var bases: [Base] = []
+        for (shape, precision, intraOnly, count) in [
+            ([4, 8, 8], CodingSettings.Precision.quantized(levels: 256), false, 12),
+            ([3, 5, 7], .quantized(levels: 16), false, 10),
+            ([2, 4, 4], .float16, false, 8),
+            ([2, 6, 6], .float32, false, 8),
+            ([5, 3, 3], .quantized(levels: 8), true, 6),
+        ] {
+            var settings = CodingSettings()
+            settings.precision = precision
+            settings.intraOnly = intraOnly
+            settings.gopSeconds = 1
+            bases.append(Base(file: FstFile(try ContainerFuzzer.encode(shape: shape, settings: settings, count: count)),
+                              shape: shape, quantized: settings.levels != nil))
+        }
+        self.bases = bases
+        mutations = ContainerFuzzer.allMutations
+    }
+
+    var mutationNames: [String] { mutations.map(\.0) }
+
+    func run(case index: Int, seed: UInt64, tally: inout Tally) throws {
+        var random = Random(seed: seed, case: index)
+        let base = random.pick(bases)
+        var file = base.file
+        var applied: [String] = []
+        for _ in 0..<(1 + random.below(3)) {
+            let (name, mutate) = random.pick(mutations)
+            mutate(&file, base, &random)
+            applied.append(name)
+        }
+        var bytes = file.bytes()
+        if random.chance(10) { bytes.removeLast(random.below(bytes.count)) }  // and sometimes cut short
+        let outcome: Outcome
+        do {
+            let reader = try ContainerReader(name: "case", bytes: bytes, limits: limits)
+            let decoder = StreamDecoder(reader, limits: limits)
+            var values = 0
+            let report = try decoder.decode(.all) { _, tensor in values += tensor.count }
+            let check = decoder.check()
+            _ = try decoder.decode(.frames(random.below(8), 4 + random.below(12))) { _, tensor in values += tensor.count }
+            _ = try decoder.decode(.time(Double(random.below(3)) / 2, 1 + Double(random.below(3)))) { _, tensor in values += tensor.count }
+            // What info --json and the timestamps file encode must always encode.
+            _ = try JSONEncoder().encode(reader.parameters)
+            _ = try JSONEncoder().encode(report.lost)
+            _ = report.problems.map(\.description) + check.problems.map(\.description)
+            outcome = report.problems.isEmpty && report.lost.isEmpty ? .clean : .damaged
+        } catch is ContainerError {
+            outcome = .refused
+        }
+        tally.count(applied, outcome)
+    }
+
+    /// A stream as `featstream encode` writes it, in memory.
+    static func encode(shape: [Int], settings: CodingSettings, count: Int) throws -> [UInt8] {
+        let path = NSTemporaryDirectory() + "featstream-fuzz-\(UUID().uuidString).fst"
+        defer { unlink(path) }
+        FileManager.default.createFile(atPath: path, contents: nil)
+        guard let handle = FileHandle(forWritingAtPath: path) else { throw FuzzError("cannot write \(path)") }
+        let parameters = ParameterSet(
+            model: .init(name: "fuzz", split: "x", checkpointSHA256: "00", mean: [0, 0, 0], std: [1, 1, 1]),
+            shape: shape, coding: settings, source: .init(name: "fuzz", width: 64, height: 48, frameRate: "5", durationSeconds: 3),
+            selection: .init(fps: "5", cutThreshold: 12, cutRatio: 3, minSceneSeconds: 0.4, flashFrames: 5, changeThreshold: 6, maxGapSeconds: 2),
+            encoder: "fuzz")
+        let writer = try ContainerWriter(handle: handle, name: path, parameters: parameters)
+        let encoder = FrameEncoder(settings: settings, shape: shape)
+        let elements = shape.reduce(1, *)
+        for t in 0..<count {
+            // Smooth, mostly positive maps that drift, with a jump at t = 6 (refresh and intra modes).
+            let values = (0..<elements).map { i -> Float in
+                let x = sin(Float(i) * 0.7 + Float(t) * 0.3) * Float(1 + i % 3) + (t >= 6 ? 4 : 0)
+                return i % 5 == 0 ? 0 : max(0, x)
+            }
+            let frame = encoder.encode(Tensor(shape: shape, values: values), seconds: Double(t) / 5, forceIntra: t == 6)
+            try writer.append(frame, header: PacketHeader(
+                type: frame.type, admission: t == 0 ? .cut : .changed, sequence: 0, sourceFrame: UInt32(t * 5), pts: Int64(t * 5),
+                timeBaseNumerator: 1, timeBaseDenominator: 25, seconds: Double(t) / 5))
+        }
+        try writer.finish()
+        try handle.close()
+        return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+}
+
+extension ContainerFuzzer {
+    typealias Mutation = (String, (inout FstFile, Base, inout Random) -> Void)
+
+    static let allMutations: [Mutation] = [
+        ("packet sequence", { f, _, r in f.onePacket(r.next()) { $0.sequence = UInt32(truncatingIfNeeded: r.edgeInteger(near: Int64($0.sequence))) } }),
+        ("packet time", { f, _, r in f.onePacket(r.next()) { $0.seconds = r.edgeDouble() } }),
+        ("packet pts", { f, _, r in f.onePacket(r.next()) { $0.pts = r.edgeInteger(near: $0.pts) } }),
+        ("packet time base", { f, _, r in f.onePacket(r.next()) {
+            $0.timeBaseNumerator = Int32(truncatingIfNeeded: r.edgeInteger()); $0.timeBaseDenominator = Int32(truncatingIfNeeded: r.edgeInteger()) } }),
+        ("packet type", { f, _, r in f.onePacket(r.next()) { $0.type = UInt8(truncatingIfNeeded: r.next()) % 4 } }),
+        ("packet admission", { f, _, r in f.onePacket(r.next()) { $0.admission = UInt8(truncatingIfNeeded: r.next()) } }),
+        ("payload length", { f, _, r in f.onePacket(r.next()) { $0.lengthOverride = UInt32(truncatingIfNeeded: r.edgeInteger(near: Int64($0.payload.count))) } }),
+        ("payload CRC", { f, _, r in f.onePacket(r.next()) { $0.payloadCRCOverride = UInt32(truncatingIfNeeded: r.next()) } }),
+        ("payload bits", { f, _, r in f.onePacket(r.next()) { p in
+            guard !p.payload.isEmpty else { return }
+            for _ in 0..<(1 + r.below(4)) { p.payload[r.below(p.payload.count)] ^= UInt8(1 << r.below(8)) } } }),
+        ("payload cut", { f, _, r in f.onePacket(r.next()) { $0.payload.removeLast(r.below($0.payload.count + 1)) } }),
+        ("payload grown", { f, _, r in f.onePacket(r.next()) { $0.payload += (0..<(1 + r.below(64))).map { _ in UInt8(truncatingIfNeeded: r.next()) } } }),
+        ("channel field", { f, base, r in f.onePacket(r.next()) { ContainerFuzzer.mutateChannelField(&$0, base, &r) } }),
+        ("packet magic", { f, _, r in f.onePacket(r.next()) { $0.magic = r.pick([Array("FIDX".utf8), Array("FPKX".utf8), [0, 0, 0, 0], Array("FEAT".utf8)]) } }),
+        ("packet dropped", { f, _, r in if !f.packets.isEmpty { f.packets.remove(at: r.below(f.packets.count)) } }),
+        ("packet duplicated", { f, _, r in if !f.packets.isEmpty { f.packets.insert(f.packets[r.below(f.packets.count)], at: r.below(f.packets.count)) } }),
+        ("packets swapped", { f, _, r in if f.packets.count > 1 { f.packets.swapAt(r.below(f.packets.count), r.below(f.packets.count)) } }),
+        ("skip-frame flood", { f, base, r in
+            // Many tiny valid P-frames of all-skip channels: work must not follow the declared shape.
+            let skip = FstFile.Packet(type: 1, admission: 1, sequence: 0, sourceFrame: 0, pts: 0, timeBaseNumerator: 1,
+                                      timeBaseDenominator: 25, seconds: 2, payload: [UInt8](repeating: 0, count: base.shape[0]))
+            let start = UInt32(f.packets.count)
+            for i in 0..<(50 + r.below(500)) {
+                var p = skip
+                p.sequence = start + UInt32(i)
+                p.seconds = 2 + Double(i) / 5
+                f.packets.append(p)
+            } }),
+        ("shape", { f, _, r in f.editJSON { json in
+            json["shape"] = r.pick([[1, 16383, 16383], [1, 8192, 8192], [0, 8, 8], [-1, 8, 8], [4, 8], [4, 8, 8, 1], [65536, 65536, 65536],
+                                    [Int(Int32.max), 2, 2], [Int.max, Int.max, 2], [4, 8, 9], [8, 8, 4]]) } }),
+        ("quantizer levels", { f, _, r in f.editJSON { json in
+            json["coding"] = ["precision": ["quantized": ["levels": r.pick([0, 1, 2, 3, 65536, 65537, -1, Int(Int32.max)])]],
+                              "deadZone": 0, "clipPercent": 0.1, "gopSeconds": 1, "intraOnly": false] } }),
+        ("precision", { f, _, r in f.editJSON { json in
+            var coding = json["coding"] as? [String: Any] ?? [:]
+            coding["precision"] = r.pick([["float16": [:]], ["float32": [:]], ["quantized": ["levels": 16]], ["other": [:]], "x"] as [Any])
+            json["coding"] = coding } }),
+        ("parameter number", { f, _, r in f.editJSONText { text in
+            // A number JSON can spell but not hold, or one out of every range.
+            var numbers: [Range<String.Index>] = []
+            var i = text.startIndex
+            while i < text.endIndex {
+                guard text[i].isASCII, text[i].isNumber || text[i] == "-" else { i = text.index(after: i); continue }
+                var j = text.index(after: i)
+                while j < text.endIndex, text[j].isASCII, text[j].isNumber || text[j] == "." || text[j] == "e" { j = text.index(after: j) }
+                numbers.append(i..<j)
+                i = j
+            }
+            guard let range = numbers.isEmpty ? nil : numbers[r.below(numbers.count)] else { return }
+            text.replaceSubrange(range, with: r.pick(["1e999", "-1e999", "1e308", "-1", "9223372036854775808", "0", "3.5"])) } }),
+        ("parameter string", { f, _, r in f.editJSON { json in
+            var source = json["source"] as? [String: Any] ?? [:]
+            source["name"] = r.pick(["\u{1B}[2J\u{1B}[31mred", "a\nb", String(repeating: "x", count: 100_000), "\u{0}", "\u{9B}1m"])
+            json["source"] = source } }),
+        ("parameter nesting", { f, _, r in f.editJSONText { text in
+            let depth = r.pick([100, 1000, 20_000])
+            text.insert(contentsOf: "\"deep\":" + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + ",", at: text.index(after: text.startIndex)) } }),
+        ("parameter set cut", { f, _, r in f.json.removeLast(r.below(f.json.count)) }),
+        ("version", { f, _, r in f.major = r.pick([0, 1, 1, 2, UInt16.max]); f.minor = UInt16(truncatingIfNeeded: r.next()) }),
+        ("index entry offset", { f, _, r in f.editIndex(r.next()) { $0.offset = UInt64(bitPattern: r.edgeInteger(near: Int64($0.offset))) } }),
+        ("index entry sequence", { f, _, r in f.editIndex(r.next()) { $0.sequence = UInt32(truncatingIfNeeded: r.edgeInteger(near: Int64($0.sequence))) } }),
+        ("index entry type", { f, _, r in f.editIndex(r.next()) { $0.type = UInt8(truncatingIfNeeded: r.next()) % 3 } }),
+        ("index dropped", { f, _, _ in f.index = nil }),
+        ("index stale", { f, _, r in
+            // The index of the file before another change: packets and index disagree.
+            f.index = zip(f.packets.indices, f.packets).map { FstFile.IndexEntry(sequence: $1.sequence, type: $1.type, pts: $1.pts, offset: UInt64($0 * 100 + 60)) }
+            f.rebuildIndex = false
+            if !f.packets.isEmpty { f.packets.remove(at: r.below(f.packets.count)) } }),
+        ("trailer offset", { f, _, r in
+            let length = UInt64(f.bytes().count)
+            f.trailerOffsetOverride = r.pick([length - UInt64(1 + r.below(15)), length - 16, length - 28, length, length + 1, 0, 19,
+                                              UInt64(bitPattern: r.edgeInteger())]) }),
+    ]
+
+    /// Changes one field of one channel's sub-stream header in a payload: the mode, the range
+    /// (low, step) or the coded length.
+    static func mutateChannelField(_ packet: inout FstFile.Packet, _ base: Base, _ r: inout Random) {
+        var fields: [(offset: Int, size: Int)] = []
+        var p = 0
+        let payload = packet.payload
+        for _ in 0..<base.shape[0] where p < payload.count {
+            let mode = payload[p]
+            fields.append((p, 1))
+            p += 1
+            if base.quantized && (packet.type == 0 || mode == 3) {
+                guard p + 8 <= payload.count else { break }
+                fields += [(p, 4), (p + 4, 4)]
+                p += 8
+            }
+            if mode == 0 { continue }
+            guard p + 4 <= payload.count else { break }
+            fields.append((p, 4))
+            p += 4 + Int(payload.le(p, 4))
+        }
+        guard let field = fields.isEmpty ? nil : r.pick(fields) else { return }
+        if field.size == 1 {
+            packet.payload[field.offset] = UInt8(truncatingIfNeeded: r.next()) % 5
+        } else if r.chance(50) {
+            packet.payload.putLE(UInt64(r.pick([Float.nan, .infinity, -.infinity, 0, -1, 1e-38, 3e38, .leastNonzeroMagnitude]).bitPattern), field.offset, 4)
+        } else {
+            packet.payload.putLE(UInt64(bitPattern: r.edgeInteger()), field.offset, 4)
+        }
+    }
+}
+
+extension FstFile {
+    /// Changes the packet `choice` picks.
+    mutating func onePacket(_ choice: UInt64, _ change: (inout Packet) -> Void) {
+        guard !packets.isEmpty else { return }
+        change(&packets[Int(choice % UInt64(packets.count))])
+    }
+
+    mutating func editIndex(_ choice: UInt64, _ change: (inout IndexEntry) -> Void) {
+        var entries = bytesIndexEntries()
+        guard !entries.isEmpty else { return }
+        change(&entries[Int(choice % UInt64(entries.count))])
+        index = entries
+        rebuildIndex = false
+    }
+
+    /// The index as `bytes()` would write it now.
+    func bytesIndexEntries() -> [IndexEntry] {
+        var offset = UInt64(16 + json.count + 4)
+        return packets.map { packet in
+            defer { offset += UInt64(52 + packet.payload.count) }
+            return IndexEntry(sequence: packet.sequence, type: packet.type, pts: packet.pts, offset: offset)
+        }
+    }
+
+    mutating func editJSON(_ change: (inout [String: Any]) -> Void) {
+        guard var object = (try? JSONSerialization.jsonObject(with: Data(json))) as? [String: Any] else { return }
+        change(&object)
+        if let data = try? JSONSerialization.data(withJSONObject: object) { json = [UInt8](data) }
+    }
+
+    mutating func editJSONText(_ change: (inout String) -> Void) {
+        var text = String(decoding: json, as: UTF8.self)
+        change(&text)
+        json = Array(text.utf8)
+    }
+}
