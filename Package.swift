@@ -35,12 +35,15 @@ let package = Package(
         // Structure-aware fuzzing of the .fst decoder and the checkpoint loader (FuzzTests, Tools/fuzz).
         .executableTarget(
             name: "featstream-fuzz",
-            dependencies: ["FeatCodec", "FeatModel", "ZIPFoundation", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["FeatCodec", "FeatModel", "FileCrafting", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // Real files taken apart into fields and put back together with CRCs re-sealed: .fst
+        // streams and PyTorch checkpoints (the fuzzers and the damage tests build on it).
+        .target(name: "FileCrafting", dependencies: ["ZIPFoundation"], path: "Tests/FileCrafting"),
         .target(name: "TestSupport", dependencies: ["FeatVideo"], path: "Tests/TestSupport"),
         .testTarget(name: "FeatVideoTests", dependencies: ["FeatVideo", "TestSupport"]),
-        .testTarget(name: "FeatCodecTests", dependencies: ["FeatCodec", "TestSupport"]),
-        .testTarget(name: "FeatModelTests", dependencies: ["FeatModel", "FeatCodec", "TestSupport"]),
+        .testTarget(name: "FeatCodecTests", dependencies: ["FeatCodec", "TestSupport", "FileCrafting"]),
+        .testTarget(name: "FeatModelTests", dependencies: ["FeatModel", "FeatCodec", "TestSupport", "FileCrafting"]),
         .testTarget(name: "CommandLineTests", dependencies: ["TestSupport", "FeatCodec"]),
         .testTarget(name: "FuzzTests", dependencies: ["TestSupport"]),
     ],

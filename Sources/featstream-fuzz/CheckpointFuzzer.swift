@@ -1,4 +1,5 @@
 import FeatModel
+import FileCrafting
 import Foundation
 
 /// Structure-aware fuzzing of the checkpoint loader: torch.save-style checkpoints (zip and
@@ -84,11 +85,17 @@ struct CheckpointFuzzer: Fuzzer {
             let (open, close): ([CheckpointFile.Op], [CheckpointFile.Op]) = r.pick([
                 ([.init(opcode: 0x29)], [.init(opcode: 0x85)]),                    // (((),),) ...
                 ([.init(opcode: 0x5D)], [.init(opcode: 0x85)]),                    // lists in tuples
-                ([.init(opcode: 0x28)], [.init(opcode: 0x6C)]),                    // MARK ... LIST
                 ([.init(opcode: 0x7D), .init(opcode: 0x4B, argument: .integer(1, size: 1))], [.init(opcode: 0x73), .init(opcode: 0x85)]),
+                ([], []),                                                          // MARK ... MARK EMPTY_LIST LIST ... LIST
             ])
-            var nest: [CheckpointFile.Op] = open
-            for _ in 0..<depth { nest += open == [.init(opcode: 0x28)] ? open : close }
+            var nest: [CheckpointFile.Op]
+            if open.isEmpty {
+                nest = [CheckpointFile.Op](repeating: .init(opcode: 0x28), count: depth) + [.init(opcode: 0x5D)]
+                    + [CheckpointFile.Op](repeating: .init(opcode: 0x6C), count: depth)
+            } else {
+                nest = open
+                for _ in 0..<depth { nest += close }
+            }
             f.ops.insert(contentsOf: nest + [.init(opcode: 0x30)], at: r.below(f.ops.count)) }),
         ("memo index", { f, r in
             f.ops.insert(.init(opcode: r.pick([0x68, 0x6A, 0x71, 0x72]), argument: .integer(r.edgeInteger(), size: 4)), at: r.below(f.ops.count)) }),
@@ -149,8 +156,4 @@ extension CheckpointFile {
         let previous = entryEdits[name]
         entryEdits[name] = { entry in previous?(&entry); change(&entry) }
     }
-}
-
-extension CheckpointFile.Op: Equatable {
-    static func == (a: Self, b: Self) -> Bool { a.opcode == b.opcode && CheckpointFile.pickle([a]) == CheckpointFile.pickle([b]) }
 }

@@ -1,4 +1,5 @@
 import FeatCodec
+import FileCrafting
 import Foundation
 
 /// Structure-aware fuzzing of the .fst reader and decoder: real streams from the encoder,
@@ -214,42 +215,5 @@ extension ContainerFuzzer {
         } else {
             packet.payload.putLE(UInt64(bitPattern: r.edgeInteger()), field.offset, 4)
         }
-    }
-}
-
-extension FstFile {
-    /// Changes the packet `choice` picks.
-    mutating func onePacket(_ choice: UInt64, _ change: (inout Packet) -> Void) {
-        guard !packets.isEmpty else { return }
-        change(&packets[Int(choice % UInt64(packets.count))])
-    }
-
-    mutating func editIndex(_ choice: UInt64, _ change: (inout IndexEntry) -> Void) {
-        var entries = bytesIndexEntries()
-        guard !entries.isEmpty else { return }
-        change(&entries[Int(choice % UInt64(entries.count))])
-        index = entries
-        rebuildIndex = false
-    }
-
-    /// The index as `bytes()` would write it now.
-    func bytesIndexEntries() -> [IndexEntry] {
-        var offset = UInt64(16 + json.count + 4)
-        return packets.map { packet in
-            defer { offset += UInt64(52 + packet.payload.count) }
-            return IndexEntry(sequence: packet.sequence, type: packet.type, pts: packet.pts, offset: offset)
-        }
-    }
-
-    mutating func editJSON(_ change: (inout [String: Any]) -> Void) {
-        guard var object = (try? JSONSerialization.jsonObject(with: Data(json))) as? [String: Any] else { return }
-        change(&object)
-        if let data = try? JSONSerialization.data(withJSONObject: object) { json = [UInt8](data) }
-    }
-
-    mutating func editJSONText(_ change: (inout String) -> Void) {
-        var text = String(decoding: json, as: UTF8.self)
-        change(&text)
-        json = Array(text.utf8)
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FileCrafting
 import Foundation
 
 /// featstream-fuzz: structure-aware fuzzing of the .fst decoder and the checkpoint loader, in

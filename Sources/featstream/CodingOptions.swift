@@ -30,11 +30,8 @@ struct CodingOptions: ParsableArguments {
     func validate() throws {
         let modes = [bits != nil, quality != nil, lossless, fp16].filter { $0 }.count
         guard modes <= 1 else { throw ValidationError("choose one of --bits, --quality, --lossless, --fp16") }
-        if let bits, !(2...16).contains(bits) { throw ValidationError("--bits must be 2...16") }
-        if let quality, !(2...65536).contains(quality) { throw ValidationError("--quality must be 2...65536 levels") }
-        guard (0...1).contains(deadZone) else { throw ValidationError("--dead-zone must be 0...1") }
-        guard (0..<50).contains(clip) else { throw ValidationError("--clip must be 0 to under 50 percent") }
-        guard gop > 0 else { throw ValidationError("--gop must be positive") }
+        if let bits, !(2...16).contains(bits) { throw ValidationError("--bits: \(bits) is out of range (2 to 16)") }
+        do { try settings.validate() } catch let invalid as CodingSettings.Invalid { throw ValidationError(invalid.description) }
     }
 
     var settings: CodingSettings {

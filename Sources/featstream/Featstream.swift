@@ -14,7 +14,7 @@ struct Featstream: ParsableCommand {
         subcommands: [ProbeCommand.self, FramesCommand.self, ModelsCommand.self, FeaturesCommand.self, EncodeCommand.self, DecodeCommand.self, InfoCommand.self, ReportCommand.self, BenchModelCommand.self, BenchCodecCommand.self])
 
     static func main() {
-        OpenMPWaitPolicy.ensurePassive()
+        ProcessSetup.run()
         main(nil)
     }
 }

@@ -26,4 +26,26 @@ public struct CodingSettings: Codable, Sendable, Equatable {
         if case .quantized(let levels) = precision { return levels }
         return nil
     }
+
+    /// A setting outside its range, named as the command line names it.
+    public struct Invalid: Error, CustomStringConvertible, Equatable {
+        public let option: String
+        public let value: String
+        public let expected: String
+        public var description: String { "--\(option): \(value) is out of range (\(expected))" }
+    }
+
+    /// The valid ranges (finite numbers only), checked before anything runs.
+    public func validate() throws {
+        if case .quantized(let levels) = precision, !(2...65536).contains(levels) {
+            throw Invalid(option: "quality", value: "\(levels)", expected: "2 to 65536 levels")
+        }
+        guard deadZone.isFinite, (0...1).contains(deadZone) else { throw Invalid(option: "dead-zone", value: "\(deadZone)", expected: "0 to 1 steps") }
+        guard clipPercent.isFinite, (0..<50).contains(clipPercent) else {
+            throw Invalid(option: "clip", value: "\(clipPercent)", expected: "0 to under 50 percent")
+        }
+        guard gopSeconds.isFinite, gopSeconds > 0, gopSeconds <= 86400 else {
+            throw Invalid(option: "gop", value: "\(gopSeconds)", expected: "over 0, up to 86400 seconds")
+        }
+    }
 }

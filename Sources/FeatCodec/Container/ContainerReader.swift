@@ -64,9 +64,6 @@ public final class ContainerReader {
             guard elements <= limits.maxFrameElements else {
                 throw ContainerError.tooLarge(name, shape: parameters.shape, limit: limits.maxFrameElements)
             }
-            guard parameters.numbersAreFinite else {
-                throw ContainerError.damagedHeader(name, reason: "a number in the parameter set is not finite")
-            }
             if let levels = parameters.coding.levels, !(2...65536).contains(levels) {
                 throw ContainerError.damagedHeader(name, reason: "bad quantizer levels \(levels)")
             }
@@ -92,9 +89,9 @@ public final class ContainerReader {
               let count = try? r.u32(), Int(count) * ContainerFormat.indexEntrySize + 4 == r.remaining else { return (nil, n) }
         var entries: [ContainerFormat.IndexEntry] = []
         var previous: UInt64?
-        for _ in 0..<count {
-            // Offsets point at packets, in file order, before the index.
-            guard let sequence = try? r.u32(), let typeByte = try? r.u8(), let type = FrameType(rawValue: typeByte),
+        for position in 0..<count {
+            // The writer lists sequence numbers 0, 1, 2, ... at offsets in file order, before the index.
+            guard let sequence = try? r.u32(), sequence == position, let typeByte = try? r.u8(), let type = FrameType(rawValue: typeByte),
                   (try? r.take(3)) != nil, let pts = try? r.i64(), let offset = try? r.u64(),
                   offset >= UInt64(first), offset < raw, raw - offset >= UInt64(PacketHeader.size), previous.map { offset > $0 } ?? true
             else { return (nil, n) }

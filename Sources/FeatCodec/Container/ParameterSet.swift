@@ -56,12 +56,4 @@ public struct ParameterSet: Codable, Sendable, Equatable {
     public init(model: Model, shape: [Int], coding: CodingSettings, source: Source, selection: Selection, encoder: String) {
         (self.model, self.shape, self.coding, self.source, self.selection, self.encoder) = (model, shape, coding, source, selection, encoder)
     }
-
-    /// Every number is finite (a crafted header could hold 1e999, which reads as infinity).
-    var numbersAreFinite: Bool {
-        let doubles = [coding.clipPercent, coding.gopSeconds, selection.minSceneSeconds, selection.maxGapSeconds,
-                       source.durationSeconds ?? 0]
-        let floats = [coding.deadZone, selection.cutThreshold, selection.cutRatio, selection.changeThreshold] + model.mean + model.std
-        return doubles.allSatisfy(\.isFinite) && floats.allSatisfy(\.isFinite)
-    }
 }

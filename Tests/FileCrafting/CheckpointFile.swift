@@ -5,9 +5,9 @@ import ZIPFoundation
 /// arguments, the storages, and the zip or legacy framing around them, so a mutation can change
 /// one opcode, length, size or offset and the file is rebuilt with valid framing (zip CRCs,
 /// sizes and offsets re-computed unless the mutation set them).
-struct CheckpointFile {
-    struct Op {
-        enum Argument {
+public struct CheckpointFile {
+    public struct Op {
+        public enum Argument {
             case none
             /// An integer of `size` bytes (BININT1/2/4, BINPUT, LONG_BINPUT, ...).
             case integer(Int64, size: Int)
@@ -18,42 +18,45 @@ struct CheckpointFile {
             /// LONG1: one length byte, then little-endian two's-complement bytes.
             case long([UInt8])
         }
-        var opcode: UInt8
-        var argument: Argument = .none
+        public var opcode: UInt8
+        public var argument: Argument = .none
+        public init(opcode: UInt8, argument: Argument = .none) { (self.opcode, self.argument) = (opcode, argument) }
     }
 
-    struct Storage {
-        var key: String
-        var type: String
-        var bytes: [UInt8]
+    public struct Storage {
+        public var key: String
+        public var type: String
+        public var bytes: [UInt8]
+        public init(key: String, type: String, bytes: [UInt8]) { (self.key, self.type, self.bytes) = (key, type, bytes) }
     }
 
-    struct ZipEntry {
-        var name: String
-        var data: [UInt8]
-        var deflate = false
+    public struct ZipEntry {
+        public var name: String
+        public var data: [UInt8]
+        public var deflate = false
         /// The bytes stored in the archive, when given (a prepared deflate stream); else `data`, deflated or not.
-        var storedOverride: [UInt8]?
-        var crcOverride: UInt32?
-        var uncompressedSizeOverride: UInt64?
-        var compressedSizeOverride: UInt64?
-        var localOffsetOverride: UInt64?
-        var nameLengthOverride: UInt16?
+        public var storedOverride: [UInt8]?
+        public var crcOverride: UInt32?
+        public var uncompressedSizeOverride: UInt64?
+        public var compressedSizeOverride: UInt64?
+        public var localOffsetOverride: UInt64?
+        public var nameLengthOverride: UInt16?
+        public init(name: String, data: [UInt8]) { (self.name, self.data) = (name, data) }
     }
 
-    var ops: [Op]
-    var storages: [Storage]
-    var legacy: Bool
+    public var ops: [Op]
+    public var storages: [Storage]
+    public var legacy: Bool
     /// Zip framing overrides (end-of-central-directory fields).
-    var entryCountOverride: UInt16?
-    var directoryOffsetOverride: UInt32?
-    var directorySizeOverride: UInt32?
-    var extraEntries: [ZipEntry] = []
-    var entryEdits: [String: (inout ZipEntry) -> Void] = [:]
+    public var entryCountOverride: UInt16?
+    public var directoryOffsetOverride: UInt32?
+    public var directorySizeOverride: UInt32?
+    public var extraEntries: [ZipEntry] = []
+    public var entryEdits: [String: (inout ZipEntry) -> Void] = [:]
     /// Legacy framing: the element count written before each storage, when overridden.
-    var legacyCountOverride: [String: UInt64] = [:]
+    public var legacyCountOverride: [String: UInt64] = [:]
 
-    static func pickle(_ ops: [Op]) -> [UInt8] {
+    public static func pickle(_ ops: [Op]) -> [UInt8] {
         var out: [UInt8] = []
         for op in ops {
             out.append(op.opcode)
@@ -72,7 +75,7 @@ struct CheckpointFile {
         return out
     }
 
-    func bytes() -> [UInt8] {
+    public func bytes() -> [UInt8] {
         let state = CheckpointFile.pickle(ops)
         if legacy {
             var out = CheckpointFile.pickle([Op(opcode: 0x80, argument: .integer(2, size: 1)),
@@ -101,7 +104,7 @@ struct CheckpointFile {
         return CheckpointFile.zip(entries, count: entryCountOverride, directoryOffset: directoryOffsetOverride, directorySize: directorySizeOverride)
     }
 
-    static func elementSize(_ type: String) -> Int {
+    public static func elementSize(_ type: String) -> Int {
         switch type {
         case "DoubleStorage", "LongStorage": return 8
         case "HalfStorage", "BFloat16Storage": return 2
@@ -111,7 +114,7 @@ struct CheckpointFile {
 
     /// A zip archive (no zip64) of `entries`, as torch.save lays it out: local headers and data,
     /// the central directory, the end record.
-    static func zip(_ entries: [ZipEntry], count: UInt16?, directoryOffset: UInt32?, directorySize: UInt32?) -> [UInt8] {
+    public static func zip(_ entries: [ZipEntry], count: UInt16?, directoryOffset: UInt32?, directorySize: UInt32?) -> [UInt8] {
         var out: [UInt8] = []
         var central: [UInt8] = []
         for e in entries {
@@ -149,13 +152,13 @@ struct CheckpointFile {
     }
 
     /// 64 MiB of zeros, deflated (about 64 KB), and its CRC-32: a zip bomb, made once.
-    static let bomb: (stored: [UInt8], size: UInt64, crc: UInt32) = {
+    public static let bomb: (stored: [UInt8], size: UInt64, crc: UInt32) = {
         let zeros = [UInt8](repeating: 0, count: 64 << 20)
         return (deflated(zeros), UInt64(zeros.count), Data(zeros).crc32(checksum: 0))
     }()
 
     /// Raw deflate (what zip's method 8 holds), through ZIPFoundation.
-    static func deflated(_ data: [UInt8]) -> [UInt8] {
+    public static func deflated(_ data: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
         _ = try? Data.compress(size: Int64(data.count), bufferSize: 1 << 16, provider: { position, size in
             Data(data[Int(position)..<min(Int(position) + size, data.count)])
@@ -168,7 +171,7 @@ extension CheckpointFile {
     /// A small state_dict in torch.save's layout: contiguous float weights, a bias, a view at a
     /// non-zero offset of a shared storage (t[1:]), a half-precision tensor and a LongStorage
     /// counter, as batch-norm layers have.
-    static func sample(legacy: Bool) -> CheckpointFile {
+    public static func sample(legacy: Bool) -> CheckpointFile {
         var ops: [Op] = [Op(opcode: 0x80, argument: .integer(2, size: 1)), Op(opcode: 0x7D), Op(opcode: 0x71, argument: .integer(0, size: 1)), Op(opcode: 0x28)]
         func text(_ s: String) -> Op { Op(opcode: 0x58, argument: .data(Array(s.utf8), lengthSize: 4, declared: nil)) }
         func int(_ v: Int) -> Op { Op(opcode: 0x4A, argument: .integer(Int64(v), size: 4)) }

@@ -1,43 +1,51 @@
+import Foundation
+
 /// A .fst file taken apart into its fields (docs/FORMAT.md), so mutations change a field and
 /// the file is put back together with every CRC re-sealed: the decoder then meets the change
 /// itself, not a CRC failure. Written from the format document, apart from the decoder.
-struct FstFile {
-    struct Packet {
-        var type: UInt8
-        var admission: UInt8
-        var reserved: UInt16 = 0
-        var sequence: UInt32
-        var sourceFrame: UInt32
-        var pts: Int64
-        var timeBaseNumerator: Int32
-        var timeBaseDenominator: Int32
-        var seconds: Double
-        var payload: [UInt8]
+public struct FstFile {
+    public struct Packet {
+        public var type: UInt8
+        public var admission: UInt8
+        public var reserved: UInt16 = 0
+        public var sequence: UInt32
+        public var sourceFrame: UInt32
+        public var pts: Int64
+        public var timeBaseNumerator: Int32
+        public var timeBaseDenominator: Int32
+        public var seconds: Double
+        public var payload: [UInt8]
         /// Written as is instead of the payload's length and CRC, when a mutation sets them.
-        var lengthOverride: UInt32?
-        var payloadCRCOverride: UInt32?
-        var magic: [UInt8] = Array("FPKT".utf8)
+        public var lengthOverride: UInt32?
+        public var payloadCRCOverride: UInt32?
+        public var magic: [UInt8] = Array("FPKT".utf8)
+        public init(type: UInt8, admission: UInt8, sequence: UInt32, sourceFrame: UInt32, pts: Int64, timeBaseNumerator: Int32,
+                    timeBaseDenominator: Int32, seconds: Double, payload: [UInt8]) {
+            (self.type, self.admission, self.sequence, self.sourceFrame, self.pts) = (type, admission, sequence, sourceFrame, pts)
+            (self.timeBaseNumerator, self.timeBaseDenominator, self.seconds, self.payload) = (timeBaseNumerator, timeBaseDenominator, seconds, payload)
+        }
     }
 
-    struct IndexEntry {
-        var sequence: UInt32
-        var type: UInt8
-        var pts: Int64
-        var offset: UInt64
+    public struct IndexEntry {
+        public var sequence: UInt32
+        public var type: UInt8
+        public var pts: Int64
+        public var offset: UInt64
+        public init(sequence: UInt32, type: UInt8, pts: Int64, offset: UInt64) { (self.sequence, self.type, self.pts, self.offset) = (sequence, type, pts, offset) }
     }
 
-    var major: UInt16
-    var minor: UInt16
-    var json: [UInt8]
-    var packets: [Packet]
+    public var major: UInt16
+    public var minor: UInt16
+    public var json: [UInt8]
+    public var packets: [Packet]
     /// Nil: no index (a stream cut before its end).
-    var index: [IndexEntry]?
+    public var index: [IndexEntry]?
     /// Entries and the trailer's offset as written, when a mutation sets them; else rebuilt.
-    var trailerOffsetOverride: UInt64?
-    var rebuildIndex = true
+    public var trailerOffsetOverride: UInt64?
+    public var rebuildIndex = true
 
     /// Parses what `ContainerWriter` writes (an intact file).
-    init(_ bytes: [UInt8]) {
+    public init(_ bytes: [UInt8]) {
         major = UInt16(bytes.le(8, 2))
         minor = UInt16(bytes.le(10, 2))
         let length = Int(bytes.le(12, 4))
@@ -59,7 +67,7 @@ struct FstFile {
     }
 
     /// The file with CRCs, lengths and (unless overridden) index offsets re-sealed.
-    func bytes() -> [UInt8] {
+    public func bytes() -> [UInt8] {
         var out: [UInt8] = Array("FEATSTRM".utf8)
         out.appendLE(UInt64(major), 2)
         out.appendLE(UInt64(minor), 2)
@@ -106,15 +114,52 @@ struct FstFile {
     }
 }
 
+extension FstFile {
+    /// Changes the packet `choice` picks.
+    public mutating func onePacket(_ choice: UInt64, _ change: (inout Packet) -> Void) {
+        guard !packets.isEmpty else { return }
+        change(&packets[Int(choice % UInt64(packets.count))])
+    }
+
+    public mutating func editIndex(_ choice: UInt64, _ change: (inout IndexEntry) -> Void) {
+        var entries = bytesIndexEntries()
+        guard !entries.isEmpty else { return }
+        change(&entries[Int(choice % UInt64(entries.count))])
+        index = entries
+        rebuildIndex = false
+    }
+
+    /// The index as `bytes()` would write it now.
+    public func bytesIndexEntries() -> [IndexEntry] {
+        var offset = UInt64(16 + json.count + 4)
+        return packets.map { packet in
+            defer { offset += UInt64(52 + packet.payload.count) }
+            return IndexEntry(sequence: packet.sequence, type: packet.type, pts: packet.pts, offset: offset)
+        }
+    }
+
+    public mutating func editJSON(_ change: (inout [String: Any]) -> Void) {
+        guard var object = (try? JSONSerialization.jsonObject(with: Data(json))) as? [String: Any] else { return }
+        change(&object)
+        if let data = try? JSONSerialization.data(withJSONObject: object) { json = [UInt8](data) }
+    }
+
+    public mutating func editJSONText(_ change: (inout String) -> Void) {
+        var text = String(decoding: json, as: UTF8.self)
+        change(&text)
+        json = Array(text.utf8)
+    }
+}
+
 /// CRC-32C (Castagnoli), as the format specifies.
-enum CRC32C {
-    static let table: [UInt32] = (0..<256).map { n -> UInt32 in
+public enum CRC32C {
+    public static let table: [UInt32] = (0..<256).map { n -> UInt32 in
         var c = UInt32(n)
         for _ in 0..<8 { c = c & 1 != 0 ? 0x82F6_3B78 ^ (c >> 1) : c >> 1 }
         return c
     }
 
-    static func checksum(_ bytes: [UInt8]) -> UInt32 {
+    public static func checksum(_ bytes: [UInt8]) -> UInt32 {
         var crc: UInt32 = 0xFFFF_FFFF
         for b in bytes { crc = table[Int((crc ^ UInt32(b)) & 0xFF)] ^ (crc >> 8) }
         return crc ^ 0xFFFF_FFFF

@@ -1,0 +1,34 @@
+import Foundation
+
+/// What the process arranges before any work starts.
+enum ProcessSetup {
+    static func run() {
+        unblockStopSignals()
+        ensurePassiveOpenMP()
+    }
+
+    /// SIGINT, SIGTERM and SIGHUP must reach featstream so that it can remove its temporary
+    /// files; a parent that started it from a thread with them blocked (Foundation's Process
+    /// from a Dispatch worker does) passes that mask on. Ignored signals stay ignored.
+    static func unblockStopSignals() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for signal in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&set, signal) }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+    }
+
+    /// oneDNN runs on OpenMP (libgomp), whose idle threads spin by default. On a shared 2-core
+    /// machine a spinning thread steals the core the video decoder needs, and a spinning team
+    /// waits on a member that is descheduled: `--model-threads 2` ran 7-10x slower than one
+    /// thread under load. libgomp reads OMP_WAIT_POLICY once, when it is loaded, before any Swift
+    /// code runs, so the only way to set it from inside is to start again with it set: the
+    /// process re-executes itself once with OMP_WAIT_POLICY=passive, unless the user chose one.
+    static func ensurePassiveOpenMP() {
+        guard getenv("OMP_WAIT_POLICY") == nil else { return }
+        setenv("OMP_WAIT_POLICY", "passive", 1)
+        // The resolved path, not /proc/self/exe itself, so `ps` still shows "featstream".
+        // On success execv does not return; on failure carry on with libgomp's default.
+        guard let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else { return }
+        execv(path, CommandLine.unsafeArgv)
+    }
+}

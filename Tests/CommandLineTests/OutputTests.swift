@@ -1,0 +1,121 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Where results go: never over a directory or a device, never half-written, never lost to a
+/// second writer or a signal, and `-` is standard output everywhere.
+@Suite struct OutputTests {
+    let dir: String = {
+        let path = NSTemporaryDirectory() + "featstream-out-\(UUID().uuidString)"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }()
+
+    func featstream(_ arguments: [String]) throws -> (status: Int32, out: Data, err: String) {
+        try Fixtures.run(Fixtures.featstream, arguments)
+    }
+
+    func files(_ path: String) -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted() }
+
+    /// O1: -o naming a directory writes the file inside it, as cp does; what was there stays.
+    @Test func directoryOutputsGoInside() throws {
+        let d = dir + "/d"
+        try FileManager.default.createDirectory(atPath: d + "/sub", withIntermediateDirectories: true)
+        try Data("important\n".utf8).write(to: URL(fileURLWithPath: d + "/a.txt"))
+        let scenes = Fixtures.path("scenes.mp4")
+        #expect(try featstream(["encode", scenes, "--fps", "5", "-q", "-o", d]).status == 0)
+        #expect(try featstream(["features", scenes, "--fps", "5", "-q", "-o", d]).status == 0)
+        #expect(try featstream(["decode", d + "/scenes.fst", "-q", "-o", d + "/"]).status == 0)
+        #expect(files(d) == ["a.txt", "scenes.fst", "scenes.npy", "scenes.timestamps.json", "sub"])
+        #expect(try String(contentsOfFile: d + "/a.txt", encoding: .utf8) == "important\n")
+    }
+
+    /// O2: a character device or a named pipe is written as a stream and stays what it is.
+    @Test func devicesAndPipesAreWrittenAsStreams() throws {
+        let null = dir + "/null"
+        // A copy of /dev/null needs root (mknod); a named pipe stands in for it otherwise.
+        let isDevice = mknod(null, S_IFCHR | 0o666, dev_t(1 << 8 | 3)) == 0
+        if !isDevice { try #require(mkfifo(null, 0o600) == 0) }
+        let drained = Drained()
+        let reader = Thread { if !isDevice, let h = FileHandle(forReadingAtPath: null) { drained.data = h.readDataToEndOfFile() } }
+        reader.start()
+        let result = try featstream(["encode", Fixtures.path("scenes.mp4"), "--fps", "5", "-q", "-o", null])
+        #expect(result.status == 0, "\(result.err)")
+        while reader.isExecuting { Thread.sleep(forTimeInterval: 0.01) }
+        var status = stat()
+        #expect(stat(null, &status) == 0 && status.st_mode & S_IFMT == (isDevice ? S_IFCHR : S_IFIFO))
+        if !isDevice { #expect(drained.data.starts(with: Data("FEATSTRM".utf8))) }
+        #expect(files(dir) == ["null"])
+    }
+
+    /// O3: two encoders writing the same file: both succeed, a complete file is there, and no
+    /// temporary file is left (each writes under its own unique name).
+    @Test func concurrentWritersLeaveACompleteFile() throws {
+        let out = dir + "/same.fst"
+        try Data("an older file\n".utf8).write(to: URL(fileURLWithPath: out))
+        let writers = try ["8", "4"].map { bits in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Fixtures.featstream)
+            process.arguments = ["encode", Fixtures.bikes, "--fps", "5", "--bits", bits, "-q", "-o", out]
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            return process
+        }
+        for writer in writers { writer.waitUntilExit() }
+        #expect(writers.map(\.terminationStatus) == [0, 0])
+        #expect(files(dir) == ["same.fst"])
+        let info = try featstream(["info", out, "--json"])
+        #expect(info.status == 0 && info.err.isEmpty, "\(info.err)")
+    }
+
+    /// An interrupted encode stops at once and leaves nothing behind, for each signal.
+    @Test(arguments: [SIGINT, SIGTERM, SIGHUP])
+    func signalsRemoveTheTemporaryFile(signal: Int32) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Fixtures.featstream)
+        process.arguments = ["encode", Fixtures.bikes, "--change-threshold", "0", "-q", "-o", dir + "/bikes.fst"]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // Wait until the temporary file exists (the model is loaded and frames are being coded).
+        for _ in 0..<200 where files(dir).isEmpty { Thread.sleep(forTimeInterval: 0.02) }
+        #expect(files(dir).count == 1 && files(dir)[0].hasSuffix(".partial"))
+        let sent = Date()
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+        #expect(Date().timeIntervalSince(sent) < 1)
+        #expect(process.terminationReason == .uncaughtSignal)
+        #expect(files(dir).isEmpty, "\(files(dir))")
+    }
+
+    /// decode -o -: the array on standard output, no file named "-", timestamps only if asked.
+    @Test func decodeToStandardOutput() throws {
+        let fst = dir + "/scenes.fst"
+        #expect(try featstream(["encode", Fixtures.path("scenes.mp4"), "--fps", "5", "-q", "-o", fst]).status == 0)
+        let result = try featstream(["decode", fst, "-o", "-", "-q"])
+        #expect(result.status == 0)
+        #expect(result.out.starts(with: [0x93] + Array("NUMPY".utf8)))
+        #expect(result.err.contains("decoded 15 frames"))
+        #expect(files(dir) == ["scenes.fst"])
+        let named = try featstream(["decode", fst, "-o", "-", "-q", "--timestamps", dir + "/t.json"])
+        #expect(named.out == result.out)
+        #expect(files(dir) == ["scenes.fst", "t.json"])
+        let npy = dir + "/piped.npy"
+        try named.out.write(to: URL(fileURLWithPath: npy))
+        let check = try Fixtures.run(Fixtures.which("python3"), ["-c", "import numpy,sys; print(numpy.load(sys.argv[1]).shape)", npy])
+        #expect(String(decoding: check.out, as: UTF8.self) == "(15, 32, 28, 28)\n")
+    }
+
+    /// A header string with terminal escape sequences is shown escaped.
+    @Test func controlCharactersAreEscaped() throws {
+        let link = dir + "/\u{1B}[2Jred.mp4"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: Fixtures.path("scenes.mp4"))
+        let fst = dir + "/x.fst"
+        #expect(try featstream(["encode", link, "--fps", "5", "-q", "-o", fst]).status == 0)
+        let info = try featstream(["info", fst])
+        let text = String(decoding: info.out, as: UTF8.self)
+        #expect(!text.contains("\u{1B}") && text.contains("\\u{1B}[2Jred.mp4"), "\(text)")
+    }
+}
+
+/// What a reader thread got from a pipe (read once it has finished).
+private final class Drained: @unchecked Sendable { var data = Data() }

@@ -1,0 +1,133 @@
+@testable import FeatCodec
+import FileCrafting
+import Foundation
+import Testing
+
+/// Files whose CRCs are all valid but whose fields lie (the outside campaign's C1-C5): each is
+/// taken apart with FileCrafting, one field changed, re-sealed, then read and decoded.
+@Suite struct ContainerDamageTests {
+    let base: [UInt8]
+    let reconstructions: [Tensor]
+    let types: [FrameType]
+
+    init() throws { (base, reconstructions, types) = try makeStream(count: 12) }
+
+    func decode(_ bytes: [UInt8], limits: DecodeLimits = DecodeLimits()) throws -> (frames: [Int], report: StreamDecoder.Report) {
+        let reader = try ContainerReader(name: "t", bytes: bytes, limits: limits)
+        var frames: [Int] = []
+        let report = try StreamDecoder(reader, limits: limits).decode { header, tensor in
+            if Int(header.sequence) < reconstructions.count { #expect(tensor == reconstructions[Int(header.sequence)]) }
+            frames.append(Int(header.sequence))
+        }
+        return (frames, report)
+    }
+
+    /// C1: a trailer pointing into its own last 15 bytes is not an index; every frame decodes.
+    @Test func indexOffsetInTheTrailer() throws {
+        for back in 1...15 {
+            var file = FstFile(base)
+            file.trailerOffsetOverride = UInt64(file.bytes().count - back)
+            let bytes = file.bytes()
+            let reader = try ContainerReader(name: "t", bytes: bytes)
+            #expect(reader.index == nil)
+            let (frames, report) = try decode(bytes)
+            #expect(frames == Array(0..<12), "offset \(back) bytes from the end")
+            #expect(report.lost.isEmpty)
+        }
+    }
+
+    /// C2: a packet claiming sequence 2^31 is damage (the index lists another number there,
+    /// or, without an index, the bytes before it cannot hold that many packets); no lost list
+    /// of two billion entries.
+    @Test func absurdSequenceNumberIsDamage() throws {
+        for withIndex in [true, false] {
+            var file = FstFile(base)
+            file.packets[5].sequence = 1 << 31
+            if !withIndex { file.index = nil }
+            let (frames, report) = try decode(file.bytes())
+            let nextIntra = types[6...].firstIndex(of: .intra)!
+            #expect(frames == [0, 1, 2, 3, 4] + Array(nextIntra..<12), "index \(withIndex)")
+            #expect(report.lost == LostFrames([5...(nextIntra - 1)]), "index \(withIndex): \(report.lost)")
+            #expect(report.problems.contains(.implausibleSequence(sequence: 1 << 31, offset: Int(FstFile(base).bytesIndexEntries()[5].offset))))
+        }
+    }
+
+    /// Lost frames are ranges: packets 3-7 cut out of a stream without index are one range.
+    @Test func lostFramesAreRanges() throws {
+        var file = FstFile(base)
+        file.packets.removeSubrange(3...7)
+        file.index = nil
+        let (frames, report) = try decode(file.bytes())
+        // The P-frames after the gap are lost too, up to the next I-frame: one range.
+        let nextIntra = types[8...].firstIndex(of: .intra)!
+        #expect(report.lost == LostFrames([3...(nextIntra - 1)]))
+        #expect(frames == [0, 1, 2] + Array(nextIntra..<12))
+        let json = String(decoding: try JSONEncoder().encode(report.lost), as: UTF8.self)
+        #expect(json == "[[3,\(nextIntra - 1)]]")
+    }
+
+    /// C3: a declared shape beyond the per-frame limit is refused before anything is allocated;
+    /// a stream of tiny skip frames stops at the output limit instead of working for minutes.
+    @Test func workFollowsTheLimitsNotTheDeclaredShape() throws {
+        for shape in [[1, 16383, 16383], [1, 8192, 8192], [65536, 65536, 65536]] {
+            var file = FstFile(base)
+            var json = try #require(try JSONSerialization.jsonObject(with: Data(file.json)) as? [String: Any])
+            json["shape"] = shape
+            file.json = [UInt8](try JSONSerialization.data(withJSONObject: json))
+            #expect(throws: ContainerError.tooLarge("t", shape: shape, limit: DecodeLimits().maxFrameElements)) {
+                _ = try ContainerReader(name: "t", bytes: file.bytes())
+            }
+        }
+        var file = FstFile(base)
+        for i in 0..<200 {
+            file.packets.append(.init(type: 1, admission: 1, sequence: UInt32(12 + i), sourceFrame: 0, pts: Int64(100 + i),
+                                      timeBaseNumerator: 1, timeBaseDenominator: 30, seconds: 3 + Double(i), payload: [0, 0, 0, 0]))
+        }
+        var limits = DecodeLimits()
+        limits.maxOutputBytes = 100 * 4 * 8 * 8 * 4  // 100 frames of float32
+        #expect(throws: ContainerError.outputTooLarge("t", limit: limits.maxOutputBytes)) { _ = try decode(file.bytes(), limits: limits) }
+        #expect(try decode(file.bytes()).frames.count == 212)
+    }
+
+    /// C4: an overwritten packet magic is damage, whatever it is overwritten with (FIDX, the
+    /// index's own magic, once ended the walk silently): the frames the index lists are lost.
+    @Test func overwrittenMagicIsReported() throws {
+        for magic in ["FIDX", "XXXX", "FEAT"] {
+            var file = FstFile(base)
+            file.packets[3].magic = Array(magic.utf8)
+            let (frames, report) = try decode(file.bytes())
+            let nextIntra = types[4...].firstIndex(of: .intra)!
+            #expect(frames == [0, 1, 2] + Array(nextIntra..<12), "\(magic)")
+            #expect(report.lost == LostFrames([3...(nextIntra - 1)]), "\(magic): \(report.lost)")
+            #expect(!report.problems.isEmpty)
+        }
+    }
+
+    /// C5: a time that is not finite makes that packet damage; the other frames decode and the
+    /// report encodes as JSON.
+    @Test func nonFiniteTimeIsDamageOfThatPacket() throws {
+        for time in [Double.nan, .infinity, -.infinity] {
+            var file = FstFile(base)
+            file.packets[7].seconds = time
+            let (frames, report) = try decode(file.bytes())
+            #expect(!frames.contains(7) && frames.contains(6) && frames.contains(11), "\(time)")
+            #expect(report.lost.contains(7))
+            _ = try JSONEncoder().encode(report.lost)
+        }
+        // A number in the parameter set that no Double holds is an unreadable header.
+        var file = FstFile(base)
+        file.editJSONText { $0 = $0.replacingOccurrences(of: "\"gopSeconds\":1", with: "\"gopSeconds\":1e999") }
+        #expect(throws: ContainerError.damagedHeader("t", reason: "unreadable parameter set")) {
+            _ = try ContainerReader(name: "t", bytes: file.bytes())
+        }
+    }
+
+    /// A packet length that points past the end, followed by intact packets, is damage, not the end.
+    @Test func wrongLengthResynchronises() throws {
+        var file = FstFile(base)
+        file.packets[2].lengthOverride = 1 << 30
+        let (frames, report) = try decode(file.bytes())
+        #expect(frames.contains(11))
+        #expect(report.lost.contains(2))
+    }
+}
