@@ -15,6 +15,12 @@ public struct VideoFrame: Sendable {
     /// The decoder flagged this frame as corrupt (it was concealed, not skipped).
     public let isDamaged: Bool
 
+    /// A frame from 224 x 224 RGB24 bytes (its thumbnail is computed here).
+    public init(index: Int, pts: Int64, timeBase: Rational, rgb: [UInt8], isDamaged: Bool = false) {
+        (self.index, self.pts, self.timeBase, self.rgb, self.isDamaged) = (index, pts, timeBase, rgb, isDamaged)
+        thumbnail = Thumbnail(rgb: rgb)
+    }
+
     public var time: Rational { Rational(pts * timeBase.numerator, timeBase.denominator) }
     public var seconds: Double { Double(pts) * timeBase.doubleValue }
 }

@@ -218,7 +218,7 @@ public final class VideoReader {
         defer { decodedFrames += 1 }
         return VideoFrame(
             index: decodedFrames, pts: frame.pointee.pts, timeBase: Rational(Int64(timeBase.num), Int64(timeBase.den)),
-            rgb: rgb, thumbnail: Thumbnail(rgb: rgb), isDamaged: damaged)
+            rgb: rgb, isDamaged: damaged)
     }
 
     /// Turns the user's input into the URL FFmpeg opens, with clear errors for local paths.

@@ -45,6 +45,9 @@ import Testing
         let reference = try reference()
         let decoded = try roundTrip(["--fp16"], dtype: "float16")
         #expect(decoded.values == reference.values.map { Float(Float16($0)) })
+        // --dtype float16 writes 2-byte values.
+        let header = String(decoding: try Data(contentsOf: URL(fileURLWithPath: dir + "/decoded.npy")).prefix(128), as: UTF8.self)
+        #expect(header.contains("'descr': '<f2'"))
     }
 
     /// 8 bits per value: feature SNR well above 30 dB; the decoded .npy loads in NumPy.
@@ -100,6 +103,34 @@ import Testing
         #expect((parameters["model"] as? [String: Any])?["checkpointSHA256"] as? String
                 == "b03531047ffacf1e2488318dcd2aba1126cde36e3bfe1aa5cb07700aeeee9889")
         #expect(parameters["shape"] as? [Int] == [32, 28, 28])
+        // kbit/s: the whole file over the span of its frames plus one mean frame interval,
+        // computed here from the file size and the frame times the decode lists.
+        #expect(try featstream(["decode", fst, "-q", "-o", dir + "/info.npy"]).status == 0)
+        let stamps = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/info.timestamps.json"))) as? [String: Any])
+        let seconds = try #require(stamps["frames"] as? [[String: Any]]).compactMap { $0["seconds"] as? Double }
+        let bytes = try #require(try FileManager.default.attributesOfItem(atPath: fst)[.size] as? Int)
+        let n = Double(seconds.count)
+        let expected = Double(bytes) * 8 / ((seconds.last! - seconds.first!) * n / (n - 1)) / 1000
+        let reported = try #require(info["kilobitsPerSecond"] as? Double)
+        #expect(abs(reported - expected) < 1e-9 * expected, "info \(reported), computed \(expected)")
+    }
+
+    /// --dead-zone reaches the quantizer: more values land on the level nearest zero.
+    @Test func deadZoneReachesTheQuantizer() throws {
+        func zeros(_ deadZone: String) throws -> Int {
+            let fst = dir + "/dz\(deadZone).fst", npy = dir + "/dz\(deadZone).npy"
+            try featstream(["encode", Fixtures.path("scenes.mp4"), "--fps", "5", "--bits", "4", "--dead-zone", deadZone, "-o", fst, "-q"])
+            try featstream(["decode", fst, "-o", npy, "-q"])
+            let info = try featstream(["info", fst, "--json"])
+            #expect(info.out.contains("\"deadZone\" : \(deadZone)"))
+            // In each channel of each frame the most frequent value is its zero level's: count them.
+            let values = try NpyReader.read(npy).values, plane = 28 * 28
+            return stride(from: 0, to: values.count, by: plane).reduce(0) { total, start in
+                total + (Dictionary(grouping: values[start..<(start + plane)], by: { $0 }).values.map(\.count).max() ?? 0)
+            }
+        }
+        let plain = try zeros("0"), wide = try zeros("1")
+        #expect(wide > plain + plain / 10, "zero-level values: \(plain) without, \(wide) with --dead-zone 1")
     }
 
     @Test func damagedStreamsAreReportedNotHidden() throws {

@@ -1,3 +1,4 @@
+import FeatCodec
 import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
@@ -53,6 +54,32 @@ import Testing
                              "features, 10 fps", "x264 pixels, 10 fps"])
         let html = try String(contentsOfFile: dir + "/report.html", encoding: .utf8)
         #expect(html.components(separatedBy: "<svg").count == 3 && html.contains("<table>") && !html.contains("<script"))
+    }
+}
+
+extension ReportCommandTests {
+    /// A report row's feature SNR equals 10 log10(sum x^2 / sum (x - y)^2) computed here, in
+    /// double precision, from `features` (x) and `encode` + `decode` (y) of the same frames.
+    @Test func snrMatchesAnIndependentComputation() throws {
+        let dir = NSTemporaryDirectory() + "featstream-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let scenes = Fixtures.path("scenes.mp4")
+        for arguments in [["features", scenes, "--fps", "5", "-q", "-o", dir + "/x.npy"],
+                          ["encode", scenes, "--fps", "5", "--bits", "4", "-q", "-o", dir + "/y.fst"],
+                          ["decode", dir + "/y.fst", "-q", "-o", dir + "/y.npy"],
+                          ["report", scenes, "--fps", "5", "--bits", "4", "--crf", "none", "-q", "--out", dir]] {
+            let result = try Fixtures.run(Fixtures.featstream, arguments)
+            try #require(result.status == 0, "\(arguments[0]): \(result.err)")
+        }
+        let x = try NpyReader.read(dir + "/x.npy").values, y = try NpyReader.read(dir + "/y.npy").values
+        try #require(x.count == y.count && !x.isEmpty)
+        var signal = 0.0, noise = 0.0
+        for (a, b) in zip(x, y) { signal += Double(a) * Double(a); noise += (Double(a) - Double(b)) * (Double(a) - Double(b)) }
+        let expected = 10 * log10(signal / noise)
+        let rows = try String(contentsOfFile: dir + "/report.csv", encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        let row = try #require(rows.first { $0[1] == "4 bits" && $0[2] == "true" })
+        let reported = try #require(Double(row[8]))
+        #expect(abs(reported - expected) < 0.0051, "report \(reported) dB, independent \(expected) dB")
     }
 }
 

@@ -7,7 +7,11 @@ import Testing
 func makeStream(count: Int = 12, settings: CodingSettings = { var s = CodingSettings(); s.gopSeconds = 1; return s }())
     throws -> (bytes: [UInt8], reconstructions: [Tensor], types: [FrameType])
 {
-    let frames = featureFrames(count: count, channels: 4, side: 8)
+    try makeStream(frames: featureFrames(count: count, channels: 4, side: 8), settings: settings)
+}
+
+/// `frames` (4 x 8 x 8) as a .fst in memory, 0.2 s apart.
+func makeStream(frames: [Tensor], settings: CodingSettings) throws -> (bytes: [UInt8], reconstructions: [Tensor], types: [FrameType]) {
     let path = NSTemporaryDirectory() + "featstream-\(UUID().uuidString).fst"
     FileManager.default.createFile(atPath: path, contents: nil)
     let handle = try #require(FileHandle(forWritingAtPath: path))
@@ -64,6 +68,11 @@ func decodeAll(_ bytes: [UInt8], _ range: StreamDecoder.Range = .all) throws -> 
         #expect(same)
         let previousIntra = types[...7].lastIndex(of: .intra)!
         #expect(report.startOffset == Int(reader.index![previousIntra].offset))
+        // A range that starts exactly on an I-frame starts decoding there, not at the one before.
+        let onIntra = types.indices.filter { $0 > 0 && types[$0] == .intra }.first!
+        let (exact, exactReport) = try decodeAll(bytes, .frames(onIntra, onIntra + 2))
+        #expect(exact.map { Int($0.0.sequence) } == [onIntra, onIntra + 1])
+        #expect(exactReport.startOffset == Int(reader.index![onIntra].offset))
         let (timed, _) = try decodeAll(bytes, .time(1.0, 1.5))  // frames at 1.0, 1.2, 1.4 s
         #expect(timed.map { Int($0.0.sequence) } == [5, 6, 7])
     }

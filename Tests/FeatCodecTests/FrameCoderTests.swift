@@ -79,6 +79,47 @@ func featureFrames(count: Int, channels: Int = 8, side: Int = 14, drift: Float =
         #expect(predicted > 250)
     }
 
+    /// The dead zone widens the bin of the level nearest zero to (0.5 + d) steps each side,
+    /// boundary included; other values round to the nearest level.
+    @Test func deadZoneWidensTheZeroBin() {
+        // Levels at -2, -1.75, ..., 5.75: level 8 is 0 exactly; all values here are exact in binary.
+        let plain = ChannelQuantizer(low: -2, step: 0.25, levels: 32, deadZone: 0)
+        let wide = ChannelQuantizer(low: -2, step: 0.25, levels: 32, deadZone: 0.5)
+        #expect(plain.zeroLevel == 8 && wide.zeroLevel == 8 && wide.dequantize(8) == 0)
+        for (x, plainLevel, wideLevel) in [(Float(0.2), Int32(9), Int32(8)), (0.25, 9, 8), (-0.25, 7, 8), (0.3, 9, 9), (0.125, 9, 8),
+                                           (-0.3, 7, 7), (1.0, 12, 12), (-0.1, 8, 8)] {
+            #expect(plain.quantize(x) == plainLevel, "\(x) without dead zone")
+            #expect(wide.quantize(x) == wideLevel, "\(x) with dead zone 0.5")
+        }
+    }
+
+    /// A channel's range is its values less `clipPercent` % at each tail: with 100 values and
+    /// 5 %, the 6th smallest to the 6th largest; 2^bits levels span it.
+    @Test func rangeClipsEachTail() {
+        let values = (0..<100).map { Float($0 * $0) / 100 }  // 0, 0.01, ..., 98.01: uneven spacing
+        let q = ChannelQuantizer(fitting: values[...], levels: 16, clipPercent: 5, deadZone: 0)
+        #expect(q.low == values[5])
+        #expect(q.dequantize(15) == values[5] + 15 * q.step && abs(q.dequantize(15) - values[94]) < 1e-4)
+        let whole = ChannelQuantizer(fitting: values[...], levels: 16, clipPercent: 0, deadZone: 0)
+        #expect(whole.low == 0 && abs(whole.dequantize(15) - values[99]) < 1e-4)
+    }
+
+    /// A P-frame channel that leaves its range far is refreshed: coded alone with a new range,
+    /// so its values come back within half a step, not clipped to the old range.
+    @Test func channelLeavingItsRangeIsRefreshed() throws {
+        var settings = CodingSettings()
+        settings.precision = .quantized(levels: 64)
+        settings.gopSeconds = 1000
+        let frames = featureFrames(count: 2, drift: 0)
+        var moved = frames[1].values
+        let plane = 14 * 14
+        for i in (3 * plane)..<(4 * plane) { moved[i] = moved[i] * 3 + 5 }  // channel 3 jumps out of its range
+        let (encoded, decoded) = try roundTrip([frames[0], Tensor(shape: frames[1].shape, values: moved)], settings)
+        #expect(encoded[1].type == .predicted && encoded[1].channelModes[Int(ChannelMode.refresh.rawValue)] == 1)
+        let step = (moved[(3 * plane)..<(4 * plane)].max()! - moved[(3 * plane)..<(4 * plane)].min()!) / 63
+        for i in (3 * plane)..<(4 * plane) { #expect(abs(decoded[1].values[i] - moved[i]) <= step * 0.5001 + 1e-5) }
+    }
+
     @Test func staticFramesCostAlmostNothing() throws {
         let frame = featureFrames(count: 1)[0]
         let (encoded, _) = try roundTrip(Array(repeating: frame, count: 10), CodingSettings())

@@ -1,0 +1,55 @@
+@testable import FeatCodec
+import Foundation
+import TestSupport
+import Testing
+
+/// The bitstream as specified: streams written now are byte for byte the committed ones
+/// (Tests/Golden/streams), and the committed ones decode to what the encoder reconstructed.
+/// A change to the entropy coder, its contexts, the quantizer or the container that keeps the
+/// round trip exact but changes the bytes (a new, incompatible format) fails here: old files
+/// must keep decoding. Regenerate only with a format version change (FEATSTREAM_WRITE_GOLDEN=1).
+@Suite struct BitstreamTests {
+    static let directory = Fixtures.root.appendingPathComponent("Tests/Golden/streams")
+
+    /// Feature-like frames from integers only (no libm), identical on every machine.
+    static func frames(count: Int, shape: [Int] = [4, 8, 8]) -> [Tensor] {
+        var random = SplitMix(state: 77)
+        let n = shape.reduce(1, *)
+        let base = (0..<n).map { _ in Int(random.next() % 2001) - 400 }
+        return (0..<count).map { t in
+            Tensor(shape: shape, values: base.indices.map { i in
+                let drift = Int(random.next() % 61) - 30 + (t >= 6 && i % 7 == 0 ? 900 : 0)
+                return Float(max(0, base[i] + drift * t)) / 256
+            })
+        }
+    }
+
+    static let settings: [(String, CodingSettings)] = {
+        var quantized = CodingSettings()
+        quantized.precision = .quantized(levels: 64)
+        quantized.gopSeconds = 1
+        quantized.deadZone = 0.25
+        var half = CodingSettings()
+        half.precision = .float16
+        var exact = CodingSettings()
+        exact.precision = .float32
+        exact.gopSeconds = 1
+        return [("quantized-64", quantized), ("float16", half), ("float32", exact)]
+    }()
+
+    @Test(arguments: settings.map(\.0))
+    func streamsMatchTheCommittedOnes(name: String) throws {
+        let settings = Self.settings.first { $0.0 == name }!.1
+        let (bytes, reconstructions, _) = try makeStream(frames: Self.frames(count: 12), settings: settings)
+        let path = Self.directory.appendingPathComponent(name + ".fst")
+        if ProcessInfo.processInfo.environment["FEATSTREAM_WRITE_GOLDEN"] == "1" {
+            try FileManager.default.createDirectory(at: Self.directory, withIntermediateDirectories: true)
+            try Data(bytes).write(to: path)
+        }
+        let committed = [UInt8](try Data(contentsOf: path))
+        #expect(bytes == committed, "\(name): the encoder writes other bytes than the committed stream (\(bytes.count) vs \(committed.count))")
+        let (decoded, report) = try decodeAll(committed)
+        #expect(report.problems.isEmpty && decoded.count == 12)
+        #expect(decoded.map(\.1.values).map { $0.map(\.bitPattern) } == reconstructions.map { $0.values.map(\.bitPattern) })
+    }
+}

@@ -1,0 +1,73 @@
+@testable import FeatVideo
+import Foundation
+import Testing
+
+/// The gate's rules at their exact boundaries, on synthetic frames whose scores are known.
+@Suite struct GateBoundaryTests {
+    static let side = VideoFrame.side
+
+    /// A frame at 25 fps of one grey level.
+    static func frame(_ index: Int, grey: UInt8) -> VideoFrame {
+        VideoFrame(index: index, pts: Int64(index), timeBase: Rational(1, 25), rgb: [UInt8](repeating: grey, count: side * side * 3))
+    }
+
+    static func decide(_ frames: [VideoFrame], _ settings: GateSettings) -> [Decision] {
+        var gate = SceneChangeGate(settings: settings)
+        var decided: [SelectedFrame] = []
+        for frame in frames { decided += gate.push(frame) }
+        return (decided + gate.finish()).map(\.decision)
+    }
+
+    /// A frame whose change from the last admitted one equals the threshold exactly is admitted
+    /// ("differs by --change-threshold"); a hair above the change, it is not.
+    @Test func changeEqualToTheThresholdIsAdmitted() {
+        let frames = [Self.frame(0, grey: 100), Self.frame(1, grey: 110)]
+        let change = frames[1].thumbnail.distance(to: frames[0].thumbnail)
+        #expect(change > 2 && change < 6)
+        var settings = GateSettings()
+        settings.changeThreshold = change
+        #expect(Self.decide(frames, settings) == [.cut, .changed])
+        settings.changeThreshold = change.nextUp
+        #expect(Self.decide(frames, settings) == [.cut, .static])
+    }
+
+    /// A burst exactly --flash-frames long is a flash; one frame longer, it is a new scene.
+    @Test(arguments: [1, 3, 5])
+    func burstOfExactlyFlashFramesIsAFlash(flashFrames: Int) {
+        var settings = GateSettings()
+        settings.flashFrames = flashFrames
+        settings.minSceneSeconds = 0
+        for length in [flashFrames, flashFrames + 1] {
+            let frames = (0..<30).map { i in Self.frame(i, grey: (10..<(10 + length)).contains(i) ? 250 : 20) }
+            let decisions = Self.decide(frames, settings)
+            if length == flashFrames {
+                #expect(decisions.filter { $0 == .cut }.count == 1, "burst of \(length), --flash-frames \(flashFrames): \(decisions)")
+                #expect(Array(decisions[10..<(10 + length)]) == [Decision](repeating: .flash, count: length))
+            } else {
+                #expect(decisions[10] == .cut, "burst of \(length), --flash-frames \(flashFrames): \(decisions)")
+            }
+        }
+    }
+
+    /// The thumbnail holds exact 7 x 7 block means (not rounded down): against a direct
+    /// computation in double precision on a picture whose block means are fractional.
+    @Test func thumbnailHoldsExactBlockMeans() {
+        let side = Self.side, block = Thumbnail.block
+        var rgb = [UInt8](repeating: 0, count: side * side * 3)
+        for y in 0..<side { for x in 0..<side { for c in 0..<3 { rgb[(y * side + x) * 3 + c] = UInt8((x * 7 + y * 13 + c * 50) % 256) } } }
+        let thumbnail = Thumbnail(rgb: rgb)
+        let n = Thumbnail.side
+        for by in 0..<n {
+            for bx in 0..<n {
+                var sum = [0.0, 0.0, 0.0]
+                for y in (by * block)..<(by * block + block) { for x in (bx * block)..<(bx * block + block) { for c in 0..<3 { sum[c] += Double(rgb[(y * side + x) * 3 + c]) } } }
+                let (r, g, b) = (sum[0] / 49, sum[1] / 49, sum[2] / 49)
+                let expected = [0.299 * r + 0.587 * g + 0.114 * b, 128 - 0.168736 * r - 0.331264 * g + 0.5 * b, 128 + 0.5 * r - 0.418688 * g - 0.081312 * b]
+                for plane in 0..<3 {
+                    let value = Double(thumbnail.planes[plane * n * n + by * n + bx])
+                    #expect(abs(value - expected[plane]) < 1e-3, "block \(bx),\(by) plane \(plane): \(value) vs \(expected[plane])")
+                }
+            }
+        }
+    }
+}
