@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "FeatCodec", targets: ["FeatCodec"]),
         .library(name: "FeatModel", targets: ["FeatModel"]),
         .library(name: "FeatStream", targets: ["FeatStream"]),
+        .library(name: "FeatBench", targets: ["FeatBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -28,9 +29,13 @@ let package = Package(
         .target(name: "FeatVideo", dependencies: ["CFFmpeg"]),
         .target(name: "FeatModel", dependencies: ["CDNNL", "FeatCodec", "ZIPFoundation"]),
         .target(name: "FeatStream", dependencies: ["FeatVideo", "FeatModel", "FeatCodec"]),
+        // Model and codec benchmarks (bench-model, bench-codec): measuring, kept out of the pipelines.
+        .target(name: "FeatBench", dependencies: ["FeatStream", "FeatVideo", "FeatModel", "FeatCodec"]),
+        // The command line: parses, calls one library entry point per command, prints.
         .executableTarget(
             name: "featstream",
-            dependencies: ["FeatStream", "FeatVideo", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["FeatStream", "FeatBench", "FeatVideo", "FeatModel", "FeatCodec",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Structure-aware fuzzing of the .fst decoder and the checkpoint loader (FuzzTests, Tools/fuzz).
         .executableTarget(

@@ -8,6 +8,8 @@ import Foundation
 public final class VideoReader {
     /// The name used in messages ("stdin" for "-").
     public let name: String
+    /// The input as given: a path, "-" or a URL.
+    public let input: String
     public let info: VideoInfo
     /// Frames the decoder flagged as corrupt plus packets it rejected.
     public private(set) var damagedFrames = 0
@@ -56,6 +58,7 @@ public final class VideoReader {
 
     public init(_ input: String, threads: Int = 0) throws {
         name = input == "-" ? "stdin" : input
+        self.input = input
         try VideoReader.validate(threads: threads)
         let url = try VideoReader.url(for: input)
         guard packet != nil, decoded != nil, scaled != nil else { throw VideoError.readFailed(name, cause: "out of memory") }

@@ -77,17 +77,13 @@ struct ContainerFuzzer: Fuzzer {
 
     /// A stream as `featstream encode` writes it, in memory.
     static func encode(shape: [Int], settings: CodingSettings, count: Int) throws -> [UInt8] {
-        let path = NSTemporaryDirectory() + "featstream-fuzz-\(UUID().uuidString).fst"
-        defer { unlink(path) }
-        FileManager.default.createFile(atPath: path, contents: nil)
-        guard let handle = FileHandle(forWritingAtPath: path) else { throw FuzzError("cannot write \(path)") }
         let parameters = ParameterSet(
             model: .init(name: "fuzz", split: "x", checkpointSHA256: "00", mean: [0, 0, 0], std: [1, 1, 1]),
             shape: shape, coding: settings, source: .init(name: "fuzz", width: 64, height: 48, frameRate: "5", durationSeconds: 3),
             selection: .init(fps: "5", cutThreshold: 12, cutRatio: 3, minSceneSeconds: 0.4, flashFrames: 5, changeThreshold: 6, maxGapSeconds: 2),
             encoder: "fuzz")
-        let writer = try ContainerWriter(handle: handle, name: path, parameters: parameters)
-        let encoder = FrameEncoder(settings: settings, shape: shape)
+        let sink = MemorySink()
+        let encoder = try StreamEncoder(parameters: parameters, sink: sink)
         let elements = shape.reduce(1, *)
         for t in 0..<count {
             // Smooth, mostly positive maps that drift, with a jump at t = 6 (refresh and intra modes).
@@ -95,14 +91,12 @@ struct ContainerFuzzer: Fuzzer {
                 let x = sin(Float(i) * 0.7 + Float(t) * 0.3) * Float(1 + i % 3) + (t >= 6 ? 4 : 0)
                 return i % 5 == 0 ? 0 : max(0, x)
             }
-            let frame = encoder.encode(Tensor(shape: shape, values: values), seconds: Double(t) / 5, forceIntra: t == 6)
-            try writer.append(frame, header: PacketHeader(
-                type: frame.type, admission: t == 0 ? .cut : .changed, sequence: 0, sourceFrame: UInt32(t * 5), pts: Int64(t * 5),
-                timeBaseNumerator: 1, timeBaseDenominator: 25, seconds: Double(t) / 5))
+            try encoder.append(Tensor(shape: shape, values: values), at: .init(sourceFrame: t * 5, pts: Int64(t * 5), timeBase: (1, 25),
+                                                                              seconds: Double(t) / 5, admission: t == 0 ? .cut : .changed),
+                               forceIntra: t == 6)
         }
-        try writer.finish()
-        try handle.close()
-        return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        _ = try encoder.finish(sourceSeconds: Double(count) / 5)
+        return sink.bytes
     }
 }
 

@@ -1,7 +1,6 @@
 import ArgumentParser
-import FeatCodec
+import FeatBench
 import FeatStream
-import FeatVideo
 import Foundation
 
 struct BenchCodecCommand: ParsableCommand {
@@ -23,32 +22,17 @@ struct BenchCodecCommand: ParsableCommand {
         try Terminal.reportingErrors {
             let network = try model.load()
             let reader = try input.open()
-            var frames: [(tensor: Tensor, seconds: Double, cut: Bool)] = []
-            let summary = try FeatureExtraction.run(reader, settings: gate.settings, model: network) { selected, tensor in
-                frames.append((tensor, selected.frame.seconds, selected.decision == .cut))
-            }
+            let (frames, summary) = try CodecBenchmark.frames(reader, gate: gate.settings, model: network)
             guard !frames.isEmpty else { throw BenchmarkError("\(reader.name): no frame admitted") }
             print("\(reader.name): \(summary.admitted) of \(summary.decoded) frames at --fps \(gate.fps), \(network.spec.name) \(network.split) \(network.featureShape)")
             print("setting             I/frames   bits/elem  bytes/frame   SNR dB   H0 bits/elem  zstd-19 bits/elem  enc MB/s  dec MB/s")
-            var settings: [(String, CodingSettings)] = []
-            for bits in [8, 6, 4, 3, 2] {
-                for intraOnly in [false, true] {
-                    var s = CodingSettings()
-                    s.precision = .quantized(levels: 1 << bits)
-                    s.intraOnly = intraOnly
-                    settings.append(("--bits \(bits)" + (intraOnly ? " intra" : ""), s))
-                }
-            }
-            var half = CodingSettings(), exact = CodingSettings()
-            half.precision = .float16
-            exact.precision = .float32
-            settings += [("--fp16", half), ("--lossless", exact)]
-            for (label, s) in settings {
-                let r = try CodecBenchmark.run(frames, label: label, settings: s)
+            for (label, settings) in CodecBenchmark.standardSettings {
+                let parameters = FeatureEncoding.parameters(reader, gate: gate.settings, model: network, coding: settings)
+                let r = try CodecBenchmark.run(frames, label: label, parameters: parameters)
                 let zstd = r.zstdBitsPerElement.map { String(format: "%17.3f", $0) } ?? String(repeating: " ", count: 14) + "  -"
                 print(label.padding(toLength: 18, withPad: " ", startingAt: 0)
-                      + String(format: "%4d/%-4d  %9.3f  %11.0f  %7.2f  %12.3f", r.intraFrames, r.frames, r.bitsPerElement,
-                               r.bytesPerFrame, r.snr, r.entropyBitsPerElement)
+                      + String(format: "%4d/%-4d  %9.3f  %11.0f  ", r.intraFrames, r.frames, r.bitsPerElement, r.bytesPerFrame)
+                      + (r.snr.map { String(format: "%7.2f", $0) } ?? "  exact") + String(format: "  %12.3f", r.entropyBitsPerElement)
                       + zstd + String(format: "  %8.1f  %8.1f", r.encodeMBps, r.decodeMBps))
             }
         }

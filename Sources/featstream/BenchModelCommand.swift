@@ -1,5 +1,6 @@
 import ArgumentParser
 import FeatModel
+import FeatBench
 import FeatStream
 import FeatVideo
 import Foundation

@@ -29,34 +29,24 @@ struct EncodeCommand: ParsableCommand {
         try Terminal.reportingErrors {
             let network = try model.load()
             let reader = try input.open()
-            let path = output ?? FeaturesCommand.defaultOutput(for: input.input, extension: "fst")
-            let stem = input.input == "-" ? "stdin" : URL(fileURLWithPath: input.input).deletingPathExtension().lastPathComponent
-            let file = try OutputFile(path, defaultName: stem + ".fst")
+            let path = output ?? OutputFile.defaultName(for: input.input, extension: "fst")
+            let file = try OutputFile(path, defaultName: OutputFile.defaultName(for: input.input, extension: "fst"))
             var progress = Progress(quiet: quiet, duration: reader.info.durationSeconds)
-            let summary = try FeatureEncoding.run(
-                reader, gate: gate.settings, model: network, coding: coding.settings, output: file.handle, outputName: path
-            ) { selected in progress.update(frames: selected.frame.index + 1, seconds: selected.frame.seconds) }
+            let summary = try FeatureEncoding.run(reader, gate: gate.settings, model: network, coding: coding.settings, output: file) { selected in
+                progress.update(frames: selected.frame.index + 1, seconds: selected.frame.seconds)
+            }
             progress.finish()
             try file.commit()
-            let s = summary.selection
+            let (s, stream) = (summary.selection, summary.stream)
             // With -o - the stream is on stdout: the summary goes to stderr.
             let say: (String) -> Void = path == "-" ? { Terminal.note($0) } : { print(Terminal.printable($0)) }
-            say("\(network.spec.title) at \(network.split), \(network.featureShape) per frame; \(describe(coding.settings))")
-            say("decoded \(s.decoded) frames, admitted \(s.admitted) (\(s.cuts) cut), coded \(summary.coded): \(summary.intra) I + \(summary.predicted) P")
-            say(String(format: "%@: %llu bytes, %.1f kbit/s over %.2f s, %.0f bytes per frame, %.3f bits per element",
-                       file.path, summary.fileBytes, summary.kilobitsPerSecond, s.videoSeconds, summary.bytesPerFrame, summary.bitsPerElement))
+            say("\(network.spec.title) at \(network.split), \(network.featureShape) per frame; \(coding.settings)")
+            say("decoded \(s.decoded) frames, admitted \(s.admitted) (\(s.cuts) cut), coded \(stream.frames): \(stream.intraFrames) I + \(stream.predictedFrames) P")
+            say(String(format: "%@: %d bytes, %@ over %.2f s of source, %.0f bytes per frame, %.3f bits per element",
+                       file.path, stream.fileBytes, summary.kilobitsPerSecond.map { String(format: "%.1f kbit/s", $0) } ?? "- kbit/s",
+                       s.sourceSeconds ?? 0, summary.bytesPerFrame, summary.bitsPerElement))
             say(String(format: "%.2f s wall, %.0f decoded frames/s", s.wallSeconds, s.framesPerSecond))
             Terminal.warnDamage(reader.name, damaged: s.damaged, rejected: s.rejectedPackets)
         }
-    }
-
-    private func describe(_ settings: CodingSettings) -> String {
-        let precision: String
-        switch settings.precision {
-        case .quantized(let levels): precision = "\(levels) levels per channel"
-        case .float16: precision = "float16"
-        case .float32: precision = "lossless float32"
-        }
-        return precision + (settings.intraOnly ? ", intra only" : String(format: ", I-frame at least every %g s", settings.gopSeconds))
     }
 }

@@ -56,8 +56,9 @@ struct FrameListing {
         encoder.outputFormatting = [.sortedKeys]
     }
 
+    /// `FrameRecord`'s names, with the gate's scores.
     struct Record: Encodable {
-        let index: Int
+        let sourceFrame: Int
         let pts: Int64
         let timeBase: String
         let seconds: Double
@@ -80,7 +81,7 @@ struct FrameListing {
         if json {
             // JSON always lists the frames: --quiet only silences stderr there.
             let record = Record(
-                index: f.index, pts: f.pts, timeBase: f.timeBase.description, seconds: f.seconds,
+                sourceFrame: f.index, pts: f.pts, timeBase: f.timeBase.description, seconds: f.seconds,
                 decision: selected.decision, cutScore: selected.cutScore, changeScore: selected.changeScore,
                 damaged: f.isDamaged)
             print((f.index == 0 ? "\n" : ",\n") + encode(record), terminator: "")

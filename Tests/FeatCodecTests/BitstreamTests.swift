@@ -3,13 +3,14 @@ import Foundation
 import TestSupport
 import Testing
 
-/// The bitstream as specified: streams written now are byte for byte the committed ones
-/// (Tests/Golden/streams), and the committed ones decode to what the encoder reconstructed.
+/// The bitstream as specified: streams written now are byte for byte the committed ones of the
+/// current version (Tests/Golden/streams/1.1), and the committed ones of every version decode to
+/// what the encoder reconstructs from the same frames (1.0: the first index layout).
 /// A change to the entropy coder, its contexts, the quantizer or the container that keeps the
 /// round trip exact but changes the bytes (a new, incompatible format) fails here: old files
 /// must keep decoding. Regenerate only with a format version change (FEATSTREAM_WRITE_GOLDEN=1).
 @Suite struct BitstreamTests {
-    static let directory = Fixtures.root.appendingPathComponent("Tests/Golden/streams")
+    static let directory = Fixtures.root.appendingPathComponent("Tests/Golden/streams/\(ContainerFormat.majorVersion).\(ContainerFormat.minorVersion)")
 
     /// Feature-like frames from integers only (no libm), identical on every machine.
     static func frames(count: Int, shape: [Int] = [4, 8, 8]) -> [Tensor] {
@@ -50,6 +51,19 @@ import Testing
         #expect(bytes == committed, "\(name): the encoder writes other bytes than the committed stream (\(bytes.count) vs \(committed.count))")
         let (decoded, report) = try decodeAll(committed)
         #expect(report.problems.isEmpty && decoded.count == 12)
+        #expect(decoded.map(\.1.values).map { $0.map(\.bitPattern) } == reconstructions.map { $0.values.map(\.bitPattern) })
+    }
+
+    /// Files of format 1.0 (no source seconds in the index) still decode, with their index.
+    @Test(arguments: settings.map(\.0))
+    func version10StreamsStillDecode(name: String) throws {
+        let settings = Self.settings.first { $0.0 == name }!.1
+        let reconstructions = try makeStream(frames: Self.frames(count: 12), settings: settings).reconstructions
+        let old = [UInt8](try Data(contentsOf: Self.directory.deletingLastPathComponent().appendingPathComponent("1.0/\(name).fst")))
+        let reader = try ContainerReader(name: "old", bytes: old)
+        #expect(reader.version == (1, 0) && reader.index?.count == 12 && reader.sourceSeconds == nil)
+        let (decoded, report) = try decodeAll(old)
+        #expect(report.problems.isEmpty)
         #expect(decoded.map(\.1.values).map { $0.map(\.bitPattern) } == reconstructions.map { $0.values.map(\.bitPattern) })
     }
 }

@@ -42,6 +42,8 @@ public struct FstFile {
     public var index: [IndexEntry]?
     /// Entries and the trailer's offset as written, when a mutation sets them; else rebuilt.
     public var trailerOffsetOverride: UInt64?
+    /// The source seconds a 1.1 index records (written when the minor version is 1 or more).
+    public var sourceSeconds: Double = 0
     public var rebuildIndex = true
 
     /// Parses what `ContainerWriter` writes (an intact file).
@@ -64,6 +66,7 @@ public struct FstFile {
             p += 52 + payloadLength
         }
         index = []
+        if minor >= 1 { sourceSeconds = Double(bitPattern: bytes.le(bytes.count - 28, 8)) }
     }
 
     /// The file with CRCs, lengths and (unless overridden) index offsets re-sealed.
@@ -106,6 +109,7 @@ public struct FstFile {
             block.appendLE(UInt64(bitPattern: e.pts), 8)
             block.appendLE(e.offset, 8)
         }
+        if minor >= 1 { block.appendLE(sourceSeconds.bitPattern, 8) }
         block.appendLE(UInt64(CRC32C.checksum(block)), 4)
         out += block
         out.appendLE(trailerOffsetOverride ?? indexOffset, 8)

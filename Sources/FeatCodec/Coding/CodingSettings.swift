@@ -1,5 +1,5 @@
 /// How tensors are coded: the quantizer and the coding tools.
-public struct CodingSettings: Codable, Sendable, Equatable {
+public struct CodingSettings: Codable, Sendable, Equatable, CustomStringConvertible {
     public enum Precision: Codable, Sendable, Equatable {
         /// Per-channel uniform quantizer with this many levels (2^bits for --bits).
         case quantized(levels: Int)
@@ -25,6 +25,17 @@ public struct CodingSettings: Codable, Sendable, Equatable {
     public var levels: Int? {
         if case .quantized(let levels) = precision { return levels }
         return nil
+    }
+
+    /// One line, as `encode` and `info` print it.
+    public var description: String {
+        let precision: String
+        switch self.precision {
+        case .quantized(let levels): precision = "\(levels) levels per channel, clip \(clipPercent) %, dead zone \(deadZone)"
+        case .float16: precision = "float16"
+        case .float32: precision = "lossless float32"
+        }
+        return precision + "; " + (intraOnly ? "intra only" : "I-frame at least every \(gopSeconds) s")
     }
 
     /// A setting outside its range, named as the command line names it.

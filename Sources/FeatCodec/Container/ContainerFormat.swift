@@ -2,7 +2,8 @@
 public enum ContainerFormat {
     public static let magic: [UInt8] = Array("FEATSTRM".utf8)
     public static let majorVersion: UInt16 = 1
-    public static let minorVersion: UInt16 = 0
+    /// 1.1: the index ends with the seconds of source video the stream covers.
+    public static let minorVersion: UInt16 = 1
     static let indexMagic: [UInt8] = Array("FIDX".utf8)
     static let trailerMagic: [UInt8] = Array("FEATSEND".utf8)
     static let indexEntrySize = 24

@@ -19,6 +19,8 @@ public final class ContainerReader {
     public let version: (major: UInt16, minor: UInt16)
     /// Nil when the file has no index (written to a pipe and cut, or damaged at the end).
     public let index: [ContainerFormat.IndexEntry]?
+    /// Seconds of source video the stream covers, from the index (format 1.1); nil when unknown.
+    public let sourceSeconds: Double?
     public let bytes: [UInt8]
     /// Offset of the first packet.
     public let firstPacket: Int
@@ -71,22 +73,24 @@ public final class ContainerReader {
         } catch is ByteReader.OutOfData {
             throw ContainerError.damagedHeader(name, reason: "file ends inside the header")
         }
-        (index, packetsEnd) = ContainerReader.readIndex(bytes, after: firstPacket)
+        (index, sourceSeconds, packetsEnd) = ContainerReader.readIndex(bytes, after: firstPacket, minor: version.minor)
     }
 
-    /// The index and where packets end, if the file ends with an intact trailer and index.
-    private static func readIndex(_ bytes: [UInt8], after first: Int) -> ([ContainerFormat.IndexEntry]?, Int) {
+    /// The index, the source seconds it records (format 1.1) and where packets end, if the file
+    /// ends with an intact trailer and index.
+    private static func readIndex(_ bytes: [UInt8], after first: Int, minor: UInt16) -> ([ContainerFormat.IndexEntry]?, Double?, Int) {
         let n = bytes.count
         guard n >= first + ContainerFormat.trailerSize, bytes[(n - 8)...].elementsEqual(ContainerFormat.trailerMagic) else {
-            return (nil, n)
+            return (nil, nil, n)
         }
         var t = ByteReader(bytes[(n - 16)..<(n - 8)])
-        // The smallest index (no entries) is 12 bytes: magic, count, CRC.
-        guard let raw = try? t.u64(), raw >= UInt64(first), raw <= UInt64(n - ContainerFormat.trailerSize - 12) else { return (nil, n) }
+        // The smallest index (no entries) is 12 bytes: magic, count, CRC (and 8 more from 1.1).
+        let tail = minor >= 1 ? 12 : 4
+        guard let raw = try? t.u64(), raw >= UInt64(first), raw <= UInt64(n - ContainerFormat.trailerSize - 8 - tail) else { return (nil, nil, n) }
         let start = Int(raw)
         var r = ByteReader(bytes[start..<(n - 16)])
         guard let magic = try? r.take(4), magic.elementsEqual(ContainerFormat.indexMagic),
-              let count = try? r.u32(), Int(count) * ContainerFormat.indexEntrySize + 4 == r.remaining else { return (nil, n) }
+              let count = try? r.u32(), Int(count) * ContainerFormat.indexEntrySize + tail == r.remaining else { return (nil, nil, n) }
         var entries: [ContainerFormat.IndexEntry] = []
         var previous: UInt64?
         for position in 0..<count {
@@ -94,12 +98,13 @@ public final class ContainerReader {
             guard let sequence = try? r.u32(), sequence == position, let typeByte = try? r.u8(), let type = FrameType(rawValue: typeByte),
                   (try? r.take(3)) != nil, let pts = try? r.i64(), let offset = try? r.u64(),
                   offset >= UInt64(first), offset < raw, raw - offset >= UInt64(PacketHeader.size), previous.map { offset > $0 } ?? true
-            else { return (nil, n) }
+            else { return (nil, nil, n) }
             previous = offset
             entries.append(.init(sequence: sequence, type: type, pts: pts, offset: offset))
         }
-        guard let stored = try? r.u32(), stored == CRC32C.checksum(bytes[start..<(n - 20)]) else { return (nil, n) }
-        return (entries, start)
+        let seconds = minor >= 1 ? try? r.f64() : nil
+        guard let stored = try? r.u32(), stored == CRC32C.checksum(bytes[start..<(n - 20)]) else { return (nil, nil, n) }
+        return (entries, seconds.flatMap { $0.isFinite && $0 > 0 ? $0 : nil }, start)
     }
 
     /// Walks the packets from `offset` (default: the first) to the end, in file order.

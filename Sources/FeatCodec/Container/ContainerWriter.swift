@@ -1,22 +1,17 @@
-import Foundation
-
-/// Writes a .fst stream: the header with its parameter set, one packet per coded frame, then
-/// the index and trailer. Works on a pipe too (it never seeks); the index is still written at
-/// the end, and a reader that cannot seek simply reads front to back.
-public final class ContainerWriter {
-    private let handle: FileHandle
-    private let name: String
+/// Writes the container around coded frames: the header with its parameter set, one packet per
+/// frame (sequence number, length and CRCs filled in here), then the index and trailer. Never
+/// seeks, so it works on a pipe too. Used through `StreamEncoder`.
+final class ContainerWriter {
+    private let sink: ByteSink
     private var offset: UInt64 = 0
     private var index: [ContainerFormat.IndexEntry] = []
-    public private(set) var packets = 0
-    public private(set) var payloadBytes = 0
+    private(set) var payloadBytes = 0
+    var packets: Int { index.count }
+    var bytesWritten: UInt64 { offset }
 
-    public init(handle: FileHandle, name: String, parameters: ParameterSet) throws {
-        self.handle = handle
-        self.name = name
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let json = [UInt8](try encoder.encode(parameters))
+    init(sink: ByteSink, parameters: ParameterSet) throws {
+        self.sink = sink
+        let json = [UInt8](try parameters.json())
         var w = ByteWriter()
         w.append(ContainerFormat.magic)
         w.u16(ContainerFormat.majorVersion)
@@ -27,21 +22,19 @@ public final class ContainerWriter {
         try write(w.bytes)
     }
 
-    /// Appends one coded frame.
-    public func append(_ frame: EncodedFrame, header: PacketHeader) throws {
-        var header = header
-        header.type = frame.type
-        header.sequence = UInt32(packets)
-        header.payloadLength = UInt32(frame.payload.count)
-        header.payloadCRC = CRC32C.checksum(frame.payload)
+    /// Appends one coded frame with its place in the source video.
+    func append(_ frame: EncodedFrame, at stamp: StreamEncoder.Stamp) throws {
+        let header = PacketHeader(
+            type: frame.type, admission: stamp.admission, sequence: UInt32(index.count), sourceFrame: UInt32(clamping: stamp.sourceFrame),
+            pts: stamp.pts, timeBaseNumerator: stamp.timeBase.numerator, timeBaseDenominator: stamp.timeBase.denominator,
+            seconds: stamp.seconds, payloadLength: UInt32(frame.payload.count), payloadCRC: CRC32C.checksum(frame.payload))
         index.append(.init(sequence: header.sequence, type: frame.type, pts: header.pts, offset: offset))
         try write(header.bytes + frame.payload)
-        packets += 1
         payloadBytes += frame.payload.count
     }
 
-    /// Writes the index and the trailer.
-    public func finish() throws {
+    /// Writes the index (with the source time the stream covers, format 1.1) and the trailer.
+    func finish(sourceSeconds: Double?) throws {
         var w = ByteWriter()
         w.append(ContainerFormat.indexMagic)
         w.u32(UInt32(index.count))
@@ -52,21 +45,15 @@ public final class ContainerWriter {
             w.i64(entry.pts)
             w.u64(entry.offset)
         }
+        w.f64(sourceSeconds.flatMap { $0.isFinite && $0 > 0 ? $0 : nil } ?? 0)
         w.u32(CRC32C.checksum(w.bytes))
-        let indexOffset = offset
-        w.u64(indexOffset)
+        w.u64(offset)
         w.append(ContainerFormat.trailerMagic)
         try write(w.bytes)
     }
 
-    public var bytesWritten: UInt64 { offset }
-
     private func write(_ bytes: [UInt8]) throws {
-        do {
-            try handle.write(contentsOf: Data(bytes))
-        } catch {
-            throw ContainerError.cannotWrite(name, reason: "\(error)")
-        }
+        try sink.write(bytes)
         offset += UInt64(bytes.count)
     }
 }

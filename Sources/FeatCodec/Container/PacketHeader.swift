@@ -8,20 +8,24 @@ public struct PacketHeader: Sendable, Equatable {
         case cut = 0, changed = 1, heartbeat = 2
     }
 
-    public var type: FrameType
-    public var admission: Admission
-    /// Position among the coded frames, from 0.
-    public var sequence: UInt32
+    /// I or P.
+    public internal(set) var type: FrameType
+    public internal(set) var admission: Admission
+    /// Position among the coded frames, from 0 (the writer numbers them).
+    public internal(set) var sequence: UInt32
     /// Index of the frame among all decoded frames of the source video.
-    public var sourceFrame: UInt32
-    public var pts: Int64
-    public var timeBaseNumerator: Int32
-    public var timeBaseDenominator: Int32
-    public var seconds: Double
-    public var payloadLength: UInt32
-    public var payloadCRC: UInt32
+    public internal(set) var sourceFrame: UInt32
+    /// Presentation time in units of the time base.
+    public internal(set) var pts: Int64
+    public internal(set) var timeBaseNumerator: Int32
+    public internal(set) var timeBaseDenominator: Int32
+    /// pts x time base, in seconds.
+    public internal(set) var seconds: Double
+    public internal(set) var payloadLength: UInt32
+    /// CRC-32C of the payload.
+    public internal(set) var payloadCRC: UInt32
 
-    public init(type: FrameType, admission: Admission, sequence: UInt32, sourceFrame: UInt32, pts: Int64,
+    init(type: FrameType, admission: Admission, sequence: UInt32, sourceFrame: UInt32, pts: Int64,
                 timeBaseNumerator: Int32, timeBaseDenominator: Int32, seconds: Double, payloadLength: UInt32 = 0, payloadCRC: UInt32 = 0) {
         (self.type, self.admission, self.sequence, self.sourceFrame, self.pts) = (type, admission, sequence, sourceFrame, pts)
         (self.timeBaseNumerator, self.timeBaseDenominator, self.seconds) = (timeBaseNumerator, timeBaseDenominator, seconds)

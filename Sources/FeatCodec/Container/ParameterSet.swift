@@ -1,3 +1,5 @@
+import Foundation
+
 /// Everything a decoder (or a reader of `featstream info`) needs to know about a stream,
 /// stored once in the file header as UTF-8 JSON. Readers ignore keys they do not know, so a
 /// newer minor version can add optional fields and old readers still decode.
@@ -28,7 +30,7 @@ public struct ParameterSet: Codable, Sendable, Equatable {
     }
 
     /// The frame-rate decimator and scene-change gate settings the frames were chosen with.
-    public struct Selection: Codable, Sendable, Equatable {
+    public struct Selection: Codable, Sendable, Equatable, CustomStringConvertible {
         public var fps: String
         public var cutThreshold: Float
         public var cutRatio: Float
@@ -40,6 +42,12 @@ public struct ParameterSet: Codable, Sendable, Equatable {
                     changeThreshold: Float, maxGapSeconds: Double) {
             (self.fps, self.cutThreshold, self.cutRatio, self.minSceneSeconds) = (fps, cutThreshold, cutRatio, minSceneSeconds)
             (self.flashFrames, self.changeThreshold, self.maxGapSeconds) = (flashFrames, changeThreshold, maxGapSeconds)
+        }
+
+        /// One line, as `encode` and `info` print it.
+        public var description: String {
+            "fps \(fps), change threshold \(changeThreshold), heartbeat " + (maxGapSeconds > 0 ? "every \(maxGapSeconds) s" : "none")
+                + ", cuts at \(cutThreshold) (ratio \(cutRatio), scenes >= \(minSceneSeconds) s, flashes <= \(flashFrames) frames)"
         }
     }
 
@@ -55,5 +63,12 @@ public struct ParameterSet: Codable, Sendable, Equatable {
 
     public init(model: Model, shape: [Int], coding: CodingSettings, source: Source, selection: Selection, encoder: String) {
         (self.model, self.shape, self.coding, self.source, self.selection, self.encoder) = (model, shape, coding, source, selection, encoder)
+    }
+
+    /// The parameter set as the header stores it: UTF-8 JSON with sorted keys.
+    func json() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return try encoder.encode(self)
     }
 }

@@ -93,6 +93,11 @@ public final class OutputFile {
         }
     }
 
+    /// INPUT's file name with another extension ("stdin" for "-"): the default output name.
+    public static func defaultName(for input: String, extension: String) -> String {
+        (input == "-" ? "stdin" : URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent) + "." + `extension`
+    }
+
     /// Where a file that accompanies an output goes (the timestamps of OUT.npy): OUT.`suffix`
     /// beside an output file OUT.npy, INPUT.`suffix` inside an output directory, and nowhere
     /// (nil) for standard output, pipes and devices.

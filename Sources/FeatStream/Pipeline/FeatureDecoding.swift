@@ -18,18 +18,9 @@ public enum FeatureDecoding {
 
     /// OUT.timestamps.json: one record per decoded frame and the frames lost to damage.
     public struct Timestamps: Encodable, Sendable {
-        public struct Frame: Encodable, Sendable {
-            public let sequence: Int
-            public let sourceFrame: Int
-            public let pts: Int64
-            public let timeBase: String
-            public let seconds: Double
-            public let type: String
-            public let admission: String
-        }
         public let input: String
         public let shape: [Int]
-        public let frames: [Frame]
+        public let frames: [FrameRecord]
         /// [first, last] sequence-number ranges.
         public let lost: LostFrames
         public let problems: [String]
@@ -55,7 +46,7 @@ public enum FeatureDecoding {
         let decoder = StreamDecoder(reader, limits: options.limits)
         let writer = try NpyWriter(file, trailingShape: shape, element: options.element)
         if let directory = options.perFrameDirectory { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-        var records: [Timestamps.Frame] = []
+        var records: [FrameRecord] = []
         let report = try decoder.decode(options.range) { header, tensor in
             try writer.append(tensor.values)
             if let directory = options.perFrameDirectory {
@@ -64,10 +55,7 @@ public enum FeatureDecoding {
                 try single.append(tensor.values)
                 try single.finish()
             }
-            records.append(.init(
-                sequence: Int(header.sequence), sourceFrame: Int(header.sourceFrame), pts: header.pts,
-                timeBase: "\(header.timeBaseNumerator)/\(header.timeBaseDenominator)", seconds: header.seconds,
-                type: header.type.letter, admission: "\(header.admission)"))
+            records.append(FrameRecord(header))
             progress(records.count, header.seconds)
         }
         if report.decoded == 0 && !report.problems.isEmpty {

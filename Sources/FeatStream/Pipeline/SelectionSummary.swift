@@ -1,3 +1,4 @@
+import FeatCodec
 import FeatVideo
 
 /// Counts of one selection run, as `featstream frames` prints them.
@@ -18,6 +19,9 @@ public struct SelectionSummary: Codable, Sendable {
     public var wallSeconds = 0.0
     /// Decoded frames per second of wall time.
     public var framesPerSecond = 0.0
+
+    /// The seconds of source video the decoded frames cover (`StreamStatistics.sourceSeconds`).
+    public var sourceSeconds: Double? { StreamStatistics.sourceSeconds(first: 0, last: videoSeconds, frames: decoded) }
 
     mutating func count(_ decision: Decision) {
         decoded += 1

@@ -1,0 +1,91 @@
+import FeatCodec
+import FeatModel
+import FeatStream
+import FeatVideo
+import Foundation
+
+/// The codec at every setting on one input's head tensors: size, fidelity, bounds and speed,
+/// each setting measured by `CodecTrial` (the same stream `encode` writes and `decode` reads).
+public enum CodecBenchmark {
+    public struct Row: Sendable {
+        public let label: String
+        public let intraFrames: Int
+        public let frames: Int
+        public let bitsPerElement: Double
+        public let bytesPerFrame: Double
+        /// Feature SNR against the lossless tensors; nil when exact.
+        public let snr: Double?
+        /// Order-0 entropy of every symbol the entropy coder coded, pooled, in bits per element.
+        public let entropyBitsPerElement: Double
+        /// zstd -19 of the same symbols (16-bit little-endian), bits per element; nil without zstd.
+        public let zstdBitsPerElement: Double?
+        /// Megabytes of float32 tensor per second.
+        public let encodeMBps: Double
+        public let decodeMBps: Double
+    }
+
+    /// --bits 8, 6, 4, 3, 2 (temporal and intra-only), --fp16 and --lossless.
+    public static let standardSettings: [(label: String, settings: CodingSettings)] = {
+        var list: [(String, CodingSettings)] = []
+        for bits in [8, 6, 4, 3, 2] {
+            for intraOnly in [false, true] {
+                var s = CodingSettings()
+                s.precision = .quantized(levels: 1 << bits)
+                s.intraOnly = intraOnly
+                list.append(("--bits \(bits)" + (intraOnly ? " intra" : ""), s))
+            }
+        }
+        var half = CodingSettings(), exact = CodingSettings()
+        half.precision = .float16
+        exact.precision = .float32
+        return list + [("--fp16", half), ("--lossless", exact)]
+    }()
+
+    /// The head tensors of the frames `gate` admits from `reader`, ready for trials.
+    public static func frames(_ reader: VideoReader, gate: GateSettings, model: Model) throws -> (frames: [CodecTrial.Frame], selection: SelectionSummary) {
+        var frames: [CodecTrial.Frame] = []
+        let selection = try FeatureExtraction.run(reader, settings: gate, model: model) { selected, tensor in
+            frames.append(.init(tensor: tensor, stamp: selected.stamp, cut: selected.decision == .cut))
+        }
+        return (frames, selection)
+    }
+
+    public static func run(_ frames: [CodecTrial.Frame], label: String, parameters: ParameterSet) throws -> Row {
+        let trial = try CodecTrial.run(frames, parameters: parameters, sourceSeconds: nil)
+        let elements = parameters.shape.reduce(1, *)
+        let total = Double(frames.count * elements)
+        let megabytes = Double(frames.count * elements * 4) / 1e6
+        return Row(
+            label: label, intraFrames: trial.stream.intraFrames, frames: frames.count,
+            bitsPerElement: Double(trial.stream.payloadBytes * 8) / total, bytesPerFrame: Double(trial.stream.payloadBytes) / Double(frames.count),
+            snr: featureSNR(reference: frames.map(\.tensor), received: trial.decoded),
+            entropyBitsPerElement: entropy(trial.codedSymbols) / total,
+            zstdBitsPerElement: parameters.coding.levels == nil ? nil : zstd(trial.codedSymbols).map { Double($0 * 8) / total },
+            encodeMBps: megabytes / trial.encodeSeconds, decodeMBps: megabytes / trial.decodeSeconds)
+    }
+
+    static func entropy(_ symbols: [Int32]) -> Double {
+        var counts: [Int32: Int] = [:]
+        for s in symbols { counts[s, default: 0] += 1 }
+        let n = Double(symbols.count)
+        return counts.values.reduce(0) { $0 - Double($1) * log2(Double($1) / n) }
+    }
+
+    /// Bytes of `zstd -19` on the symbols as 16-bit integers, or nil when zstd is not installed.
+    static func zstd(_ symbols: [Int32]) -> Int? {
+        guard let zstd = ["/usr/bin/zstd", "/usr/local/bin/zstd"].first(where: FileManager.default.isExecutableFile) else { return nil }
+        let path = NSTemporaryDirectory() + "featstream-symbols-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let raw = symbols.map { Int16(clamping: $0).littleEndian }
+        guard (try? raw.withUnsafeBytes({ try Data($0).write(to: URL(fileURLWithPath: path)) })) != nil else { return nil }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: zstd)
+        process.arguments = ["-19", "-q", "-c", path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        guard (try? process.run()) != nil else { return nil }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return process.terminationStatus == 0 ? data.count : nil
+    }
+}

@@ -1,0 +1,17 @@
+import Foundation
+
+/// Where a stream's bytes go, in order: a file, a pipe, or memory.
+public protocol ByteSink: AnyObject {
+    func write(_ bytes: [UInt8]) throws
+}
+
+/// A stream kept in memory (a report's trials measure exact file sizes without writing files).
+public final class MemorySink: ByteSink {
+    public private(set) var bytes: [UInt8] = []
+    public init() {}
+    public func write(_ bytes: [UInt8]) throws { self.bytes += bytes }
+}
+
+extension OutputFile: ByteSink {
+    public func write(_ bytes: [UInt8]) throws { try write(Data(bytes)) }
+}

@@ -1,0 +1,66 @@
+/// Codes tensors into a .fst stream: the encoder-side counterpart of `StreamDecoder`. It owns the
+/// frame coder (quantization, temporal prediction, entropy coding), the packets' sequence
+/// numbers, lengths and CRCs, and the index. Callers give tensors and where they sit in time.
+public final class StreamEncoder {
+    /// Where a coded frame sits in the source video, and why it was sent.
+    public struct Stamp: Sendable, Equatable {
+        /// Index of the frame among all decoded frames of the source.
+        public var sourceFrame: Int
+        /// Presentation time in `timeBase` units.
+        public var pts: Int64
+        public var timeBase: (numerator: Int32, denominator: Int32)
+        public var seconds: Double
+        public var admission: PacketHeader.Admission
+
+        public init(sourceFrame: Int, pts: Int64, timeBase: (numerator: Int32, denominator: Int32), seconds: Double,
+                    admission: PacketHeader.Admission) {
+            (self.sourceFrame, self.pts, self.timeBase, self.seconds, self.admission) = (sourceFrame, pts, timeBase, seconds, admission)
+        }
+
+        public static func == (a: Stamp, b: Stamp) -> Bool {
+            a.sourceFrame == b.sourceFrame && a.pts == b.pts && a.timeBase == b.timeBase && a.seconds == b.seconds && a.admission == b.admission
+        }
+    }
+
+    /// What was written.
+    public struct Summary: Sendable {
+        public var intraFrames = 0
+        public var predictedFrames = 0
+        /// Bytes of coded frame data (no headers).
+        public var payloadBytes = 0
+        /// Every byte of the stream: header, packets, index, trailer.
+        public var fileBytes = 0
+        public var frames: Int { intraFrames + predictedFrames }
+    }
+
+    public let parameters: ParameterSet
+    private let coder: FrameEncoder
+    private let writer: ContainerWriter
+    private var summary = Summary()
+
+    /// Writes the header at once; `sink` receives the stream as it is coded.
+    public init(parameters: ParameterSet, sink: ByteSink) throws {
+        self.parameters = parameters
+        coder = FrameEncoder(settings: parameters.coding, shape: parameters.shape)
+        writer = try ContainerWriter(sink: sink, parameters: parameters)
+    }
+
+    /// Codes and writes one frame (`forceIntra`: a cut, or the caller's choice). Returns the
+    /// coded frame, whose reconstruction is bit for bit what a decoder will give.
+    @discardableResult
+    public func append(_ tensor: Tensor, at stamp: Stamp, forceIntra: Bool = false) throws -> EncodedFrame {
+        let frame = coder.encode(tensor, seconds: stamp.seconds, forceIntra: forceIntra)
+        try writer.append(frame, at: stamp)
+        if frame.type == .intra { summary.intraFrames += 1 } else { summary.predictedFrames += 1 }
+        summary.payloadBytes += frame.payload.count
+        return frame
+    }
+
+    /// Writes the index and the trailer. `sourceSeconds`: the span of source video the stream
+    /// covers (what bitrates are computed over, `StreamStatistics`), nil when unknown.
+    public func finish(sourceSeconds: Double?) throws -> Summary {
+        try writer.finish(sourceSeconds: sourceSeconds)
+        summary.fileBytes = Int(writer.bytesWritten)
+        return summary
+    }
+}

@@ -1,0 +1,35 @@
+/// Everything `featstream info` tells about a .fst file: its format version, parameter set,
+/// statistics (`StreamStatistics`), index, and the damage `StreamDecoder.check` finds.
+public struct StreamInfo: Sendable, Encodable {
+    public let version: String
+    public let parameters: ParameterSet
+    public let statistics: StreamStatistics
+    /// Entries of the index; nil without an intact index.
+    public let indexEntries: Int?
+    public let lost: LostFrames
+    public let problems: [StreamDecoder.Problem]
+    public let omittedProblems: Int
+
+    public init(path: String, limits: DecodeLimits = DecodeLimits()) throws {
+        let reader = try ContainerReader(path: path, limits: limits)
+        let check = StreamDecoder(reader, limits: limits).check()
+        version = "\(reader.version.major).\(reader.version.minor)"
+        parameters = reader.parameters
+        statistics = StreamStatistics(reader)
+        indexEntries = reader.index?.count
+        (lost, problems, omittedProblems) = (check.lost, check.problems, check.omittedProblems)
+    }
+
+    private enum Keys: String, CodingKey { case version, parameters, indexEntries, lost, problems }
+
+    /// The statistics' fields at the top level, beside the others; problems as their sentences.
+    public func encode(to encoder: Encoder) throws {
+        try statistics.encode(to: encoder)
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(version, forKey: .version)
+        try container.encode(parameters, forKey: .parameters)
+        try container.encodeIfPresent(indexEntries, forKey: .indexEntries)
+        try container.encode(lost, forKey: .lost)
+        try container.encode(problems.map(\.description) + (omittedProblems > 0 ? ["\(omittedProblems) more problems"] : []), forKey: .problems)
+    }
+}

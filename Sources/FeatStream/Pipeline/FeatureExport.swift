@@ -1,0 +1,50 @@
+import FeatCodec
+import FeatModel
+import FeatVideo
+import Foundation
+
+/// The pipeline behind `featstream features`: the raw head tensors of the admitted frames as a
+/// NumPy array (N x C x H x W float32) and a timestamps file: the uncompressed reference the
+/// codec and the reports compare against.
+public enum FeatureExport {
+    /// OUT.timestamps.json of `features`.
+    public struct Timestamps: Encodable, Sendable {
+        public let input: String
+        public let model: String
+        public let split: String
+        public let shape: [Int]
+        public let frames: [FrameRecord]
+    }
+
+    public struct Summary: Sendable {
+        public let selection: SelectionSummary
+        public let frames: Int
+        public let outputPath: String
+        /// Mean milliseconds of one head run.
+        public let headMilliseconds: Double
+    }
+
+    /// Runs `reader`'s video through the gate and `model`'s head into `output` (a file, a
+    /// directory, a device or "-"), the timestamps into `timestampsPath` (nil: none).
+    public static func run(
+        _ reader: VideoReader, gate: GateSettings, model: Model, output: String, timestampsPath: String?,
+        decided: (SelectedFrame) throws -> Void = { _ in }
+    ) throws -> Summary {
+        // The frame count goes into the header at the end: a stream output is spooled.
+        let file = try OutputFile(output, defaultName: OutputFile.defaultName(for: reader.input, extension: "npy"), seekable: true)
+        let writer = try NpyWriter(file, trailingShape: model.featureShape.dims)
+        var frames: [FrameRecord] = []
+        var modelSeconds = 0.0
+        let selection = try FeatureExtraction.run(reader, settings: gate, model: model, decided: decided, admitted: { selected, tensor in
+            frames.append(FrameRecord(selected))
+            try writer.append(tensor.values)
+        }, modelTime: { modelSeconds += $0 })
+        if let timestampsPath {
+            try OutputFile.writeJSON(Timestamps(input: reader.name, model: model.spec.name, split: model.split,
+                                                shape: [frames.count] + model.featureShape.dims, frames: frames), to: timestampsPath)
+        }
+        try writer.finish()
+        return Summary(selection: selection, frames: frames.count, outputPath: file.path,
+                       headMilliseconds: frames.isEmpty ? 0 : 1000 * modelSeconds / Double(frames.count))
+    }
+}

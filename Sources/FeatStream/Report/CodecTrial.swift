@@ -1,0 +1,63 @@
+import FeatCodec
+import Foundation
+
+/// The one measurement of a coding setting, shared by `report` and the codec benchmark: the
+/// frames go through `StreamEncoder` into a stream in memory, exactly as `encode` writes a file,
+/// and come back through `ContainerReader` and `StreamDecoder`, exactly as `decode` reads it.
+/// Sizes are the stream's own; the bitrate is `StreamStatistics`'s one definition.
+public enum CodecTrial {
+    /// A tensor to send, where it sits in time, and whether it opens a scene (an I-frame).
+    public struct Frame: Sendable {
+        public let tensor: Tensor
+        public let stamp: StreamEncoder.Stamp
+        public let cut: Bool
+        public init(tensor: Tensor, stamp: StreamEncoder.Stamp, cut: Bool) { (self.tensor, self.stamp, self.cut) = (tensor, stamp, cut) }
+    }
+
+    public struct Result: Sendable {
+        public let stream: StreamEncoder.Summary
+        /// What the receiver decodes, in order, one per frame sent.
+        public let decoded: [Tensor]
+        /// Every symbol the entropy coder coded (for bounds such as the order-0 entropy).
+        public let codedSymbols: [Int32]
+        public let encodeSeconds: Double
+        public let decodeSeconds: Double
+    }
+
+    /// Codes `frames` with `parameters` (its coding settings) and decodes the stream.
+    public static func run(_ frames: [Frame], parameters: ParameterSet, sourceSeconds: Double?) throws -> Result {
+        let sink = MemorySink()
+        let encoder = try StreamEncoder(parameters: parameters, sink: sink)
+        var symbols: [Int32] = []
+        let encodeStart = DispatchTime.now().uptimeNanoseconds
+        for frame in frames { symbols += try encoder.append(frame.tensor, at: frame.stamp, forceIntra: frame.cut).codedSymbols }
+        let stream = try encoder.finish(sourceSeconds: sourceSeconds)
+        let encodeSeconds = Double(DispatchTime.now().uptimeNanoseconds - encodeStart) / 1e9
+        let decodeStart = DispatchTime.now().uptimeNanoseconds
+        var decoded: [Tensor] = []
+        let report = try StreamDecoder(try ContainerReader(name: "trial", bytes: sink.bytes)).decode { decoded.append($1) }
+        let decodeSeconds = Double(DispatchTime.now().uptimeNanoseconds - decodeStart) / 1e9
+        guard decoded.count == frames.count, report.problems.isEmpty else {
+            throw ContainerError.unreadable("trial", reason: "\(decoded.count) of \(frames.count) frames decode (\(report.problems.first.map(String.init(describing:)) ?? ""))")
+        }
+        return Result(stream: stream, decoded: decoded, codedSymbols: symbols, encodeSeconds: encodeSeconds, decodeSeconds: decodeSeconds)
+    }
+}
+
+/// Feature SNR: 10 log10 of the reference's energy over the error's, summed over every value of
+/// every frame, in double precision; nil when the two are equal.
+public func featureSNR(reference: [Tensor], received: [Tensor]) -> Double? {
+    var signal = 0.0, noise = 0.0
+    for (a, b) in zip(reference, received) {
+        a.values.withUnsafeBufferPointer { x in
+            b.values.withUnsafeBufferPointer { y in
+                for i in 0..<min(x.count, y.count) {
+                    let d = Double(x[i]) - Double(y[i])
+                    signal += Double(x[i]) * Double(x[i])
+                    noise += d * d
+                }
+            }
+        }
+    }
+    return noise == 0 ? nil : 10 * log10(signal / noise)
+}
