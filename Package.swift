@@ -51,6 +51,7 @@ let package = Package(
         .testTarget(name: "FeatModelTests", dependencies: ["FeatModel", "FeatCodec", "TestSupport", "FileCrafting"]),
         .testTarget(name: "CommandLineTests", dependencies: ["TestSupport", "FeatCodec"]),
         .testTarget(name: "FuzzTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "FeatStreamTests", dependencies: ["FeatStream", "FeatModel", "FeatVideo", "FeatCodec", "TestSupport"]),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,11 @@
 import Foundation
 
+/// A network's layers, as `GraphBuilder` calls naming PyTorch's parameters.
+protocol Architecture: Sendable {
+    /// Adds the layers to `builder` and returns the node of the logits.
+    static func build(_ builder: GraphBuilder) throws -> Int
+}
+
 /// What featstream knows about one architecture: how to build it, where its weights come
 /// from, how to normalise its input, and where it can be split.
 public struct ModelSpec: Sendable {
@@ -36,7 +42,10 @@ public struct ModelSpec: Sendable {
     /// Parameter names of the classifier (the tail's last layers): a checkpoint without them
     /// still runs the head, and reports then give feature fidelity only.
     public let classifierPrefix: String
-    let build: @Sendable (GraphBuilder) throws -> Int
+    /// The layers, built into a graph; returns the logits node.
+    let layers: any Architecture.Type
+
+    func build(_ builder: GraphBuilder) throws -> Int { try layers.build(builder) }
 
     /// Where the weights live in the cache (`$FEATSTREAM_HOME/weights/FILE`).
     public var cachedWeightsPath: String { ModelSpec.home + "/weights/" + weights.fileName }

@@ -9,7 +9,7 @@ import Foundation
 /// file and reads every tensor it lists. A case passes when the loader returns tensors or
 /// refuses with a `CheckpointError`, and never runs what the pickle asks for.
 struct CheckpointFuzzer: Fuzzer {
-    typealias Mutation = (String, (inout CheckpointFile, inout Random) -> Void)
+    typealias Mutation = (String, @Sendable (inout CheckpointFile, inout Random) -> Void)
 
     /// Bounds storages as a model of this many parameters would.
     static let maxElements = 100_000

@@ -16,7 +16,7 @@ struct ContainerFuzzer: Fuzzer {
 
     let bases: [Base]
     let limits: DecodeLimits
-    let mutations: [(String, (inout FstFile, Base, inout Random) -> Void)]
+    let mutations: [Mutation]
 
     init() throws {
         var limits = DecodeLimits()
@@ -101,7 +101,7 @@ struct ContainerFuzzer: Fuzzer {
 }
 
 extension ContainerFuzzer {
-    typealias Mutation = (String, (inout FstFile, Base, inout Random) -> Void)
+    typealias Mutation = (String, @Sendable (inout FstFile, Base, inout Random) -> Void)
 
     static let allMutations: [Mutation] = [
         ("packet sequence", { f, _, r in f.onePacket(r.next()) { $0.sequence = UInt32(truncatingIfNeeded: r.edgeInteger(near: Int64($0.sequence))) } }),

@@ -38,7 +38,7 @@ struct FuzzCommand: ParsableCommand {
     func run() throws {
         var limit = rlimit(rlim_cur: rlim_t(memoryLimit) << 20, rlim_max: rlim_t(memoryLimit) << 20)
         setrlimit(Int32(RLIMIT_AS.rawValue), &limit)
-        let fuzzer: Fuzzer = target == "container" ? try ContainerFuzzer() : try CheckpointFuzzer()
+        let fuzzer: Fuzzer = target == "container" ? try ContainerFuzzer() : CheckpointFuzzer()
         Watchdog.start(limit: caseSeconds)
         var tally = Tally()
         let began = Date()
@@ -101,7 +101,7 @@ enum Watchdog {
                 lock.unlock()
                 if index >= 0 && elapsed > limit {
                     print("finding: case \(index) ran over \(limit) s")
-                    fflush(stdout)
+                    fflush(nil)
                     exit(3)
                 }
             }

@@ -78,17 +78,11 @@ import Testing
         ) { try Model(spec: try ModelZoo.spec(named: "efficientnet_lite0"), weights: Self.mobileNet) }
 
         let missing = ModelSpec(name: "t", title: "T", defaultSplit: "x", splitPoints: ["x"], standardSplits: [], mean: [0, 0, 0],
-                                std: [1, 1, 1], weights: spec.weights, classifierPrefix: "classifier.") { b in
-            let x = b.input(FeatureShape(channels: 3, height: 8, width: 8))
-            let y = try b.convolution("x", x, weight: "features.0.0.weight", out: 32, kernel: 3)
-            return try b.convolution("z", y, weight: "features.99.weight", out: 1, kernel: 1)
-        }
+                                std: [1, 1, 1], weights: spec.weights, classifierPrefix: "classifier.", layers: MissingKey.self)
         #expect(throws: CheckpointError.missingKey(Self.mobileNet, key: "features.99.weight")) { try Model.check(checkpoint, against: missing) }
 
         let wrongShape = ModelSpec(name: "t", title: "T", defaultSplit: "x", splitPoints: ["x"], standardSplits: [], mean: [0, 0, 0],
-                                   std: [1, 1, 1], weights: spec.weights, classifierPrefix: "classifier.") { b in
-            try b.convolution("x", b.input(FeatureShape(channels: 3, height: 8, width: 8)), weight: "features.0.0.weight", out: 16, kernel: 3)
-        }
+                                   std: [1, 1, 1], weights: spec.weights, classifierPrefix: "classifier.", layers: WrongShape.self)
         #expect(throws: CheckpointError.wrongShape(Self.mobileNet, key: "features.0.0.weight", expected: [16, 3, 3, 3], found: [32, 3, 3, 3])) {
             try Model.check(checkpoint, against: wrongShape)
         }
@@ -99,5 +93,21 @@ import Testing
         let path = NSTemporaryDirectory() + "featstream-\(UUID().uuidString).npy"
         try NpyWriter.write(tensor, to: path)
         #expect(try NpyReader.read(path) == tensor)
+    }
+}
+
+/// A network asking for a parameter MobileNetV2's checkpoint lacks.
+private enum MissingKey: Architecture {
+    static func build(_ b: GraphBuilder) throws -> Int {
+        let x = b.input(FeatureShape(channels: 3, height: 8, width: 8))
+        let y = try b.convolution("x", x, weight: "features.0.0.weight", out: 32, kernel: 3)
+        return try b.convolution("z", y, weight: "features.99.weight", out: 1, kernel: 1)
+    }
+}
+
+/// A network expecting another shape of MobileNetV2's first weight.
+private enum WrongShape: Architecture {
+    static func build(_ b: GraphBuilder) throws -> Int {
+        try b.convolution("x", b.input(FeatureShape(channels: 3, height: 8, width: 8)), weight: "features.0.0.weight", out: 16, kernel: 3)
     }
 }

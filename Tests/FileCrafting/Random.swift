@@ -23,7 +23,7 @@ public struct Random: RandomNumberGenerator {
     }
 
     public mutating func edgeDouble() -> Double {
-        pick([.nan, .infinity, -.infinity, 0, -0.0, 1e308, -1e308, .leastNonzeroMagnitude, 5e-324, 1e-9, -1, 9_007_199_254_740_993,
+        pick([.nan, .infinity, -.infinity, 0, -0.0, 1e308, -1e308, .leastNonzeroMagnitude, 1e-300, 1e-9, -1, 9_007_199_254_740_992,
               Double(bitPattern: next())])
     }
 }

@@ -7,7 +7,7 @@ public enum Fixtures {
         .deletingLastPathComponent().deletingLastPathComponent()
     public static let media = root.appendingPathComponent("Media")
 
-    public struct Clip: Decodable {
+    public struct Clip: Decodable, Sendable {
         public let file: String
         public let frames: Int
         public let fps: String?

@@ -97,7 +97,7 @@ public final class ContainerReader {
             // The writer lists sequence numbers 0, 1, 2, ... at offsets in file order, before the index.
             guard let sequence = try? r.u32(), sequence == position, let typeByte = try? r.u8(), let type = FrameType(rawValue: typeByte),
                   (try? r.take(3)) != nil, let pts = try? r.i64(), let offset = try? r.u64(),
-                  offset >= UInt64(first), offset < raw, raw - offset >= UInt64(PacketHeader.size), previous.map { offset > $0 } ?? true
+                  offset >= UInt64(first), offset < raw, raw - offset >= UInt64(PacketHeader.size), (previous.map { offset > $0 } ?? true)
             else { return (nil, nil, n) }
             previous = offset
             entries.append(.init(sequence: sequence, type: type, pts: pts, offset: offset))

@@ -56,7 +56,7 @@ public final class OutputFile {
         var template = Array((directory + "/." + url.lastPathComponent + ".XXXXXX.partial").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemps($0.baseAddress!, 8) }
         guard fd >= 0 else { throw OutputError(target, "cannot create a file in \(directory) (\(String(cString: strerror(errno))))") }
-        let temporaryPath = String(cString: template)
+        let temporaryPath = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         temporary = (temporaryPath, TemporaryFiles.add(temporaryPath))
         (handle, isSeekable) = (FileHandle(fileDescriptor: fd, closeOnDealloc: true), true)
     }

@@ -1,6 +1,6 @@
 /// EfficientNet-Lite0 in EfficientNet-PyTorch's parameter names: MBConv blocks without
 /// squeeze-and-excitation, ReLU6, TensorFlow "SAME" padding, batch norm epsilon 1e-3.
-enum EfficientNetLite0 {
+enum EfficientNetLite0: Architecture {
     /// expansion, kernel, first stride, input, output, repeats.
     static let stages = [(1, 3, 1, 32, 16, 1), (6, 3, 2, 16, 24, 2), (6, 5, 2, 24, 40, 2), (6, 3, 2, 40, 80, 3),
                          (6, 5, 1, 80, 112, 3), (6, 5, 2, 112, 192, 4), (6, 3, 1, 192, 320, 1)]

@@ -1,5 +1,5 @@
 /// torchvision's MobileNetV2 (1.0 width): inverted residual blocks with linear bottlenecks.
-enum MobileNetV2 {
+enum MobileNetV2: Architecture {
     /// t (expansion), c (output channels), n (repeats), s (first stride), as in the paper.
     static let stages = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)]
 

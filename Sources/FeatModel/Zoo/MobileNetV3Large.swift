@@ -1,6 +1,6 @@
 /// torchvision's MobileNetV3-Large: inverted residuals with squeeze-and-excitation and
 /// hard-swish, batch norm epsilon 1e-3.
-enum MobileNetV3Large {
+enum MobileNetV3Large: Architecture {
     /// input, kernel, expanded, output, squeeze-and-excite, hard-swish, stride.
     static let blocks: [(Int, Int, Int, Int, Bool, Bool, Int)] = [
         (16, 3, 16, 16, false, false, 1), (16, 3, 64, 24, false, false, 2), (24, 3, 72, 24, false, false, 1),

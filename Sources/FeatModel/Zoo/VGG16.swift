@@ -1,6 +1,6 @@
 /// torchvision's VGG16 (without batch norm). ReLUs are fused into the convolutions, so split
 /// points name the ReLU's index (features.1, features.3, ...) and the pools' (features.4, ...).
-enum VGG16 {
+enum VGG16: Architecture {
     /// Output channels per convolution; 0 is a 2x2 max pool.
     static let layers = [64, 64, 0, 128, 128, 0, 256, 256, 256, 0, 512, 512, 512, 0, 512, 512, 512, 0]
 

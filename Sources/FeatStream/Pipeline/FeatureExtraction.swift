@@ -19,9 +19,10 @@ public enum FeatureExtraction {
     ) throws -> SelectionSummary {
         let queue = HandoffQueue<SelectedFrame>(capacity: 32)
         let outcome = Outcome()
+        let moved = Moved(reader)
         let producer = Thread {
             do {
-                outcome.summary = try FrameSelection.run(reader, settings: settings) { selected in
+                outcome.summary = try FrameSelection.run(moved.value, settings: settings) { selected in
                     guard queue.put(selected) else { throw Stop() }
                 }
             } catch is Stop {
@@ -53,10 +54,18 @@ public enum FeatureExtraction {
         return outcome.summary!
     }
 
-    /// What the producer thread hands back.
+    /// What the producer thread hands back. Unchecked: the producer writes `summary` and
+    /// `error` before it signals `done`, and the caller reads them only after waiting on it.
     private final class Outcome: @unchecked Sendable {
         var summary: SelectionSummary?
         var error: Error?
         let done = DispatchSemaphore(value: 0)
+    }
+
+    /// A reader given to the producer thread. Unchecked: the caller does not touch the reader
+    /// from the moment it starts the thread until the thread has signalled `done`.
+    private struct Moved: @unchecked Sendable {
+        let value: VideoReader
+        init(_ value: VideoReader) { self.value = value }
     }
 }
