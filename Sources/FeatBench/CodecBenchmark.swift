@@ -7,11 +7,17 @@ import Foundation
 /// The codec at every setting on one input's head tensors: size, fidelity, bounds and speed,
 /// each setting measured by `CodecTrial` (the same stream `encode` writes and `decode` reads).
 public enum CodecBenchmark {
+    /// One coding setting's results on the frames (a line of the benchmark table).
     public struct Row: Sendable {
+        /// The setting as its command-line options, e.g. "--bits 4 intra".
         public let label: String
+        /// Frames coded as I-frames.
         public let intraFrames: Int
+        /// Frames coded, I and P.
         public let frames: Int
+        /// Payload bits per tensor element (file header, packet headers and index excluded).
         public let bitsPerElement: Double
+        /// Mean payload bytes per coded frame (headers excluded).
         public let bytesPerFrame: Double
         /// Feature SNR against the lossless tensors; nil when exact.
         public let snr: Double?
@@ -21,6 +27,7 @@ public enum CodecBenchmark {
         public let zstdBitsPerElement: Double?
         /// Megabytes of float32 tensor per second.
         public let encodeMBps: Double
+        /// Megabytes of float32 tensor per second through `ContainerReader` and `StreamDecoder`.
         public let decodeMBps: Double
     }
 
@@ -50,6 +57,8 @@ public enum CodecBenchmark {
         return (frames, selection)
     }
 
+    /// Codes `frames` with `parameters`' coding settings and decodes them back (`CodecTrial`): the
+    /// row `label`.
     public static func run(_ frames: [CodecTrial.Frame], label: String, parameters: ParameterSet) throws -> Row {
         let trial = try CodecTrial.run(frames, parameters: parameters, sourceSeconds: nil)
         let elements = parameters.shape.reduce(1, *)

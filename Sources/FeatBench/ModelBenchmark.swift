@@ -5,9 +5,13 @@ import Foundation
 /// instruction set oneDNN uses here; or on each of several instruction sets, one child process
 /// each (oneDNN fixes its ISA once per process, from ONEDNN_MAX_CPU_ISA).
 public enum ModelBenchmark {
+    /// One head (model and split point), timed at each thread count.
     public struct Row: Codable, Sendable {
+        /// Model name, e.g. "mobilenet_v2".
         public let model: String
+        /// Split point the head ends at, e.g. "features.6".
         public let split: String
+        /// Multiply-accumulates of one head run (one frame).
         public let multiplyAccumulates: Int
         /// Median milliseconds per frame, one per entry of `Report.threads`.
         public let milliseconds: [Double]
@@ -17,18 +21,26 @@ public enum ModelBenchmark {
 
     /// Milliseconds and share of the run time of one kind of layer (a profile line).
     public struct KindTiming: Codable, Sendable {
+        /// Layer kind, as `LayerTiming.kind` names it; "other" for memory-bound steps.
         public let kind: String
+        /// Per-frame steps of this kind.
         public let steps: Int
+        /// Their medians summed, in milliseconds per frame.
         public let milliseconds: Double
+        /// Their multiply-accumulates per frame.
         public let multiplyAccumulates: Int
     }
 
+    /// Everything one run measures; Codable, so a run capped to another instruction set
+    /// (`runCapped`) hands it back as JSON.
     public struct Report: Codable, Sendable {
         /// The instruction set oneDNN ran on, e.g. "avx2".
         public let isa: String
+        /// oneDNN thread counts measured, in order; `Row.milliseconds` and `referenceGigaflops` follow it.
         public let threads: [Int]
         /// oneDNN's 3x3 convolution 64 -> 64 at 112 x 112, GFLOP/s, per entry of `threads`.
         public let referenceGigaflops: [Double]
+        /// One row per (model, split); models without weights are left out.
         public let rows: [Row]
         /// The default MobileNetV2 head on one thread, by layer kind (empty without its weights).
         public let profile: [KindTiming]
@@ -110,6 +122,8 @@ public enum ModelBenchmark {
 
 /// A benchmark that could not run, as one line.
 public struct BenchmarkError: Error, CustomStringConvertible {
+    /// What went wrong, as one line.
     public let description: String
+    /// An error with the message `description`.
     public init(_ description: String) { self.description = description }
 }

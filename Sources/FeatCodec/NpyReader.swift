@@ -2,11 +2,13 @@ import Foundation
 
 /// Reads .npy arrays of float32, float64, float16 or int64 (C order, little-endian) as Float.
 public enum NpyReader {
+    /// Reads the .npy file at `path`; throws `NpyError.malformed` when it cannot.
     public static func read(_ path: String) throws -> Tensor {
         guard let data = FileManager.default.contents(atPath: path) else { throw NpyError.malformed(path, reason: "cannot read") }
         return try parse(data, path: path)
     }
 
+    /// Parses the bytes of a .npy file (format version 1, 2 or 3); `path` names it in errors.
     public static func parse(_ data: Data, path: String = "array") throws -> Tensor {
         let bytes = [UInt8](data)
         guard bytes.count >= 10, bytes[0] == 0x93, Array(bytes[1..<6]) == Array("NUMPY".utf8) else {

@@ -5,6 +5,7 @@ import CDNNL
 extension Model {
     /// One per-frame oneDNN primitive and the implementation oneDNN chose for it.
     public struct Kernel: Sendable {
+        /// The split point the head and tail were compiled for.
         public let split: String
         /// "head" or "tail".
         public let part: String

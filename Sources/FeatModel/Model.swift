@@ -5,9 +5,13 @@ import Foundation
 /// A split CNN ready to run on frames: the head (input to split point) and, on demand, the
 /// tail (split point to logits). Primitives and weight layouts are prepared once here.
 public final class Model {
+    /// The architecture.
     public let spec: ModelSpec
+    /// The split point the head ends at, e.g. "features.6".
     public let split: String
+    /// The whole network with its weights, batch norm folded in.
     public let graph: LayerGraph
+    /// The checkpoint file the weights were loaded from.
     public let weightsPath: String
     private let checkpoint: Checkpoint
     /// SHA-256 of the weights file (hex), computed on first use.
@@ -59,6 +63,7 @@ public final class Model {
         head = try Network(graph: graph, from: 0, to: node, inputLayout: dnnl_nhwc, engine: engine)
     }
 
+    /// Shape of the head's output: the tensors a stream carries.
     public var featureShape: FeatureShape { graph.nodes[splitNode].shape }
     /// Multiply-accumulates of one head run.
     public var headMultiplyAccumulates: Int { head.multiplyAccumulates }

@@ -7,6 +7,7 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case noClassifier(model: String, weights: String)
     case runtime(String)
 
+    /// One line, for the user.
     public var description: String {
         switch self {
         case .unknownModel(let name, let known): return "unknown model '\(name)' (known: \(known.joined(separator: ", ")))"

@@ -13,14 +13,12 @@ public struct FrameRateDecimator: Sendable {
     /// Grid point 0, in time-base units; the first frame seen unless restarted.
     private var anchor: Int64?
 
-    public init(rate: Rational?, timeBase: Rational) {
+    /// Grid point 0 is at `anchor` (time-base units), or at the first frame asked about.
+    public init(rate: Rational?, timeBase: Rational, anchor: Int64? = nil) {
         self.rate = rate
         self.timeBase = timeBase
+        self.anchor = anchor
     }
-
-    /// Moves grid point 0 to `pts` (the gate does this at a cut, so the rate limit holds
-    /// across a frame admitted off the grid).
-    public mutating func restart(at pts: Int64) { anchor = pts }
 
     /// Whether the frame at `pts`, between `previous` and `next` (nil at the ends), is kept.
     public mutating func keeps(pts: Int64, previous: Int64?, next: Int64?) -> Bool {

@@ -15,8 +15,16 @@ public struct GateSettings: Sendable, Equatable {
     /// A jump that comes back within this many frames (the frame after it looks like the frame
     /// before it) is a flash or a short burst, not a cut.
     public var flashFrames = 5
-    /// A frame on the grid is admitted when it differs from the last admitted frame by this much.
-    public var changeThreshold: Float = 6
+    /// A frame on the grid is sent when its features changed this much since the last frame sent:
+    /// the largest change of any region (about 1/49 of the map), as energy of the difference over
+    /// the mean region energy (FeatStream's `FeatureChange`). 0 sends every grid frame. 0.5
+    /// separates a person walking (1.0-2.9 on Media/walker.mp4 at 5 fps) from sensor noise
+    /// (0.24-0.40 on Media/noise.mp4), and sends 44 of bikes.mp4's 50 grid frames at 5 fps
+    /// (receiver top-1 at the grid 98 %), measured on MobileNetV2 features.6.
+    public var changeThreshold: Float = 0.5
+    /// ... or when its thumbnail (mean absolute YCbCr difference, 0-255) differs this much from
+    /// the last frame sent; 0 (the default) leaves pixels out of the decision.
+    public var pixelChangeThreshold: Float = 0
     /// In a static scene, a frame is still admitted after this many seconds; 0: never (no heartbeat).
     public var maxGapSeconds: Double = 2
 
@@ -45,7 +53,8 @@ public struct GateSettings: Sendable, Equatable {
         try check(cutRatio, 0...1000, "cut-ratio", "0 to 1000")
         try check(minSceneSeconds, 0...86400, "min-scene", "0 to 86400 seconds")
         guard (0...100).contains(flashFrames) else { throw Invalid(option: "flash-frames", value: "\(flashFrames)", expected: "0 to 100 frames") }
-        try check(changeThreshold, 0...255, "change-threshold", "0 to 255")
+        try check(changeThreshold, 0...1000, "change-threshold", "0 to 1000")
+        try check(pixelChangeThreshold, 0...255, "pixel-change", "0 to 255")
         try check(maxGapSeconds, 0...86400, "max-gap", "0 for no heartbeat, or up to 86400 seconds")
         guard (1...100).contains(cutWindow) else { throw Invalid(option: "cut-window", value: "\(cutWindow)", expected: "1 to 100 frames") }
     }

@@ -1,19 +1,56 @@
 import CFFmpeg
 
-/// Sends 224 x 224 RGB frames the "remote inference" way: H.264 with libx264 through
-/// libavcodec (constant quality `crf`, zero-latency tuning: no B-frames, no look-ahead), then
-/// decodes them back, so a report can compare what the server would see against the features.
+/// Sends 224 x 224 RGB frames the "remote inference" way: H.264 or H.265 (libx264, libx265)
+/// through libavcodec at a constant quality, then decodes them back, so a report can compare
+/// what the server would see against the features.
 public final class PixelCodec {
+    /// An encoder and its settings, written "x264:realtime", "x264:medium", "x265:medium" or
+    /// "ENCODER:PRESET:TUNE" ("x264:medium:psnr"). "realtime" is preset veryfast with tune
+    /// zerolatency (no B-frames, no look-ahead: what a live sender uses).
+    public struct Variant: Hashable, Sendable, CustomStringConvertible {
+        /// "x264" or "x265".
+        public let encoder: String
+        public let preset: String
+        /// nil: the encoder's default tuning.
+        public let tune: String?
+
+        /// Nil for anything but x264 or x265 with a preset and an optional tune.
+        public init?(parsing text: String) {
+            let parts = text.split(separator: ":").map(String.init)
+            guard (2...3).contains(parts.count), ["x264", "x265"].contains(parts[0]) else { return nil }
+            let presets = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "realtime"]
+            guard presets.contains(parts[1]) else { return nil }
+            encoder = parts[0]
+            if parts[1] == "realtime" {
+                guard parts.count == 2 else { return nil }
+                (preset, tune) = ("veryfast", "zerolatency")
+            } else {
+                guard parts.count == 2 || ["psnr", "ssim", "zerolatency", "film", "animation", "grain", "fastdecode"].contains(parts[2]) else { return nil }
+                (preset, tune) = (parts[1], parts.count == 3 ? parts[2] : nil)
+            }
+        }
+
+        /// As parsed: "x264:realtime", "x264:medium", "x264:medium:psnr".
+        public var description: String {
+            preset == "veryfast" && tune == "zerolatency" ? "\(encoder):realtime" : "\(encoder):\(preset)" + (tune.map { ":" + $0 } ?? "")
+        }
+    }
+
+    public let variant: Variant
     public let crf: Int
     private let side = Int32(VideoFrame.side)
 
-    public init(crf: Int) { self.crf = crf }
+    public init(_ variant: Variant, crf: Int) {
+        self.variant = variant
+        self.crf = crf
+    }
 
     /// Encodes `frames` (RGB24, 224 x 224, at `seconds`), decodes the stream, and returns the
     /// decoded RGB frames in order and the size of the coded stream in bytes.
     public func roundTrip(_ frames: [(rgb: [UInt8], seconds: Double)]) throws -> (frames: [[UInt8]], bytes: Int) {
-        let name = "libx264 (crf \(crf))"
-        guard let codec = avcodec_find_encoder_by_name("libx264") else { throw VideoError.noDecoder(name, codec: "libx264 encoder") }
+        let library = "lib" + variant.encoder
+        let name = "\(library) \(variant) (crf \(crf))"
+        guard let codec = avcodec_find_encoder_by_name(library) else { throw VideoError.noDecoder(name, codec: "\(library) encoder") }
         var encoder = avcodec_alloc_context3(codec)
         defer { avcodec_free_context(&encoder) }
         guard let encoder else { throw VideoError.decoderFailed(name, cause: "out of memory") }
@@ -22,13 +59,16 @@ public final class PixelCodec {
         encoder.pointee.pix_fmt = AV_PIX_FMT_YUV420P
         encoder.pointee.time_base = AVRational(num: 1, den: 1000)
         encoder.pointee.thread_count = 1
-        av_opt_set(encoder.pointee.priv_data, "preset", "veryfast", 0)
-        av_opt_set(encoder.pointee.priv_data, "tune", "zerolatency", 0)
+        av_opt_set(encoder.pointee.priv_data, "preset", variant.preset, 0)
+        if let tune = variant.tune { av_opt_set(encoder.pointee.priv_data, "tune", tune, 0) }
         av_opt_set(encoder.pointee.priv_data, "crf", "\(crf)", 0)
+        // x265 prints its settings on stderr unless told not to.
+        if variant.encoder == "x265" { av_opt_set(encoder.pointee.priv_data, "x265-params", "log-level=none", 0) }
         var status = avcodec_open2(encoder, codec, nil)
         guard status >= 0 else { throw VideoError.decoderFailed(name, cause: ffmpegMessage(status)) }
 
-        guard let decoderCodec = avcodec_find_decoder(AV_CODEC_ID_H264) else { throw VideoError.noDecoder(name, codec: "h264") }
+        let codecID = variant.encoder == "x265" ? AV_CODEC_ID_HEVC : AV_CODEC_ID_H264
+        guard let decoderCodec = avcodec_find_decoder(codecID) else { throw VideoError.noDecoder(name, codec: variant.encoder == "x265" ? "hevc" : "h264") }
         var decoder = avcodec_alloc_context3(decoderCodec)
         defer { avcodec_free_context(&decoder) }
         guard let decoder else { throw VideoError.decoderFailed(name, cause: "out of memory") }

@@ -15,6 +15,9 @@ struct CheckpointFuzzer: Fuzzer {
     static let maxElements = 100_000
 
     let bases = [CheckpointFile.sample(legacy: false), CheckpointFile.sample(legacy: true)]
+
+    /// Makes the zip bomb now, before the per-case clock runs.
+    init() { _ = CheckpointFile.bomb }
     var mutationNames: [String] { CheckpointFuzzer.mutations.map(\.0) }
 
     func run(case index: Int, seed: UInt64, tally: inout Tally) throws {

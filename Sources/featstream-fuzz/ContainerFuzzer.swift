@@ -60,11 +60,20 @@ struct ContainerFuzzer: Fuzzer {
             let reader = try ContainerReader(name: "case", bytes: bytes, limits: limits)
             let decoder = StreamDecoder(reader, limits: limits)
             var values = 0
-            let report = try decoder.decode(.all) { _, tensor in values += tensor.count }
+            var times: [Double] = []
+            let report = try decoder.decode(.all) { header, tensor in
+                values += tensor.count
+                times.append(header.seconds)
+            }
+            // Nothing silently missing: every frame the index lists is decoded or reported lost.
+            if let index = reader.index, report.decoded + report.lost.count != index.count {
+                throw FuzzError("\(index.count) frames in the index, \(report.decoded) decoded and \(report.lost.count) reported lost")
+            }
             let check = decoder.check()
             _ = try decoder.decode(.frames(random.below(8), 4 + random.below(12))) { _, tensor in values += tensor.count }
             _ = try decoder.decode(.time(Double(random.below(3)) / 2, 1 + Double(random.below(3)))) { _, tensor in values += tensor.count }
             // What info --json and the timestamps file encode must always encode.
+            _ = try JSONEncoder().encode(times)
             _ = try JSONEncoder().encode(reader.parameters)
             _ = try JSONEncoder().encode(report.lost)
             _ = report.problems.map(\.description) + check.problems.map(\.description)

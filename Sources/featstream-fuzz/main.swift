@@ -73,6 +73,8 @@ enum Watchdog {
     private static let lock = NSLock()
     /// "finding: crash in case N\n", kept ready for the crash handler (which may not format).
     nonisolated(unsafe) private static let crashLine = UnsafeMutablePointer<CChar>.allocate(capacity: 64)
+    /// The handlers in place before (Swift's backtracer), restored when a crash is named.
+    nonisolated(unsafe) private static var previous = Array(repeating: sigaction(), count: 65)
 
     static func begin(case index: Int) {
         lock.lock()
@@ -83,15 +85,23 @@ enum Watchdog {
 
     static func start(limit: Double) {
         crashLine[0] = 0
+        // Its own stack, so that a stack overflow still gets its line; then Swift's own handler
+        // (kept in `previous`) prints the backtrace.
+        var stack = stack_t()
+        stack.ss_size = 1 << 16
+        stack.ss_sp = UnsafeMutableRawPointer.allocate(byteCount: stack.ss_size, alignment: 16)
+        sigaltstack(&stack, nil)
         for signal in [SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGFPE, SIGABRT] {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = { signal in
                 write(STDOUT_FILENO, Watchdog.crashLine, strlen(Watchdog.crashLine))
-                Glibc.signal(signal, SIG_DFL)
+                var previous = Watchdog.previous[Int(signal)]
+                sigaction(signal, &previous, nil)
                 raise(signal)
             }
+            action.sa_flags = SA_ONSTACK
             sigemptyset(&action.sa_mask)
-            sigaction(signal, &action, nil)
+            sigaction(signal, &action, &previous[Int(signal)])
         }
         let thread = Thread {
             while true {

@@ -44,7 +44,7 @@ struct FeaturesCommand: ParsableCommand {
             say("\(network.spec.title) split at \(network.split): \(shape) = \(shape.count) values per frame")
             say(String(format: "decoded %d frames, admitted %d (%d cut); wrote %d x %@ float32 to %@",
                        s.decoded, s.admitted, s.cuts, summary.frames, shape.description, summary.outputPath))
-            say(String(format: "%.2f s wall, %.0f decoded frames/s; head %.2f ms per admitted frame",
+            say(String(format: "%.2f s wall, %.0f decoded frames/s; head %.2f ms per run",
                        s.wallSeconds, s.framesPerSecond, summary.headMilliseconds))
             Terminal.warnDamage(reader.name, damaged: s.damaged, rejected: s.rejectedPackets)
         }

@@ -9,7 +9,9 @@ struct FramesCommand: ParsableCommand {
         abstract: "Decode an input and show which frames the decimator and scene-change gate admit.",
         discussion: """
             One line per decoded frame: index, pts (stream time base), seconds, decision, and
-            the scores behind it; then a summary. Decisions: cut (first frame of a scene,
+            the scores behind it (cut: the thumbnail's difference from the previous frame;
+            change: the features' local change from the last frame sent); then a summary. The
+            model's head runs on every cut and grid frame, as in encode. Decisions: cut (first frame of a scene,
             admitted even off the fps grid), changed (admitted), heartbeat (admitted: static,
             but --max-gap has passed), static (dropped: like the last admitted frame),
             decimated (dropped: off the fps grid), flash (dropped: inside a flash or short
@@ -18,6 +20,10 @@ struct FramesCommand: ParsableCommand {
 
     @OptionGroup var input: InputOptions
     @OptionGroup(title: "Frame selection") var gate: GateOptions
+    @OptionGroup(title: "Model (its features decide which grid frames changed)") var model: ModelOptions
+
+    @Flag(help: "Decide without a model: change in pixels only (--pixel-change).")
+    var noModel = false
 
     @Flag(help: "Print JSON on stdout: every frame, then the summary.")
     var json = false
@@ -31,7 +37,8 @@ struct FramesCommand: ParsableCommand {
             var progress = Progress(quiet: quiet, duration: reader.info.durationSeconds)
             let output = FrameListing(json: json, perFrame: !quiet, info: reader.info)
             output.begin()
-            let summary = try FrameSelection.run(reader, settings: gate.settings) { selected in
+            let network = noModel ? nil : try model.load()
+            let summary = try FrameSelection.run(reader, settings: gate.settings, model: network) { selected in
                 output.frame(selected)
                 progress.update(frames: selected.frame.index + 1, seconds: selected.frame.seconds)
             }

@@ -24,8 +24,11 @@ struct GateOptions: ParsableArguments {
     @Option(help: "A jump whose picture comes back within this many frames (0-100) is a flash, not a cut.")
     var flashFrames: Int = GateSettings().flashFrames
 
-    @Option(help: "Difference from the last admitted frame (0-255) that admits a frame on the grid.")
+    @Option(help: "Local change of the features since the last frame sent that sends a grid frame (0-1000; 0 sends every grid frame).")
     var changeThreshold: Float = GateSettings().changeThreshold
+
+    @Option(help: "Also send a grid frame whose thumbnail differs this much (0-255) from the last frame sent; 0: off.")
+    var pixelChange: Float = GateSettings().pixelChangeThreshold
 
     @Option(name: .customLong("max-gap"), help: "In a static scene, still admit a frame after this many seconds (0: never).")
     var maxGapSeconds: Double = GateSettings().maxGapSeconds
@@ -41,6 +44,7 @@ struct GateOptions: ParsableArguments {
         s.minSceneSeconds = minSceneSeconds
         s.flashFrames = flashFrames
         s.changeThreshold = changeThreshold
+        s.pixelChangeThreshold = pixelChange
         s.maxGapSeconds = maxGapSeconds
         return s
     }

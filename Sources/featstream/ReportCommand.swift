@@ -25,10 +25,16 @@ struct ReportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Frame rates to sweep, comma-separated ('source' keeps every frame).", valueName: "list"))
     var fps = "1,2,5,10,15,30"
 
+    @Option(help: ArgumentHelp("Gate change thresholds to sweep, comma-separated (the features' local change; 0 sends every grid frame).", valueName: "list"))
+    var changeThreshold = "\(GateSettings().changeThreshold)"
+
     @Option(help: ArgumentHelp("Quantizer bits to sweep, comma-separated (2-16).", valueName: "list"))
     var bits = "8,6,4,3,2"
 
-    @Option(help: ArgumentHelp("x264 CRF values of the pixel-streaming line, comma-separated (0-51), or 'none'.", valueName: "list"))
+    @Option(help: ArgumentHelp("Pixel codecs of the pixel line, comma-separated: x264:realtime, x264:medium, x265:medium, ENCODER:PRESET:TUNE (tune psnr, ssim...).", valueName: "list"))
+    var pixelCodec = "x264:realtime,x264:medium"
+
+    @Option(help: ArgumentHelp("CRF values of the pixel line, comma-separated (0-51), or 'none'.", valueName: "list"))
     var crf = "18,23,28,33,38,43"
 
     @Option(help: ArgumentHelp("Output folder.", valueName: "dir"))
@@ -37,12 +43,14 @@ struct ReportCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "No progress on stderr.")
     var quiet = false
 
-    /// The sweep, from the comma-separated lists; nil items are what did not parse.
+    /// The sweep, from the comma-separated lists.
     var options: ReportSweep.Options {
         get throws {
             var o = ReportSweep.Options()
             o.rates = try list(fps, "--fps", "a positive rate or 'source'") { FrameRate(parsing: $0) }
+            o.changeThresholds = try list(changeThreshold, "--change-threshold", "numbers 0 to 1000") { Float($0).flatMap { $0.isFinite && (0...1000).contains($0) ? $0 : nil } }
             o.bits = try list(bits, "--bits", "numbers 2 to 16") { Int($0).flatMap { (2...16).contains($0) ? $0 : nil } }
+            o.pixelCodecs = try list(pixelCodec, "--pixel-codec", "codecs such as x264:realtime, x264:medium, x265:medium") { PixelCodec.Variant(parsing: $0) }
             o.crfs = crf == "none" ? [] : try list(crf, "--crf", "numbers 0 to 51, or 'none'") { Int($0).flatMap { (0...51).contains($0) ? $0 : nil } }
             return o
         }
@@ -70,20 +78,21 @@ struct ReportCommand: ParsableCommand {
             let title = "featstream report: \(URL(fileURLWithPath: reader.name).lastPathComponent), \(network.spec.title) at \(network.split)"
             try ReportDocuments.write(report, title: title, to: out)
             if !network.hasTail {
-                Terminal.warn("\(network.weightsPath) has no classifier: feature fidelity only, no task fidelity and no x264 line")
+                Terminal.warn("\(network.weightsPath) has no classifier: feature fidelity only, no task fidelity and no pixel line")
             }
             print(Terminal.printable("\(reader.name): \(network.spec.title) at \(network.split); wrote \(ReportDocuments.files.joined(separator: ", ")) in \(out)"))
-            print("   fps  quantizer     mode      frames  kbit/s  bytes/frame  bits/elem   SNR dB   top-1 %  top-5 %")
-            for s in samples {
-                print(s.frameRate.description.leftPadded(6) + "  "
-                      + s.setting.quantizer.padding(toLength: 12, withPad: " ", startingAt: 0) + "  "
-                      + ReportDocuments.mode(s.setting).padding(toLength: 8, withPad: " ", startingAt: 0)
-                      + String(format: "  %6d  %6.1f  %11.0f  %9.3f  ", s.admitted, s.kilobitsPerSecond, s.bytesPerFrame, s.bitsPerElement)
-                      + (s.snr.map { String(format: "%7.2f", $0) } ?? "  exact")
-                      + (s.top1Agreement.map { String(format: "  %7.1f", $0) } ?? "        -")
-                      + (s.top5Agreement.map { String(format: "  %7.1f", $0) } ?? "        -"))
-            }
+            print("   fps  change  setting                       sent  kbit/s  bytes/frame   SNR dB  top-1 %   grid top-1  source top-1  source top-5")
+            for s in samples { print(row(s)) }
         }
+    }
+
+    private func row(_ s: Sample) -> String {
+        let setting = (s.setting.description).padding(toLength: 28, withPad: " ", startingAt: 0)
+        let size = String(format: "  %5d  %6.1f  %11.0f  ", s.admitted, s.kilobitsPerSecond, s.bytesPerFrame)
+        let percent = { (v: Double?, width: Int) in v.map { String(format: "%\(width).1f", $0) } ?? String(repeating: " ", count: width - 1) + "-" }
+        let snr = s.sent.snr.map { String(format: "%7.2f", $0) } ?? "  exact"
+        return s.frameRate.description.leftPadded(6) + String(format: "  %6.2f  ", s.changeThreshold) + setting + size + snr
+            + "  " + percent(s.sent.top1, 7) + "  " + percent(s.grid.top1, 11) + "  " + percent(s.source.top1, 12) + "  " + percent(s.source.top5, 12)
     }
 }
 

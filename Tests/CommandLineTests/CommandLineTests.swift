@@ -89,7 +89,7 @@ import Testing
     @Test(arguments: [
         ("--max-gap", "-1", "--max-gap: -1.0 is out of range"), ("--max-gap", "inf", "--max-gap: inf is out of range (0 for no heartbeat"),
         ("--max-gap", "1e308", "--max-gap: 1e+308 is out of range"), ("--min-scene", "nan", "--min-scene: nan is out of range (0 to 86400"),
-        ("--cut-threshold", "1e308", "--cut-threshold: inf is out of range (0 to 255)"), ("--change-threshold", "300", "--change-threshold: 300.0 is out of range (0 to 255)"),
+        ("--cut-threshold", "1e308", "--cut-threshold: inf is out of range (0 to 255)"), ("--change-threshold", "1001", "--change-threshold: 1001.0 is out of range (0 to 1000)"),
         ("--cut-ratio", "inf", "--cut-ratio: inf is out of range (0 to 1000)"), ("--flash-frames", "101", "--flash-frames: 101 is out of range (0 to 100"),
         ("--fps", "-9223372036854775808/-1", "invalid for '--fps"), ("--fps", "-9223372036854775808/-9223372036854775808", "invalid for '--fps"),
         ("--fps", "9223372036854775807.5", "invalid for '--fps"), ("--fps", "٣.5", "invalid for '--fps"),

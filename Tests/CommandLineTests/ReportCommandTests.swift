@@ -15,29 +15,39 @@ import Testing
         try #require(result.status == 0, "\(result.err)")
         let text = try String(contentsOfFile: dir + "/report.csv", encoding: .utf8)
         let csv: [[String]] = text.split(separator: "\n").map { line in line.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-        #expect(csv[0].count == 11 && csv[0][0] == "fps" && csv[0][8] == "snr_db")
+        let header = csv[0]
+        #expect(header.count == 20 && header[0] == "fps" && header[9] == "snr_db" && header[18] == "source_top1")
+        func column(_ name: String) -> Int { header.firstIndex(of: name)! }
+        let (quantizer, temporal, admittedColumn, kbps, snrColumn, top1, top5) = (column("quantizer"), column("temporal"), column("admitted"),
+                                                                                    column("kbit_per_s"), column("snr_db"), column("top1_agreement"), column("top5_agreement"))
         let all: [[String]] = Array(csv.dropFirst())
-        #expect(all.count == 3 * (3 * 2 + 1 + 2))
+        #expect(all.count == 3 * (3 * 2 + 1 + 2 * 2))  // per rate: 3 bits x temporal/intra, lossless, 2 pixel codecs x 2 CRFs
         func rows(_ fps: String) -> [[String]] { all.filter { $0[0] == fps } }
-        // More fps admits at least as many frames.
-        let admitted: [Int] = ["1", "5", "10"].map { (fps: String) -> Int in Int(rows(fps)[0][3]) ?? -1 }
-        #expect(admitted == admitted.sorted() && admitted[0] < admitted[2])
+        // More fps sends at least as many frames.
+        let admitted: [Int] = ["1", "5", "10"].map { (fps: String) -> Int in Int(rows(fps)[0][admittedColumn]) ?? -1 }
+        #expect(admitted == admitted.sorted() && admitted[0] < admitted[2], "\(admitted)")
         for fps in ["1", "5", "10"] {
             // More bits give a higher SNR (temporal rows, in the order 8, 4, 2).
-            let temporal: [[String]] = rows(fps).filter { $0[2] == "true" && $0[1].hasSuffix("bits") }
-            let snr: [Double] = temporal.map { Double($0[8]) ?? .nan }
+            let snr: [Double] = rows(fps).filter { $0[temporal] == "true" }.map { Double($0[snrColumn]) ?? .nan }
             #expect(snr.count == 3 && snr[0] > snr[1] && snr[1] > snr[2], "\(fps) fps: \(snr)")
-            // Lossless: exact, every class kept.
-            let lossless = try #require(rows(fps).first { $0[1] == "lossless" })
-            #expect(lossless[8] == "inf" && lossless[9] == "100.00" && lossless[10] == "100.00")
+            // Lossless: the frames sent are exact, every class kept; the receiver's grid and source figures are there.
+            let lossless = try #require(rows(fps).first { $0[quantizer] == "lossless" })
+            #expect(lossless[snrColumn] == "inf" && lossless[top1] == "100.00" && lossless[top5] == "100.00")
+            #expect(lossless[column("source_frames")] == "141" && Double(lossless[column("source_top1")]).map { $0 <= 100 } == true)
+            #expect(Int(lossless[column("grid_frames")]) == ["1": 5, "5": 24, "10": 47][fps])
             // "temporal" does not apply to lossless or to the pixel line: the field is empty there.
-            #expect(lossless[2] == "" && rows(fps).filter { $0[1].hasPrefix("x264") }.allSatisfy { $0[2] == "" })
-            #expect(rows(fps).filter { $0[1].hasSuffix("bits") }.map { $0[2] } == ["true", "false", "true", "false", "true", "false"])
-            // The pixel line: a higher CRF sends fewer bits.
-            let pixels: [Double] = rows(fps).filter { $0[1].hasPrefix("x264 crf") }.map { Double($0[5]) ?? .nan }
-            #expect(pixels.count == 2 && pixels[0] > pixels[1], "\(fps) fps: \(pixels)")
-            let agreements: [(Double, Double)] = rows(fps).map { (Double($0[9]) ?? .nan, Double($0[10]) ?? .nan) }
-            #expect(agreements.allSatisfy { $0.0 <= $0.1 })  // top-1 agreement <= top-5
+            #expect(lossless[temporal] == "" && rows(fps).filter { $0[quantizer].hasPrefix("x264") }.allSatisfy { $0[temporal] == "" })
+            #expect(rows(fps).filter { $0[quantizer].hasSuffix("bits") }.map { $0[temporal] } == ["true", "false", "true", "false", "true", "false"])
+            // The pixel line, per codec: a higher CRF sends fewer bits.
+            for codec in ["x264:realtime", "x264:medium"] {
+                let pixels: [Double] = rows(fps).filter { $0[quantizer].hasPrefix(codec + " crf") }.map { Double($0[kbps]) ?? .nan }
+                #expect(pixels.count == 2 && pixels[0] > pixels[1], "\(fps) fps \(codec): \(pixels)")
+            }
+            for row in rows(fps) {
+                for (a, b) in [(top1, top5), (column("grid_top1"), column("grid_top5")), (column("source_top1"), column("source_top5"))] {
+                    #expect((Double(row[a]) ?? .nan) <= (Double(row[b]) ?? .nan))  // top-1 agreement <= top-5
+                }
+            }
         }
         let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/report.json"))) as? [String: Any])
         #expect((json["points"] as? [[String: Any]])?.count == all.count)
@@ -50,8 +60,7 @@ import Testing
         let bitrate = try SeriesNames(dir + "/bitrate-vs-fps.svg").names
         #expect(bitrate == ["8 bits", "8 bits, intra only", "4 bits", "4 bits, intra only", "2 bits", "2 bits, intra only", "lossless"])
         let accuracy = try SeriesNames(dir + "/rate-vs-accuracy.svg").names
-        #expect(accuracy == ["features, 1 fps", "x264 pixels, 1 fps", "features, 5 fps", "x264 pixels, 5 fps",
-                             "features, 10 fps", "x264 pixels, 10 fps"])
+        #expect(accuracy == ["1", "5", "10"].flatMap { ["features, \($0) fps", "x264:realtime pixels, \($0) fps", "x264:medium pixels, \($0) fps"] })
         let html = try String(contentsOfFile: dir + "/report.html", encoding: .utf8)
         #expect(html.components(separatedBy: "<svg").count == 3 && html.contains("<table>") && !html.contains("<script"))
     }
@@ -77,8 +86,8 @@ extension ReportCommandTests {
         for (a, b) in zip(x, y) { signal += Double(a) * Double(a); noise += (Double(a) - Double(b)) * (Double(a) - Double(b)) }
         let expected = 10 * log10(signal / noise)
         let rows = try String(contentsOfFile: dir + "/report.csv", encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
-        let row = try #require(rows.first { $0[1] == "4 bits" && $0[2] == "true" })
-        let reported = try #require(Double(row[8]))
+        let row = try #require(rows.first { $0[2] == "4 bits" && $0[3] == "true" })
+        let reported = try #require(Double(row[9]))
         #expect(abs(reported - expected) < 0.0051, "report \(reported) dB, independent \(expected) dB")
     }
 }
@@ -113,8 +122,8 @@ final class SeriesNames: NSObject, XMLParserDelegate {
         let text = try String(contentsOfFile: dir + "/report.csv", encoding: .utf8)
         let rows: [[String]] = text.split(separator: "\n").dropFirst().map { line in line.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         #expect(rows.count == 2 * 2 + 1)  // no x264 rows: the pixel line needs the whole network
-        #expect(rows.allSatisfy { $0[9].isEmpty && $0[10].isEmpty })
-        let snr: [Double] = rows.filter { $0[2] == "true" && $0[1].hasSuffix("bits") }.map { Double($0[8]) ?? .nan }
+        #expect(rows.allSatisfy { $0[10].isEmpty && $0[11].isEmpty && $0[14].isEmpty && $0[18].isEmpty })
+        let snr: [Double] = rows.filter { $0[3] == "true" }.map { Double($0[9]) ?? .nan }
         #expect(snr.count == 2 && snr[0] > snr[1])
         // Asking the model for logits says why, in one line.
         let features = try Fixtures.run(Fixtures.featstream, ["features", Fixtures.path("ntsc.mp4"), "--model", "squeezenet1_0",

@@ -76,11 +76,10 @@ private func decimate(_ pts: [Int64], timeBase: Rational, rate: Rational?) -> [I
         }
     }
 
-    @Test func restartMovesTheGrid() {
-        var decimator = FrameRateDecimator(rate: Rational(10), timeBase: Rational(1, 30))
-        func keeps(_ i: Int64) -> Bool { decimator.keeps(pts: i, previous: i - 1, next: i + 1) }
-        #expect(keeps(0) && !keeps(1) && !keeps(2) && keeps(3))
-        decimator.restart(at: 4)
-        #expect(!keeps(5) && !keeps(6) && keeps(7) && !keeps(9) && keeps(10))
+    @Test func anchorPlacesTheGrid() {
+        var first = FrameRateDecimator(rate: Rational(10), timeBase: Rational(1, 30))
+        #expect([0, 1, 2, 3].map { first.keeps(pts: $0, previous: $0 - 1, next: $0 + 1) } == [true, false, false, true])
+        var anchored = FrameRateDecimator(rate: Rational(10), timeBase: Rational(1, 30), anchor: 4)
+        #expect((5...10).map { anchored.keeps(pts: Int64($0), previous: Int64($0) - 1, next: Int64($0) + 1) } == [false, false, true, false, false, true])
     }
 }

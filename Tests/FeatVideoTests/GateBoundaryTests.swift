@@ -18,17 +18,35 @@ import Testing
         return (decided + gate.finish()).map(\.decision)
     }
 
-    /// A frame whose change from the last admitted one equals the threshold exactly is admitted
-    /// ("differs by --change-threshold"); a hair above the change, it is not.
-    @Test func changeEqualToTheThresholdIsAdmitted() {
+    /// A frame whose pixel change from the last frame sent equals --pixel-change exactly is sent;
+    /// a hair above the change, it is not.
+    @Test func pixelChangeEqualToTheThresholdIsSent() {
         let frames = [Self.frame(0, grey: 100), Self.frame(1, grey: 110)]
         let change = frames[1].thumbnail.distance(to: frames[0].thumbnail)
         #expect(change > 2 && change < 6)
         var settings = GateSettings()
-        settings.changeThreshold = change
+        settings.pixelChangeThreshold = change
         #expect(Self.decide(frames, settings) == [.cut, .changed])
-        settings.changeThreshold = change.nextUp
+        settings.pixelChangeThreshold = change.nextUp
         #expect(Self.decide(frames, settings) == [.cut, .static])
+    }
+
+    /// The features' change: at --change-threshold exactly, sent; just under, not; 0 sends every
+    /// grid frame even unmeasured; and the heartbeat after --max-gap.
+    @Test func featureChangeAtTheThreshold() {
+        let settings = GateSettings()
+        func decide(_ change: Float?, settings: GateSettings = GateSettings(), at index: Int = 1) -> Decision {
+            var admission = Admission(settings: settings)
+            _ = admission.decide(.init(frame: Self.frame(0, grey: 50), kind: .cut, cutScore: nil))
+            return admission.decide(.init(frame: Self.frame(index, grey: 50), kind: .grid, cutScore: 0), featureChange: change).decision
+        }
+        #expect(decide(settings.changeThreshold) == .changed)
+        #expect(decide(settings.changeThreshold.nextDown) == .static)
+        #expect(decide(nil) == .static)
+        var every = GateSettings()
+        every.changeThreshold = 0
+        #expect(decide(nil, settings: every) == .changed)
+        #expect(decide(0, at: 50) == .heartbeat && decide(0, at: 49) == .static)  // 25 fps, --max-gap 2 s
     }
 
     /// A burst exactly --flash-frames long is a flash; one frame longer, it is a new scene.

@@ -43,8 +43,11 @@ import Testing
         #expect(gaps.allSatisfy { $0 >= 0.5 && $0 <= 0.6 + 1e-9 })
     }
 
+    /// Pixel change alone (no model): the cross-fade's grid frames are sent, without a cut.
     @Test func fadeIsFollowedWithoutACut() throws {
-        let selected = try Fixtures.select(Fixtures.path("fade.mp4"), settings: GateSettings(fps: Rational(5)))
+        var settings = GateSettings(fps: Rational(5))
+        settings.pixelChangeThreshold = 6
+        let selected = try Fixtures.select(Fixtures.path("fade.mp4"), settings: settings)
         let fade = Fixtures.clip("fade.mp4").fade!
         #expect(selected.filter { $0.decision == .cut }.map(\.frame.index) == [0])
         let admittedInFade = selected.filter { $0.decision.isAdmitted && (fade[0]...fade[1]).contains($0.frame.index) }

@@ -151,11 +151,9 @@ public struct CheckpointFile {
         return out
     }
 
-    /// 64 MiB of zeros, deflated (about 64 KB), and its CRC-32: a zip bomb, made once.
-    public static let bomb: (stored: [UInt8], size: UInt64, crc: UInt32) = {
-        let zeros = [UInt8](repeating: 0, count: 64 << 20)
-        return (deflated(zeros), UInt64(zeros.count), Data(zeros).crc32(checksum: 0))
-    }()
+    /// 1.25 GiB of zeros, deflated (about 1.3 MB): a zip bomb beyond the fuzzers' 1 GiB memory
+    /// limit. Its CRC is left 0: a loader must stop before it could check it.
+    public static let bomb: (stored: [UInt8], size: UInt64, crc: UInt32) = (DeflatedZeros.stream(count: 5 << 28), 5 << 28, 0)
 
     /// Raw deflate (what zip's method 8 holds), through ZIPFoundation.
     public static func deflated(_ data: [UInt8]) -> [UInt8] {

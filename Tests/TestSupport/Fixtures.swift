@@ -16,6 +16,9 @@ public enum Fixtures {
         public let cuts: [Int]
         public let flash: [Int]?
         public let fade: [Int]?
+        /// First and last frame of something moving, and of a scene standing still.
+        public let moving: [Int]?
+        public let still: [Int]?
         public let rotation: Int?
         public let pixelFormat: String?
     }

@@ -1,5 +1,6 @@
 /// How tensors are coded: the quantizer and the coding tools.
 public struct CodingSettings: Codable, Sendable, Equatable, CustomStringConvertible {
+    /// What a decoded value can be: a quantizer level, or exact float16 or float32 bits.
     public enum Precision: Codable, Sendable, Equatable {
         /// Per-channel uniform quantizer with this many levels (2^bits for --bits).
         case quantized(levels: Int)
@@ -9,6 +10,7 @@ public struct CodingSettings: Codable, Sendable, Equatable, CustomStringConverti
         case float32
     }
 
+    /// The quantizer or float precision; 256 levels (8 bits) by default.
     public var precision: Precision = .quantized(levels: 256)
     /// Extra half-width of the bin around zero, in steps (0: plain rounding).
     public var deadZone: Float = 0
@@ -20,8 +22,10 @@ public struct CodingSettings: Codable, Sendable, Equatable, CustomStringConverti
     /// Code every frame alone (no temporal prediction).
     public var intraOnly = false
 
+    /// The defaults: 256 levels, no dead zone, 0.1 % clipped, an I-frame at least every 10 s.
     public init() {}
 
+    /// The quantizer's level count; nil for float16 and float32.
     public var levels: Int? {
         if case .quantized(let levels) = precision { return levels }
         return nil
@@ -40,9 +44,13 @@ public struct CodingSettings: Codable, Sendable, Equatable, CustomStringConverti
 
     /// A setting outside its range, named as the command line names it.
     public struct Invalid: Error, CustomStringConvertible, Equatable {
+        /// The command-line option, without its dashes, e.g. "clip".
         public let option: String
+        /// The value given, as text.
         public let value: String
+        /// The valid range, in words, e.g. "0 to 1 steps".
         public let expected: String
+        /// "--OPTION: VALUE is out of range (EXPECTED)".
         public var description: String { "--\(option): \(value) is out of range (\(expected))" }
     }
 

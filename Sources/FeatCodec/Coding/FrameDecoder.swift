@@ -1,10 +1,12 @@
 /// Rebuilds tensors from frame payloads: the exact inverse of `FrameEncoder`.
 public final class FrameDecoder {
+    /// Why a payload cannot be decoded; the stream decoder then skips to the next I-frame.
     public enum Failure: Error, CustomStringConvertible, Equatable {
         /// A P-frame arrived without the frame it predicts from (after a loss, or a seek).
         case noReference
         case damaged(String)
 
+        /// One line, as problem reports print it.
         public var description: String {
             switch self {
             case .noReference: return "P-frame without its reference frame"
@@ -13,12 +15,15 @@ public final class FrameDecoder {
         }
     }
 
+    /// How the frames were coded (the stream's `ParameterSet.coding`).
     public let settings: CodingSettings
+    /// C, H, W of every tensor, in elements.
     public let shape: [Int]
     /// The group's quantizers, from its I-frame.
     private(set) var quantizers: [ChannelQuantizer] = []
     private var previous: [Int32]?
 
+    /// A decoder for C x H x W tensors coded with `settings`; it starts without a reference frame.
     public init(settings: CodingSettings, shape: [Int]) {
         self.settings = settings
         self.shape = shape
@@ -30,6 +35,8 @@ public final class FrameDecoder {
     /// Forgets the reference (after a lost frame: the next P-frames cannot be decoded).
     public func reset() { previous = nil }
 
+    /// Decodes one frame's payload into a C x H x W tensor and keeps it as the next reference.
+    /// Throws `Failure`, leaving the reference as it was.
     public func decode(_ payload: ArraySlice<UInt8>, type: FrameType) throws -> Tensor {
         do {
             return try decodeChecked(payload, type: type)

@@ -2,7 +2,9 @@
 /// in the quantized domain (closed loop: the reference is exactly what the decoder holds, so
 /// nothing drifts), and per-channel entropy coding into one sub-stream per channel.
 public final class FrameEncoder {
+    /// How every frame is coded.
     public let settings: CodingSettings
+    /// C, H, W of every tensor, in elements.
     public let shape: [Int]
     private var quantizers: [ChannelQuantizer] = []
     /// The previous frame as the decoder holds it: quantized levels, or raw bits (lossless).

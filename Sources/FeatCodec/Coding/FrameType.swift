@@ -3,6 +3,7 @@ public enum FrameType: UInt8, Codable, Sendable {
     case intra = 0
     case predicted = 1
 
+    /// "I" or "P", as listings print the type.
     public var letter: String { self == .intra ? "I" : "P" }
 }
 
@@ -21,7 +22,9 @@ enum ChannelMode: UInt8 {
 
 /// What a frame coder produces: the packet payload and the tensor the decoder will rebuild.
 public struct EncodedFrame: Sendable {
+    /// I-frame or P-frame.
     public let type: FrameType
+    /// The packet payload: one sub-stream per channel (docs/FORMAT.md, "Payload").
     public let payload: [UInt8]
     /// Bit for bit what `FrameDecoder` returns for this payload.
     public let reconstruction: Tensor

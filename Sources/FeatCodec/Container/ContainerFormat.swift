@@ -1,6 +1,8 @@
 /// The constants of the .fst container (docs/FORMAT.md).
 public enum ContainerFormat {
+    /// The first 8 bytes of every .fst file: ASCII "FEATSTRM".
     public static let magic: [UInt8] = Array("FEATSTRM".utf8)
+    /// The major version written; readers reject any other.
     public static let majorVersion: UInt16 = 1
     /// 1.1: the index ends with the seconds of source video the stream covers.
     public static let minorVersion: UInt16 = 1
@@ -11,8 +13,11 @@ public enum ContainerFormat {
 
     /// One index entry: where a coded frame starts.
     public struct IndexEntry: Sendable, Equatable {
+        /// The frame's sequence number among coded frames, from 0.
         public let sequence: UInt32
+        /// I or P: seeking starts at an I-frame.
         public let type: FrameType
+        /// Presentation time, in units of the packet's time base.
         public let pts: Int64
         /// Byte offset of the packet's magic from the start of the file.
         public let offset: UInt64
@@ -30,6 +35,7 @@ public enum ContainerError: Error, CustomStringConvertible, Equatable {
     /// The decoded tensors would exceed `DecodeLimits.maxOutputBytes`.
     case outputTooLarge(String, limit: Int)
 
+    /// One line naming the file and what is wrong.
     public var description: String {
         switch self {
         case .unreadable(let path, let reason): return "\(path): \(reason)"

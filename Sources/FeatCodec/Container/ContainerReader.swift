@@ -14,19 +14,24 @@ public final class ContainerReader {
         case truncated(offset: Int, reason: String)
     }
 
+    /// The file's path, or the name given to `init(name:bytes:limits:)`; used in messages.
     public let path: String
+    /// The parameter set from the header.
     public let parameters: ParameterSet
+    /// Format version from the header; the major is always `ContainerFormat.majorVersion`.
     public let version: (major: UInt16, minor: UInt16)
     /// Nil when the file has no index (written to a pipe and cut, or damaged at the end).
     public let index: [ContainerFormat.IndexEntry]?
     /// Seconds of source video the stream covers, from the index (format 1.1); nil when unknown.
     public let sourceSeconds: Double?
+    /// The whole file, in memory.
     public let bytes: [UInt8]
     /// Offset of the first packet.
     public let firstPacket: Int
     /// End of the packets: the index offset when there is one, else the end of the file.
     public let packetsEnd: Int
 
+    /// Reads the file at `path` whole and checks its header, as `init(name:bytes:limits:)` does.
     public convenience init(path: String, limits: DecodeLimits = DecodeLimits()) throws {
         guard let data = FileManager.default.contents(atPath: path) else {
             var isDirectory: ObjCBool = false
@@ -36,6 +41,9 @@ public final class ContainerReader {
         try self.init(name: path, bytes: [UInt8](data), limits: limits)
     }
 
+    /// Checks the header of a stream in memory (magic, version, CRC, parameter set, shape within
+    /// `limits`) and loads the index if intact. Throws `ContainerError`; `name` is used in
+    /// messages.
     public init(name: String, bytes: [UInt8], limits: DecodeLimits = DecodeLimits()) throws {
         path = name
         self.bytes = bytes

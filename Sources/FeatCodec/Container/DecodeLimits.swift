@@ -7,5 +7,6 @@ public struct DecodeLimits: Sendable, Equatable {
     /// Bytes of decoded tensors one decode may write (all frames together).
     public var maxOutputBytes = 16 << 30
 
+    /// The defaults: 2^24 elements per frame, 16 GiB of decoded output.
     public init() {}
 }

@@ -4,16 +4,20 @@ public struct LostFrames: Sendable, Equatable, Encodable, CustomStringConvertibl
     /// Disjoint, in ascending order, never adjacent.
     public private(set) var ranges: [ClosedRange<Int>] = []
 
+    /// No frame lost.
     public init() {}
 
+    /// The frames of `ranges`, merged into disjoint ranges.
     public init(_ ranges: [ClosedRange<Int>]) {
         for r in ranges { add(r) }
     }
 
+    /// Whether no frame is lost.
     public var isEmpty: Bool { ranges.isEmpty }
     /// How many frames are lost.
     public var count: Int { ranges.reduce(0) { $0 + $1.count } }
 
+    /// Whether frame `sequence` is lost.
     public func contains(_ sequence: Int) -> Bool { ranges.contains { $0.contains(sequence) } }
 
     /// Adds frames `range` (merged with what is there).
@@ -31,6 +35,7 @@ public struct LostFrames: Sendable, Equatable, Encodable, CustomStringConvertibl
         ranges = kept.sorted { $0.lowerBound < $1.lowerBound }
     }
 
+    /// Adds the one frame `sequence`.
     public mutating func add(_ sequence: Int) { add(sequence...sequence) }
 
     /// "3, 7-12" (a range per span).

@@ -1,6 +1,8 @@
 /// The fixed 52-byte header before every frame's payload (docs/FORMAT.md, "Packet").
 public struct PacketHeader: Sendable, Equatable {
+    /// The first 4 bytes of every packet: ASCII "FPKT".
     public static let magic: [UInt8] = Array("FPKT".utf8)
+    /// Bytes of a packet header, its CRC included; the payload follows.
     public static let size = 52
 
     /// Why the frame selection admitted the frame (stored as one byte).
@@ -10,6 +12,7 @@ public struct PacketHeader: Sendable, Equatable {
 
     /// I or P.
     public internal(set) var type: FrameType
+    /// Why the frame selection admitted the frame.
     public internal(set) var admission: Admission
     /// Position among the coded frames, from 0 (the writer numbers them).
     public internal(set) var sequence: UInt32
@@ -17,10 +20,13 @@ public struct PacketHeader: Sendable, Equatable {
     public internal(set) var sourceFrame: UInt32
     /// Presentation time in units of the time base.
     public internal(set) var pts: Int64
+    /// Numerator of the time base (seconds per pts unit).
     public internal(set) var timeBaseNumerator: Int32
+    /// Denominator of the time base; never 0 in an intact header.
     public internal(set) var timeBaseDenominator: Int32
     /// pts x time base, in seconds.
     public internal(set) var seconds: Double
+    /// Bytes of payload after the header.
     public internal(set) var payloadLength: UInt32
     /// CRC-32C of the payload.
     public internal(set) var payloadCRC: UInt32

@@ -7,6 +7,7 @@
 /// hold), frames the index lists but the walk never meets are lost, and lost frames are kept
 /// as ranges, so a damaged number cannot make the decoder list or wait for billions of frames.
 public final class StreamDecoder {
+    /// Which frames to decode: all, a span of sequence numbers, or a span of time.
     public enum Range: Sendable, Equatable {
         case all
         /// Coded frames A..<B (sequence numbers).
@@ -45,6 +46,7 @@ public final class StreamDecoder {
         case missing(LostFrames)
         case noIndex
 
+        /// One sentence, as `info` and `decode` print it.
         public var description: String {
             switch self {
             case .payloadCRC(let sequence, let offset):
@@ -63,12 +65,15 @@ public final class StreamDecoder {
         }
     }
 
+    /// What a decode or check found: frames decoded, frames lost, and the problems met.
     public struct Report: Sendable {
+        /// Frames of the range decoded (for `check`: intact packets that would decode).
         public var decoded = 0
         /// Sequence numbers of frames lost to damage (in the range asked for).
         public var lost = LostFrames()
         /// The first `problemLimit` problems met, in order; `omittedProblems` counts the rest.
         public var problems: [Problem] = []
+        /// Problems met beyond the first `problemLimit` (100), counted only.
         public var omittedProblems = 0
         /// Where decoding started (an I-frame at or before the range), as a byte offset.
         public var startOffset = 0

@@ -8,15 +8,20 @@ public final class StreamEncoder {
         public var sourceFrame: Int
         /// Presentation time in `timeBase` units.
         public var pts: Int64
+        /// Seconds per pts unit, as a fraction; the denominator must not be 0.
         public var timeBase: (numerator: Int32, denominator: Int32)
+        /// Presentation time in seconds (pts x time base); also decides when a group of frames is over.
         public var seconds: Double
+        /// Why the frame selection admitted the frame.
         public var admission: PacketHeader.Admission
 
+        /// Usually built by `SelectedFrame.stamp`.
         public init(sourceFrame: Int, pts: Int64, timeBase: (numerator: Int32, denominator: Int32), seconds: Double,
                     admission: PacketHeader.Admission) {
             (self.sourceFrame, self.pts, self.timeBase, self.seconds, self.admission) = (sourceFrame, pts, timeBase, seconds, admission)
         }
 
+        /// Field by field: written out because a tuple (`timeBase`) blocks the synthesised conformance.
         public static func == (a: Stamp, b: Stamp) -> Bool {
             a.sourceFrame == b.sourceFrame && a.pts == b.pts && a.timeBase == b.timeBase && a.seconds == b.seconds && a.admission == b.admission
         }
@@ -24,15 +29,19 @@ public final class StreamEncoder {
 
     /// What was written.
     public struct Summary: Sendable {
+        /// Frames coded as I-frames.
         public var intraFrames = 0
+        /// Frames coded as P-frames.
         public var predictedFrames = 0
         /// Bytes of coded frame data (no headers).
         public var payloadBytes = 0
         /// Every byte of the stream: header, packets, index, trailer.
         public var fileBytes = 0
+        /// Frames coded, I and P.
         public var frames: Int { intraFrames + predictedFrames }
     }
 
+    /// The parameter set written in the header; its `coding` and `shape` drive the coder.
     public let parameters: ParameterSet
     private let coder: FrameEncoder
     private let writer: ContainerWriter

@@ -1,6 +1,7 @@
 extension StreamDecoder.Range {
     /// A range as the command line writes it, "A:B" with either end left out.
     public struct Invalid: Error, CustomStringConvertible, Equatable {
+        /// The whole message, naming the option, e.g. "--frames: ...".
         public let description: String
     }
 

@@ -3,20 +3,28 @@
 /// headers, payloads, index and trailer: what a receiver downloads) over the seconds of source
 /// video it covers, from the first decoded source frame to one frame interval past the last.
 public struct StreamStatistics: Sendable, Encodable {
+    /// Intact packets, I and P.
     public var frames = 0
+    /// Intact I-frames.
     public var intraFrames = 0
+    /// Intact P-frames.
     public var predictedFrames = 0
     /// Bytes of coded frame data (no headers).
     public var payloadBytes = 0
+    /// Every byte of the file: header, packets, index and trailer.
     public var fileBytes = 0
     /// Times of the first and last coded frames.
     public var firstSeconds: Double?
+    /// Time of the last coded frame, in seconds; nil without frames.
     public var lastSeconds: Double?
     /// The source seconds the stream covers: recorded by the encoder in the index (format 1.1),
     /// or, for older or cut files, estimated from the coded frames' span.
     public var sourceSeconds: Double?
+    /// `fileBytes` over `sourceSeconds`, in kilobits (1000 bits) per second; nil without a duration.
     public var kilobitsPerSecond: Double?
+    /// Mean payload bytes per frame (headers excluded); nil without frames.
     public var bytesPerFrame: Double?
+    /// Payload bits per tensor element (headers excluded); nil without frames.
     public var bitsPerElement: Double?
 
     /// Walks the packets of `reader` (damaged ones are not counted; `StreamDecoder.check` reports them).

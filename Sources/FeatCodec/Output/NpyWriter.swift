@@ -5,6 +5,7 @@ import Foundation
 /// given up front (any output, standard output too) or counted and written into the header by
 /// `finish`, which then rewinds the file (regular files only).
 public final class NpyWriter {
+    /// The element type written: float32 (`<f4`) or float16 (`<f2`).
     public enum Element: String, Sendable { case float32 = "<f4", float16 = "<f2" }
 
     /// Room for any shape: the header is padded to this many bytes (a multiple of 64).
@@ -14,6 +15,7 @@ public final class NpyWriter {
     private let element: Element
     private let trailingShape: [Int]
     private let declaredRows: Int?
+    /// Rows appended so far.
     public private(set) var rows = 0
 
     /// Starts an array of `rows x trailingShape` in `output`; with `rows` nil they are counted
@@ -75,9 +77,11 @@ public final class NpyWriter {
     }
 }
 
+/// Why a .npy file cannot be read.
 public enum NpyError: Error, CustomStringConvertible {
     case malformed(String, reason: String)
 
+    /// One line naming the file and the reason.
     public var description: String {
         switch self {
         case .malformed(let path, let reason): return "\(path): not a readable .npy file (\(reason))"

@@ -14,6 +14,7 @@ import Foundation
 public final class OutputFile {
     /// The path written (for a directory: the file inside it), or "-".
     public let path: String
+    /// Where the bytes go: the temporary file, a spool file, or the stream itself.
     public let handle: FileHandle
     /// False for standard output and devices: they cannot be rewound (no header rewrite).
     public let isSeekable: Bool
@@ -139,6 +140,7 @@ public final class OutputFile {
         try write(try encoder.encode(value), to: path)
     }
 
+    /// Writes `data`; a failure becomes an `OutputError` naming the path.
     public func write(_ data: Data) throws {
         do { try handle.write(contentsOf: data) } catch { throw OutputError(path, "write failed (\(error.localizedDescription))") }
     }
@@ -146,8 +148,12 @@ public final class OutputFile {
 
 /// An output that cannot be written, with the path and the reason, as one line.
 public struct OutputError: Error, CustomStringConvertible, Equatable {
+    /// The output's path, or "-".
     public let path: String
+    /// What went wrong, e.g. "is a directory".
     public let reason: String
+    /// An error for `path` with `reason`.
     public init(_ path: String, _ reason: String) { (self.path, self.reason) = (path, reason) }
+    /// "PATH: cannot write (REASON)".
     public var description: String { "\(path): cannot write (\(reason))" }
 }

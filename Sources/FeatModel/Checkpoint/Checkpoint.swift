@@ -7,6 +7,7 @@ import Foundation
 ///   storage keys, then each storage as an 8-byte element count and its raw bytes.
 /// Tensors are materialised (contiguous float32, strides honoured) only when asked for.
 public final class Checkpoint {
+    /// The file's path, or the name given to `init(name:bytes:maxElements:)`; used in messages.
     public let path: String
     /// SHA-256 of the file (hex), computed on first use.
     public private(set) lazy var sha256 = SHA256.hex(fileBytes)
@@ -120,8 +121,10 @@ public final class Checkpoint {
         self.shapes = shapes
     }
 
+    /// Parameter names in file order.
     public var names: [String] { shapes.map(\.name) }
 
+    /// The shape of parameter `name`, or nil when the checkpoint has none.
     public func shape(of name: String) -> [Int]? { tensors[name]?.shape }
 
     /// The tensor `name` as contiguous float32, checked against `expected` shape.

@@ -8,6 +8,7 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     case wrongShape(String, key: String, expected: [Int], found: [Int])
     case wrongArchitecture(String, model: String, missing: Int, example: String, found: String)
 
+    /// One line naming the file and what is wrong.
     public var description: String {
         switch self {
         case .unreadable(let path, let reason): return "\(path): \(reason)"

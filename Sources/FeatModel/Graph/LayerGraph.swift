@@ -2,31 +2,41 @@ import FeatCodec
 
 /// A feature map's shape for batch 1: channels x height x width (a vector is C x 1 x 1).
 public struct FeatureShape: Equatable, Sendable, CustomStringConvertible {
+    /// Channels (C).
     public let channels: Int
+    /// Height (H), in elements.
     public let height: Int
+    /// Width (W), in elements.
     public let width: Int
+    /// Elements: C x H x W.
     public var count: Int { channels * height * width }
+    /// [C, H, W], as `Tensor.shape` and `ParameterSet.shape` hold it.
     public var dims: [Int] { [channels, height, width] }
+    /// "CxHxW", e.g. "32x28x28".
     public var description: String { "\(channels)x\(height)x\(width)" }
 }
 
 /// A network as a list of nodes in an order where every node comes after its inputs.
 /// Batch norm is already folded into convolutions; dropout is gone (inference only).
 public struct LayerGraph: Sendable {
+    /// One node: a layer (or the input), its inputs, and its output shape.
     public struct Node: Sendable {
         /// PyTorch module path, e.g. "features.6" or "features.6.conv.1"; split points are
         /// looked up by it.
         public let name: String
         let operation: Operation
         let inputs: [Int]
+        /// Shape of the node's output.
         public let shape: FeatureShape
     }
 
+    /// Every node, each after its inputs; node 0 is the input.
     public internal(set) var nodes: [Node] = []
 
+    /// Index of the last node named `name`, or nil.
     public func index(of name: String) -> Int? { nodes.lastIndex { $0.name == name } }
 
-    /// Multiply-accumulates of every node from `first` (exclusive) to `last` (inclusive) on the path.
+    /// Multiply-accumulates of the nodes `members` (convolutions and linear layers; other nodes count 0).
     func multiplyAccumulates(in members: [Int]) -> Int {
         members.reduce(0) { total, i in
             let node = nodes[i]

@@ -56,6 +56,7 @@ public struct InstructionSet: Sendable, Equatable, CustomStringConvertible {
     /// on its reference kernels, hundreds of times slower.
     public let channelBlock: Int
 
+    /// The name, e.g. "avx2".
     public var description: String { name }
 
     /// What oneDNN will use, read once (oneDNN fixes it at its first ISA query).

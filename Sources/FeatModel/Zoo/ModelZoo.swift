@@ -3,6 +3,7 @@ public enum ModelZoo {
     static let imagenetMean: [Float] = [0.485, 0.456, 0.406]
     static let imagenetStd: [Float] = [0.229, 0.224, 0.225]
 
+    /// Every architecture, in the order `featstream models` lists them.
     public static let all: [ModelSpec] = [
         ModelSpec(
             name: "mobilenet_v2", title: "MobileNetV2", defaultSplit: "features.6",
@@ -56,8 +57,10 @@ public enum ModelZoo {
             classifierPrefix: "classifier.", layers: VGG16.self),
     ]
 
+    /// The architectures' names, in order.
     public static var names: [String] { all.map(\.name) }
 
+    /// The architecture called `name`; throws `ModelError.unknownModel` otherwise.
     public static func spec(named name: String) throws -> ModelSpec {
         guard let spec = all.first(where: { $0.name == name }) else { throw ModelError.unknownModel(name, known: names) }
         return spec

@@ -59,7 +59,7 @@ extension GateSettings {
     public var selection: ParameterSet.Selection {
         ParameterSet.Selection(fps: fps?.description ?? "source", cutThreshold: cutThreshold, cutRatio: cutRatio,
                                minSceneSeconds: minSceneSeconds, flashFrames: flashFrames, changeThreshold: changeThreshold,
-                               maxGapSeconds: maxGapSeconds)
+                               maxGapSeconds: maxGapSeconds, pixelChangeThreshold: pixelChangeThreshold, cutWindow: cutWindow)
     }
 }
 

@@ -20,7 +20,7 @@ public enum FeatureExport {
         public let selection: SelectionSummary
         public let frames: Int
         public let outputPath: String
-        /// Mean milliseconds of one head run.
+        /// Mean milliseconds of one head run (it runs on every cut and grid frame).
         public let headMilliseconds: Double
     }
 
@@ -34,17 +34,17 @@ public enum FeatureExport {
         let file = try OutputFile(output, defaultName: OutputFile.defaultName(for: reader.input, extension: "npy"), seekable: true)
         let writer = try NpyWriter(file, trailingShape: model.featureShape.dims)
         var frames: [FrameRecord] = []
-        var modelSeconds = 0.0
+        var (modelSeconds, modelRuns) = (0.0, 0)
         let selection = try FeatureExtraction.run(reader, settings: gate, model: model, decided: decided, admitted: { selected, tensor in
             frames.append(FrameRecord(selected))
             try writer.append(tensor.values)
-        }, modelTime: { modelSeconds += $0 })
+        }, modelTime: { (modelSeconds, modelRuns) = ($0, $1) })
         if let timestampsPath {
             try OutputFile.writeJSON(Timestamps(input: reader.name, model: model.spec.name, split: model.split,
                                                 shape: [frames.count] + model.featureShape.dims, frames: frames), to: timestampsPath)
         }
         try writer.finish()
         return Summary(selection: selection, frames: frames.count, outputPath: file.path,
-                       headMilliseconds: frames.isEmpty ? 0 : 1000 * modelSeconds / Double(frames.count))
+                       headMilliseconds: modelRuns == 0 ? 0 : 1000 * modelSeconds / Double(modelRuns))
     }
 }

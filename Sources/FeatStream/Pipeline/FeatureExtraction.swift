@@ -3,27 +3,28 @@ import FeatModel
 import FeatVideo
 import Foundation
 
-/// Video in, head tensors out: decoding and frame selection run on their own thread while
-/// the model runs on the caller's, so on two cores the head costs little wall time.
+/// Video in, head tensors out: decoding and sieving (`FrameSieve`) run on their own thread
+/// while the model decides and runs on the caller's (`FeatureGate`), so on two cores the head
+/// costs little wall time.
 public enum FeatureExtraction {
     private struct Stop: Error {}
 
     /// Calls `decided` for every decoded frame in order and `admitted` with the head's tensor
-    /// for each frame the gate admits (`modelTime` gets the seconds each head run took).
+    /// for each frame sent (`modelTime` gets the seconds of all head runs and their count at the end).
     /// Returns the selection summary.
     public static func run(
         _ reader: VideoReader, settings: GateSettings, model: Model,
         decided: (SelectedFrame) throws -> Void = { _ in },
         admitted: (SelectedFrame, Tensor) throws -> Void,
-        modelTime: (Double) -> Void = { _ in }
+        modelTime: (_ seconds: Double, _ runs: Int) -> Void = { _, _ in }
     ) throws -> SelectionSummary {
-        let queue = HandoffQueue<SelectedFrame>(capacity: 32)
+        let queue = HandoffQueue<FrameSieve.Sieved>(capacity: 32)
         let outcome = Outcome()
         let moved = Moved(reader)
         let producer = Thread {
             do {
-                outcome.summary = try FrameSelection.run(moved.value, settings: settings) { selected in
-                    guard queue.put(selected) else { throw Stop() }
+                outcome.sieving = try FrameSelection.sieve(moved.value, settings: settings) { sieved in
+                    guard queue.put(sieved) else { throw Stop() }
                 }
             } catch is Stop {
             } catch {
@@ -34,15 +35,14 @@ public enum FeatureExtraction {
         }
         producer.stackSize = 4 << 20
         producer.start()
+        var gate = FeatureGate(settings: settings, model: model)
+        var summary = SelectionSummary()
         do {
-            while let selected = queue.take() {
+            while let sieved = queue.take() {
+                let (selected, tensor) = try gate.decide(sieved)
+                summary.count(selected.decision)
                 try decided(selected)
-                if selected.decision.isAdmitted {
-                    let start = DispatchTime.now().uptimeNanoseconds
-                    let tensor = try model.features(rgb: selected.frame.rgb)
-                    modelTime(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-                    try admitted(selected, tensor)
-                }
+                if let tensor { try admitted(selected, tensor) }
             }
         } catch {
             queue.close()
@@ -51,13 +51,15 @@ public enum FeatureExtraction {
         }
         outcome.done.wait()
         if let error = outcome.error { throw error }
-        return outcome.summary!
+        summary.finish(outcome.sieving!)
+        modelTime(gate.modelSeconds, gate.modelRuns)
+        return summary
     }
 
-    /// What the producer thread hands back. Unchecked: the producer writes `summary` and
+    /// What the producer thread hands back. Unchecked: the producer writes `sieving` and
     /// `error` before it signals `done`, and the caller reads them only after waiting on it.
     private final class Outcome: @unchecked Sendable {
-        var summary: SelectionSummary?
+        var sieving: FrameSelection.Sieving?
         var error: Error?
         let done = DispatchSemaphore(value: 0)
     }

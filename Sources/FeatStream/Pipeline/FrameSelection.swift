@@ -1,34 +1,60 @@
+import FeatModel
 import FeatVideo
 import Foundation
 
-/// Video in, decisions out: decode every frame, run the gate, hand each decided frame on.
+/// Video in, decisions out, on one thread: decode every frame, sieve it (`FrameSieve`), decide it
+/// (`FeatureGate`: the model's features when a model is given, else pixels), hand it on.
 public enum FrameSelection {
-    /// Runs the whole input through `gate` and calls `body` for every frame, in order.
-    /// Memory stays flat: frames are decided a few at a time and then released.
+    /// Runs the whole input and calls `body` for every frame, in order; with `model`, `tensor`
+    /// gets the head's output of each frame sent. Memory stays flat.
     public static func run(
-        _ reader: VideoReader, settings: GateSettings, body: (SelectedFrame) throws -> Void
+        _ reader: VideoReader, settings: GateSettings, model: Model? = nil, body: (SelectedFrame) throws -> Void
     ) throws -> SelectionSummary {
-        let start = DispatchTime.now().uptimeNanoseconds
-        var gate = SceneChangeGate(settings: settings)
+        var gate = FeatureGate(settings: settings, model: model)
         var summary = SelectionSummary()
-        var first: Double?, last = 0.0
-        func hand(_ selected: [SelectedFrame]) throws {
-            for item in selected {
-                summary.count(item.decision)
-                try body(item)
-            }
+        let sieving = try sieve(reader, settings: settings) { sieved in
+            let (selected, _) = try gate.decide(sieved)
+            summary.count(selected.decision)
+            try body(selected)
         }
-        while let frame = try reader.next() {
-            if first == nil { first = frame.seconds }
-            last = frame.seconds
-            try hand(gate.push(frame))
-        }
-        try hand(gate.finish())
-        summary.damaged = reader.damagedFrames
-        summary.rejectedPackets = reader.rejectedPackets
-        summary.videoSeconds = last - (first ?? 0)
-        summary.wallSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        summary.framesPerSecond = summary.wallSeconds > 0 ? Double(summary.decoded) / summary.wallSeconds : 0
+        summary.finish(sieving)
         return summary
+    }
+
+    /// What the decoding side of a selection knows at its end.
+    struct Sieving {
+        var first: Double?
+        var last = 0.0
+        var damaged = 0
+        var rejectedPackets = 0
+        var wallSeconds = 0.0
+    }
+
+    /// Decodes `reader` to its end through a `FrameSieve`, calling `body` with every frame.
+    static func sieve(_ reader: VideoReader, settings: GateSettings, body: (FrameSieve.Sieved) throws -> Void) throws -> Sieving {
+        let start = DispatchTime.now().uptimeNanoseconds
+        var sieve = FrameSieve(settings: settings)
+        var result = Sieving()
+        while let frame = try reader.next() {
+            result.first = result.first ?? frame.seconds
+            result.last = frame.seconds
+            for sieved in sieve.push(frame) { try body(sieved) }
+        }
+        for sieved in sieve.finish() { try body(sieved) }
+        result.damaged = reader.damagedFrames
+        result.rejectedPackets = reader.rejectedPackets
+        result.wallSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return result
+    }
+}
+
+extension SelectionSummary {
+    /// Fills in what the decoding side measured.
+    mutating func finish(_ sieving: FrameSelection.Sieving) {
+        damaged = sieving.damaged
+        rejectedPackets = sieving.rejectedPackets
+        videoSeconds = sieving.last - (sieving.first ?? 0)
+        wallSeconds = sieving.wallSeconds
+        framesPerSecond = wallSeconds > 0 ? Double(decoded) / wallSeconds : 0
     }
 }

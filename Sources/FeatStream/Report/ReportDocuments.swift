@@ -40,43 +40,63 @@ public enum ReportDocuments {
         return try encoder.encode(report)
     }
 
-    /// One row per sample; `temporal` is empty where it does not apply, `snr_db` is inf when exact.
+    /// One row per sample; `temporal` is empty where it does not apply, an SNR is inf when exact,
+    /// agreements are empty without a classifier. The frames sent, then the receiver at the grid
+    /// and at the source (`ReceiverFidelity`).
     public static func csv(_ samples: [Sample]) -> String {
-        var csv = "fps,quantizer,temporal,admitted,cuts,kbit_per_s,bytes_per_frame,bits_per_element,snr_db,top1_agreement,top5_agreement\n"
+        var csv = "fps,change_threshold,quantizer,temporal,admitted,cuts,kbit_per_s,bytes_per_frame,bits_per_element,"
+            + "snr_db,top1_agreement,top5_agreement,grid_frames,grid_snr_db,grid_top1,grid_top5,source_frames,source_snr_db,source_top1,source_top5\n"
         for s in samples {
-            csv += "\(s.frameRate),\(s.setting.quantizer),\(s.setting.temporal.map(String.init) ?? ""),\(s.admitted),\(s.cuts),"
-                + String(format: "%.3f,%.1f,%.4f,", s.kilobitsPerSecond, s.bytesPerFrame, s.bitsPerElement)
-                + (s.snr.map { String(format: "%.3f", $0) } ?? "inf")
-                + "," + (s.top1Agreement.map { String(format: "%.2f", $0) } ?? "")
-                + "," + (s.top5Agreement.map { String(format: "%.2f", $0) } ?? "") + "\n"
+            let head = "\(s.frameRate),\(s.changeThreshold),\(s.setting.quantizer),\(s.setting.temporal.map(String.init) ?? ""),\(s.admitted),\(s.cuts),"
+            let size = String(format: "%.3f,%.1f,%.4f", s.kilobitsPerSecond, s.bytesPerFrame, s.bitsPerElement)
+            csv += head + size + "," + fields(s.sent, frames: false) + "," + fields(s.grid, frames: true) + "," + fields(s.source, frames: true) + "\n"
         }
         return csv
     }
 
+    private static func fields(_ f: Fidelity, frames: Bool) -> String {
+        let snr = f.snr.map { String(format: "%.3f", $0) } ?? "inf"
+        let top1 = f.top1.map { String(format: "%.2f", $0) } ?? "", top5 = f.top5.map { String(format: "%.2f", $0) } ?? ""
+        return (frames ? "\(f.frames)," : "") + snr + "," + top1 + "," + top5
+    }
+
+    /// The samples the plots show: the first gate threshold of the sweep.
+    static func plotted(_ samples: [Sample]) -> [Sample] {
+        guard let threshold = samples.first?.changeThreshold else { return [] }
+        return samples.filter { $0.changeThreshold == threshold }
+    }
+
     /// kbit/s against fps: one line per feature setting, intra-only dashed (numeric rates only).
     public static func bitrateVersusFps(_ samples: [Sample]) -> LineChart {
-        let settings = unique(samples.map(\.setting)).filter { !$0.isPixels }
+        let shown = plotted(samples)
+        let settings = unique(shown.map(\.setting)).filter { $0.pixelCodec == nil }
         let series = settings.compactMap { setting -> LineChart.Series? in
-            let points = samples.filter { $0.setting == setting }.compactMap { s in s.frameRate.rate.map { ($0.doubleValue, s.kilobitsPerSecond) } }
-            return points.isEmpty ? nil : .init(name: setting.description, points: points, dashed: setting.temporal == false)
+            let rows = shown.filter { $0.setting == setting }
+            let points = rows.compactMap { s -> (x: Double, y: Double)? in s.frameRate.rate.map { ($0.doubleValue, s.kilobitsPerSecond) } }
+            return points.isEmpty ? nil : LineChart.Series(name: setting.description, points: points, dashed: setting.temporal == false)
         }
         return LineChart(title: "Bitrate against frame rate", xLabel: "frame rate (frames/s)", yLabel: "bitrate (kbit/s)",
                          logY: true, series: series)
     }
 
-    /// Top-1 agreement against kbit/s: per frame rate, a line through its temporal feature
-    /// settings and a dashed one through the x264 settings (pixels sent instead).
+    /// The receiver's top-1 agreement at every source frame against kbit/s: per frame rate, a
+    /// line through its temporal feature settings and a dashed one per pixel codec.
     public static func rateVersusAccuracy(_ samples: [Sample]) -> LineChart {
+        let shown = plotted(samples)
         var series: [LineChart.Series] = []
-        for rate in unique(samples.map(\.frameRate)) {
-            let atRate = samples.filter { $0.frameRate == rate }
-            let points = { (rows: [Sample]) in rows.compactMap { s in s.top1Agreement.map { (s.kilobitsPerSecond, $0) } } }
-            series.append(.init(name: "features, \(rate) fps", points: points(atRate.filter { $0.setting.temporal == true })))
-            let pixels = atRate.filter(\.setting.isPixels)
-            if !pixels.isEmpty { series.append(.init(name: "x264 pixels, \(rate) fps", points: points(pixels), dashed: true)) }
+        func points(_ rows: [Sample]) -> [(x: Double, y: Double)] {
+            rows.compactMap { s -> (x: Double, y: Double)? in s.source.top1.map { (s.kilobitsPerSecond, $0) } }
         }
-        return LineChart(title: "Task fidelity against bitrate", xLabel: "bitrate (kbit/s)", yLabel: "top-1 agreement (%)",
-                         logX: true, series: series)
+        for rate in unique(shown.map(\.frameRate)) {
+            let atRate = shown.filter { $0.frameRate == rate }
+            series.append(LineChart.Series(name: "features, \(rate) fps", points: points(atRate.filter { $0.setting.temporal == true })))
+            for codec in unique(atRate.compactMap(\.setting.pixelCodec)) {
+                let rows = atRate.filter { $0.setting.pixelCodec == codec }
+                series.append(LineChart.Series(name: "\(codec) pixels, \(rate) fps", points: points(rows), dashed: true))
+            }
+        }
+        return LineChart(title: "Receiver top-1 agreement (every source frame) against bitrate", xLabel: "bitrate (kbit/s)",
+                         yLabel: "top-1 agreement at the receiver (%)", logX: true, series: series)
     }
 
     /// A page that opens offline: both plots inline and the table.
@@ -89,14 +109,16 @@ public enum ReportDocuments {
 
             """
         for chart in charts { page += chart.svg() }
-        page += "<table><tr><th>fps</th><th>quantizer</th><th>mode</th><th>frames</th><th>cuts</th><th>kbit/s</th>"
-            + "<th>bytes/frame</th><th>bits/element</th><th>SNR dB</th><th>top-1 %</th><th>top-5 %</th></tr>\n"
+        page += "<table><tr><th>fps</th><th>change</th><th>setting</th><th>mode</th><th>sent</th><th>cuts</th><th>kbit/s</th>"
+            + "<th>bytes/frame</th><th>SNR sent</th><th>top-1 sent</th><th>SNR grid</th><th>top-1 grid</th><th>SNR source</th>"
+            + "<th>top-1 source</th><th>top-5 source</th></tr>\n"
+        func cell(_ v: Double?, _ format: String, _ none: String) -> String { "<td>" + (v.map { String(format: format, $0) } ?? none) + "</td>" }
         for s in samples {
-            page += "<tr><td>\(s.frameRate)</td><td>\(s.setting.quantizer)</td><td>\(mode(s.setting))</td><td>\(s.admitted)</td><td>\(s.cuts)</td>"
-                + String(format: "<td>%.1f</td><td>%.0f</td><td>%.3f</td>", s.kilobitsPerSecond, s.bytesPerFrame, s.bitsPerElement)
-                + "<td>\(s.snr.map { String(format: "%.2f", $0) } ?? "exact")</td>"
-                + "<td>\(s.top1Agreement.map { String(format: "%.1f", $0) } ?? "-")</td>"
-                + "<td>\(s.top5Agreement.map { String(format: "%.1f", $0) } ?? "-")</td></tr>\n"
+            page += "<tr><td>\(s.frameRate)</td><td>\(s.changeThreshold)</td><td>\(s.setting.quantizer)</td><td>\(mode(s.setting))</td>"
+                + "<td>\(s.admitted)</td><td>\(s.cuts)</td>" + String(format: "<td>%.1f</td><td>%.0f</td>", s.kilobitsPerSecond, s.bytesPerFrame)
+            page += cell(s.sent.snr, "%.2f", "exact") + cell(s.sent.top1, "%.1f", "-") + cell(s.grid.snr, "%.2f", "exact")
+                + cell(s.grid.top1, "%.1f", "-") + cell(s.source.snr, "%.2f", "exact") + cell(s.source.top1, "%.1f", "-")
+                + cell(s.source.top5, "%.1f", "-") + "</tr>\n"
         }
         return page + "</table></body></html>\n"
     }

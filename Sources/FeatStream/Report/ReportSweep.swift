@@ -3,120 +3,164 @@ import FeatModel
 import FeatVideo
 import Foundation
 
-/// The sweep behind `featstream report`: every frame rate x every setting, measured for size,
-/// feature fidelity and task fidelity (the model's tail on the received tensors against the tail
-/// on the lossless ones), with the pixel line (x264) on the same axes.
+/// The sweep behind `featstream report`: every frame rate x gate threshold x setting, measured
+/// for size and for what the receiver sees (`ReceiverFidelity`: on the frames sent, at every grid
+/// frame, at every source frame), with pixel codecs on the same axes.
 ///
-/// Work is shared: the video is decoded once with one gate per frame rate running side by side,
-/// each frame any gate admits runs the head once, and every setting reuses those tensors.
+/// Work is shared: the video is decoded once with one `FrameSieve` per frame rate side by side,
+/// the head runs once on every decoded frame (the source reference needs them all; the gates
+/// reuse them), the lossless tail once per frame, and each setting's tail once per frame sent.
+/// Every frame's tensor is held in memory (about 100 KB a frame for MobileNetV2 features.6):
+/// meant for clips of seconds to minutes.
 public enum ReportSweep {
     public struct Options: Sendable {
         public var rates: [FrameRate] = [1, 2, 5, 10, 15, 30].map { .perSecond(Rational($0)) }
+        /// The gate's `changeThreshold` values (a sweep axis); the rest of the gate is `gate`.
+        public var changeThresholds: [Float] = [GateSettings().changeThreshold]
         public var bits = [8, 6, 4, 3, 2]
-        /// x264 CRF values of the pixel line (the admitted frames sent as H.264, the whole
-        /// network run on the decoded pictures); empty for none.
+        /// Pixel codecs and CRF values of the pixel line (the frames sent as video, the whole
+        /// network run on the decoded pictures); no CRF: no pixel line.
+        public var pixelCodecs: [PixelCodec.Variant] = ["x264:realtime", "x264:medium"].compactMap(PixelCodec.Variant.init(parsing:))
         public var crfs = [18, 23, 28, 33, 38, 43]
-        /// The gate; its frame rate is replaced by each of `rates`.
+        /// The gate; its frame rate and change threshold are replaced by the axes above.
         public var gate = GateSettings()
         public init() {}
 
-        /// The feature settings measured at every rate, in report order.
+        /// The feature settings measured at every point, in report order.
         public var settings: [Setting] {
             bits.flatMap { [Setting.quantized(bits: $0, temporal: true), .quantized(bits: $0, temporal: false)] } + [.lossless]
         }
     }
 
-    /// What one frame rate's gate admitted, and the source seconds the video covers.
-    struct Selection {
-        let rate: FrameRate
-        var frames: [SelectedFrame] = []
-        var gate: SceneChangeGate
+    /// Everything decoded once: each frame's time, head tensor, lossless top-1 class, and its
+    /// picture when the pixel line needs it.
+    struct Source {
+        var times: [(pts: Int64, timeBase: Rational, seconds: Double)] = []
+        var tensors: [Tensor] = []
+        var classes: [Int?] = []
+        var pictures: [[UInt8]] = []
+        var sourceSeconds: Double?
+
+        func reference(_ indices: [Int]) -> [ReceiverFidelity.Reference] {
+            indices.map { ReceiverFidelity.Reference(seconds: times[$0].seconds, tensor: tensors[$0], top1: classes[$0]) }
+        }
     }
 
     public static func run(_ reader: VideoReader, model: Model, options: Options, decoded: (VideoFrame) -> Void = { _ in }) throws -> [Sample] {
-        // One decode, one gate per rate, the head once per frame any gate admits.
-        var selections = options.rates.map { rate -> Selection in
+        var source = Source()
+        var sieves = options.rates.map { rate -> FrameSieve in
             var settings = options.gate
             settings.fps = rate.rate
-            return Selection(rate: rate, gate: SceneChangeGate(settings: settings))
+            return FrameSieve(settings: settings)
         }
-        var tensors: [Int: Tensor] = [:]
-        var pictures: [Int: [UInt8]] = [:]
-        var count = 0, last = 0.0
-        func take(_ decided: [SelectedFrame], _ s: Int) throws {
-            for selected in decided where selected.decision.isAdmitted {
-                selections[s].frames.append(selected)
-                if tensors[selected.frame.index] == nil {
-                    tensors[selected.frame.index] = try model.features(rgb: selected.frame.rgb)
-                    if !options.crfs.isEmpty { pictures[selected.frame.index] = selected.frame.rgb }
-                }
-            }
-        }
-        var first: Double?
+        var sieved = [[FrameSieve.Sieved]](repeating: [], count: options.rates.count)
+        let keepPictures = !options.crfs.isEmpty && model.hasTail
         while let frame = try reader.next() {
             decoded(frame)
-            first = first ?? frame.seconds
-            (count, last) = (count + 1, frame.seconds)
-            for s in selections.indices { try take(selections[s].gate.push(frame), s) }
+            let tensor = try model.features(rgb: frame.rgb)
+            source.tensors.append(tensor)
+            source.classes.append(model.hasTail ? try top(model.logits(features: tensor), 1).first : nil)
+            source.times.append((frame.pts, frame.timeBase, frame.seconds))
+            if keepPictures { source.pictures.append(frame.rgb) }
+            for s in sieves.indices { sieved[s] += sieves[s].push(frame) }
         }
-        for s in selections.indices { try take(selections[s].gate.finish(), s) }
-        let sourceSeconds = StreamStatistics.sourceSeconds(first: first ?? 0, last: last, frames: count)
-        // The lossless tail once per frame: the reference classes (none without a classifier).
-        var reference: [Int: [Float]] = [:]
-        if model.hasTail {
-            for (index, tensor) in tensors { reference[index] = try model.logits(features: tensor) }
+        for s in sieves.indices { sieved[s] += sieves[s].finish() }
+        if let first = source.times.first, let last = source.times.last {
+            source.sourceSeconds = StreamStatistics.sourceSeconds(first: first.seconds, last: last.seconds, frames: source.times.count)
         }
-        let scoring = Scoring(model: model, tensors: tensors, reference: reference, sourceSeconds: sourceSeconds)
+        let sourceReference = source.reference(Array(source.times.indices))
 
         var samples: [Sample] = []
-        for selection in selections where !selection.frames.isEmpty {
-            var gate = options.gate
-            gate.fps = selection.rate.rate
-            let frames = selection.frames.map { CodecTrial.Frame(tensor: tensors[$0.frame.index]!, stamp: $0.stamp, cut: $0.decision == .cut) }
-            for setting in options.settings {
-                let parameters = FeatureEncoding.parameters(reader, gate: gate, model: model, coding: setting.coding!)
-                let trial = try CodecTrial.run(frames, parameters: parameters, sourceSeconds: sourceSeconds)
-                samples.append(try scoring.sample(selection, setting, received: trial.decoded, fileBytes: trial.stream.fileBytes,
-                                                  payloadBytes: trial.stream.payloadBytes))
-            }
-            // The pixel line needs the whole network.
-            for crf in options.crfs where model.hasTail {
-                let sent = selection.frames.map { (rgb: pictures[$0.frame.index]!, seconds: $0.frame.seconds) }
-                let (decodedPictures, bytes) = try PixelCodec(crf: crf).roundTrip(sent)
-                let received = try decodedPictures.map { try model.features(rgb: $0) }
-                samples.append(try scoring.sample(selection, .x264(crf: crf), received: received, fileBytes: bytes, payloadBytes: bytes))
+        for (r, rate) in options.rates.enumerated() {
+            let gridReference = source.reference(grid(source.times.map { ($0.pts, $0.timeBase) }, rate: rate))
+            for threshold in options.changeThresholds {
+                var gate = options.gate
+                gate.fps = rate.rate
+                gate.changeThreshold = threshold
+                let sent = admit(sieved[r], gate: gate, tensors: source.tensors)
+                guard !sent.isEmpty else { continue }
+                let point = Point(rate: rate, threshold: threshold, sent: sent, cuts: sent.filter { $0.decision == .cut }.count,
+                                  grid: gridReference, source: sourceReference, sourceSeconds: source.sourceSeconds)
+                let trialFrames = sent.map { CodecTrial.Frame(tensor: source.tensors[$0.frame.index], stamp: $0.stamp, cut: $0.decision == .cut) }
+                for setting in options.settings {
+                    let parameters = FeatureEncoding.parameters(reader, gate: gate, model: model, coding: setting.coding!)
+                    let trial = try CodecTrial.run(trialFrames, parameters: parameters, sourceSeconds: source.sourceSeconds)
+                    samples.append(try point.sample(setting, received: trial.decoded, fileBytes: trial.stream.fileBytes,
+                                                    payloadBytes: trial.stream.payloadBytes, model: model, source: source))
+                }
+                // The pixel line needs the whole network.
+                for codec in options.pixelCodecs where keepPictures {
+                    for crf in options.crfs {
+                        let pictures = sent.map { (rgb: source.pictures[$0.frame.index], seconds: $0.frame.seconds) }
+                        let (decodedPictures, bytes) = try PixelCodec(codec, crf: crf).roundTrip(pictures)
+                        let received = try decodedPictures.map { try model.features(rgb: $0) }
+                        samples.append(try point.sample(.pixels(codec, crf: crf), received: received, fileBytes: bytes, payloadBytes: bytes,
+                                                        model: model, source: source))
+                    }
+                }
             }
         }
         return samples
     }
 
-    /// Turns what the server received into a sample: rate, feature SNR, task agreement.
-    struct Scoring {
-        let model: Model
-        let tensors: [Int: Tensor]
-        let reference: [Int: [Float]]
+    /// The frames the decimator keeps at `rate` over the whole video, with no gate: the grid
+    /// reference (the same fixed grid the sender's `FrameSieve` uses).
+    static func grid(_ frames: [(pts: Int64, timeBase: Rational)], rate: FrameRate) -> [Int] {
+        guard let first = frames.first else { return [] }
+        var decimator = FrameRateDecimator(rate: rate.rate, timeBase: first.timeBase)
+        return frames.indices.filter { i in
+            decimator.keeps(pts: frames[i].pts, previous: i > 0 ? frames[i - 1].pts : nil, next: i + 1 < frames.count ? frames[i + 1].pts : nil)
+        }
+    }
+
+    /// The frames `gate` sends, deciding grid frames by the features' local change, as
+    /// `FeatureGate` does in `encode` (here from tensors already computed).
+    static func admit(_ sieved: [FrameSieve.Sieved], gate: GateSettings, tensors: [Tensor]) -> [SelectedFrame] {
+        var admission = Admission(settings: gate)
+        var reference: Tensor?
+        var sent: [SelectedFrame] = []
+        for s in sieved {
+            let tensor = tensors[s.frame.index]
+            let change = s.kind == .grid ? reference.map { FeatureChange.score(tensor, from: $0) } : nil
+            let selected = admission.decide(s, featureChange: change)
+            if selected.decision.isAdmitted {
+                reference = tensor
+                sent.append(selected)
+            }
+        }
+        return sent
+    }
+
+    /// The frames one gate sent at one rate, with the grid and source references.
+    struct Point {
+        let rate: FrameRate
+        let threshold: Float
+        let sent: [SelectedFrame]
+        let cuts: Int
+        let grid: [ReceiverFidelity.Reference]
+        let source: [ReceiverFidelity.Reference]
         let sourceSeconds: Double?
 
-        func sample(_ selection: Selection, _ setting: Setting, received: [Tensor], fileBytes: Int, payloadBytes: Int) throws -> Sample {
-            let frames = selection.frames
-            var top1 = 0, top5 = 0
-            for (selected, tensor) in zip(frames, received) {
-                guard let expected = reference[selected.frame.index] else { continue }  // no classifier
-                let logits = try model.logits(features: tensor)
-                let truth = expected.indices.max { expected[$0] < expected[$1] }!
-                let ranked = logits.indices.sorted { logits[$0] > logits[$1] }
-                if ranked[0] == truth { top1 += 1 }
-                if ranked.prefix(5).contains(truth) { top5 += 1 }
+        /// Rate and receiver fidelity of what the server received for the frames sent.
+        func sample(_ setting: Setting, received: [Tensor], fileBytes: Int, payloadBytes: Int, model: Model, source frames: Source) throws -> Sample {
+            let decoded = try zip(sent, received).map { selected, tensor in
+                ReceiverFidelity.Received(seconds: selected.frame.seconds, tensor: tensor,
+                                          top5: model.hasTail ? top(try model.logits(features: tensor), 5) : nil)
             }
-            let n = Double(frames.count)
+            let n = Double(sent.count)
             return Sample(
-                frameRate: selection.rate, setting: setting, admitted: frames.count, cuts: frames.filter { $0.decision == .cut }.count,
+                frameRate: rate, changeThreshold: threshold, setting: setting, admitted: sent.count, cuts: cuts,
                 kilobitsPerSecond: StreamStatistics.kilobitsPerSecond(bytes: fileBytes, seconds: sourceSeconds) ?? 0,
                 bytesPerFrame: Double(payloadBytes) / n, bitsPerElement: Double(payloadBytes * 8) / (n * Double(model.featureShape.count)),
-                snr: featureSNR(reference: frames.map { tensors[$0.frame.index]! }, received: received),
-                top1Agreement: model.hasTail ? 100 * Double(top1) / n : nil,
-                top5Agreement: model.hasTail ? 100 * Double(top5) / n : nil)
+                sent: ReceiverFidelity.score(frames.reference(sent.map(\.frame.index)), received: decoded),
+                grid: ReceiverFidelity.score(grid, received: decoded),
+                source: ReceiverFidelity.score(source, received: decoded))
         }
+    }
+
+    /// The `k` best classes of `logits`, best first.
+    static func top(_ logits: [Float], _ k: Int) -> [Int] {
+        Array(logits.indices.sorted { logits[$0] > logits[$1] }.prefix(k))
     }
 }
 
@@ -129,7 +173,7 @@ extension Setting {
             s.precision = .quantized(levels: 1 << bits)
             s.intraOnly = !temporal
         case .lossless: s.precision = .float32
-        case .x264: return nil
+        case .pixels: return nil
         }
         return s
     }

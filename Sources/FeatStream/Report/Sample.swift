@@ -1,31 +1,38 @@
 import FeatVideo
 
-/// One measured point of a report: a frame rate and a setting, what it costs and what it keeps.
+/// One measured point of a report: a frame rate, a gate threshold and a setting, what it costs
+/// and what the receiver gets (`Fidelity`) on the frames sent, at the grid and at the source.
 public struct Sample: Sendable, Encodable {
     public var frameRate: FrameRate
+    /// The gate's `changeThreshold` the frames were chosen with.
+    public var changeThreshold: Float
     public var setting: Setting
-    /// Frames the gate admitted (and the codec sent), and how many of them were cuts.
+    /// Frames the gate sent, and how many of them were cuts.
     public var admitted: Int
     public var cuts: Int
-    /// The whole stream over the source seconds (`StreamStatistics`); for pixels, the H.264 bytes.
+    /// The whole stream over the source seconds (`StreamStatistics`); for pixels, the coded bytes.
     public var kilobitsPerSecond: Double
+    /// Payload bytes per frame sent, and per feature element.
     public var bytesPerFrame: Double
     public var bitsPerElement: Double
-    /// Feature SNR in dB against the lossless tensors; nil when exact.
-    public var snr: Double?
-    /// Percent of frames whose top-1 class is unchanged, and whose original top-1 stays in the
-    /// top 5; nil when the model has no classifier (feature fidelity only).
-    public var top1Agreement: Double?
-    public var top5Agreement: Double?
+    /// The frames sent, each against its own lossless tensor.
+    public var sent: Fidelity
+    /// The receiver at every frame of the grid (`--fps`, no gate), holding the latest frame decoded.
+    public var grid: Fidelity
+    /// The receiver at every decoded frame of the source.
+    public var source: Fidelity
 
     private enum Keys: String, CodingKey {
-        case fps, quantizer, temporal, admitted, cuts, kilobitsPerSecond, bytesPerFrame, bitsPerElement, snr, top1Agreement, top5Agreement
+        case fps, changeThreshold, quantizer, temporal, admitted, cuts, kilobitsPerSecond, bytesPerFrame, bitsPerElement
+        case snr, top1Agreement, top5Agreement, grid, source
     }
 
-    /// As report.json lists it: fps and quantizer as text, temporal only where it applies.
+    /// As report.json lists it: fps and quantizer as text, temporal only where it applies, the
+    /// frames sent's fidelity as snr / top1Agreement / top5Agreement, then grid and source.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
         try c.encode(frameRate.description, forKey: .fps)
+        try c.encode(changeThreshold, forKey: .changeThreshold)
         try c.encode(setting.quantizer, forKey: .quantizer)
         try c.encodeIfPresent(setting.temporal, forKey: .temporal)
         try c.encode(admitted, forKey: .admitted)
@@ -33,8 +40,10 @@ public struct Sample: Sendable, Encodable {
         try c.encode(kilobitsPerSecond, forKey: .kilobitsPerSecond)
         try c.encode(bytesPerFrame, forKey: .bytesPerFrame)
         try c.encode(bitsPerElement, forKey: .bitsPerElement)
-        try c.encodeIfPresent(snr, forKey: .snr)
-        try c.encodeIfPresent(top1Agreement, forKey: .top1Agreement)
-        try c.encodeIfPresent(top5Agreement, forKey: .top5Agreement)
+        try c.encodeIfPresent(sent.snr, forKey: .snr)
+        try c.encodeIfPresent(sent.top1, forKey: .top1Agreement)
+        try c.encodeIfPresent(sent.top5, forKey: .top5Agreement)
+        try c.encode(grid, forKey: .grid)
+        try c.encode(source, forKey: .source)
     }
 }

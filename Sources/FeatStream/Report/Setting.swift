@@ -1,3 +1,5 @@
+import FeatVideo
+
 /// One way of sending what a frame holds, as a report measures it.
 public enum Setting: Hashable, Sendable, CustomStringConvertible {
     /// The feature codec at `bits` per value (2^bits levels per channel), with or without
@@ -5,15 +7,16 @@ public enum Setting: Hashable, Sendable, CustomStringConvertible {
     case quantized(bits: Int, temporal: Bool)
     /// The feature codec, bit-exact float32.
     case lossless
-    /// The pixels instead: libx264 at this CRF, the whole network run on the decoded picture.
-    case x264(crf: Int)
+    /// The pixels instead: an H.264/H.265 encoder at this CRF, the whole network run on the
+    /// decoded picture at the receiver.
+    case pixels(PixelCodec.Variant, crf: Int)
 
-    /// "8 bits", "lossless", "x264 crf 18": the quantizer column of the report.
+    /// "8 bits", "lossless", "x264:realtime crf 18": the quantizer column of the report.
     public var quantizer: String {
         switch self {
         case .quantized(let bits, _): return "\(bits) bits"
         case .lossless: return "lossless"
-        case .x264(let crf): return "x264 crf \(crf)"
+        case .pixels(let codec, let crf): return "\(codec) crf \(crf)"
         }
     }
 
@@ -23,12 +26,12 @@ public enum Setting: Hashable, Sendable, CustomStringConvertible {
         return nil
     }
 
-    /// Pixels sent instead of features.
-    public var isPixels: Bool {
-        if case .x264 = self { return true }
-        return false
+    /// The pixel codec, when pixels are sent instead of features.
+    public var pixelCodec: PixelCodec.Variant? {
+        if case .pixels(let codec, _) = self { return codec }
+        return nil
     }
 
-    /// "8 bits", "8 bits, intra only", "lossless", "x264 crf 18".
+    /// "8 bits", "8 bits, intra only", "lossless", "x264:realtime crf 18".
     public var description: String { quantizer + (temporal == false ? ", intra only" : "") }
 }

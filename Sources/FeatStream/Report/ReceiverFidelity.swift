@@ -1,0 +1,71 @@
+import Foundation
+import FeatCodec
+
+/// What the receiver sees, the one definition every report and benchmark uses. The server runs
+/// the tail at every frame time on the latest tensor it has decoded at or before that time
+/// ("held"); fidelity compares that with the lossless head tensor of the frame of that time:
+/// - the grid reference at `--fps F`: every frame the frame-rate decimator keeps at F (no gate);
+/// - the source reference: every decoded frame of the source.
+/// A frame the sender dropped counts with the tensor held in its place.
+public struct Fidelity: Sendable, Encodable, Equatable {
+    /// Reference frames scored.
+    public var frames: Int
+    /// 10 log10 of the references' energy over the energy of (reference - held), summed over
+    /// every reference frame; nil when equal everywhere.
+    public var snr: Double?
+    /// Percent of reference frames whose tail(held) top-1 class is tail(reference)'s top-1, and
+    /// in whose top 5 it is; nil without a classifier.
+    public var top1: Double?
+    public var top5: Double?
+}
+
+/// The scoring behind `Fidelity`.
+public enum ReceiverFidelity {
+    /// A frame of the reference: its time, its lossless tensor and the tail's top-1 class on it.
+    public struct Reference: Sendable {
+        public let seconds: Double
+        public let tensor: Tensor
+        public let top1: Int?
+        public init(seconds: Double, tensor: Tensor, top1: Int?) { (self.seconds, self.tensor, self.top1) = (seconds, tensor, top1) }
+    }
+
+    /// A frame the receiver decoded: its time, the tensor, and the tail's five best classes on it.
+    public struct Received: Sendable {
+        public let seconds: Double
+        public let tensor: Tensor
+        public let top5: [Int]?
+        public init(seconds: Double, tensor: Tensor, top5: [Int]?) { (self.seconds, self.tensor, self.top5) = (seconds, tensor, top5) }
+    }
+
+    /// Scores `received` (in time order) against `references` (in time order). Before the first
+    /// frame received the receiver holds nothing: that reference frame counts as all error.
+    public static func score(_ references: [Reference], received: [Received]) -> Fidelity {
+        var signal = 0.0, noise = 0.0, top1 = 0, top5 = 0
+        var held: Received?
+        var next = 0
+        for reference in references {
+            while next < received.count && received[next].seconds <= reference.seconds {
+                held = received[next]
+                next += 1
+            }
+            reference.tensor.values.withUnsafeBufferPointer { x in
+                for i in 0..<x.count { signal += Double(x[i]) * Double(x[i]) }
+                if let held {
+                    held.tensor.values.withUnsafeBufferPointer { y in
+                        for i in 0..<x.count { let d = Double(x[i]) - Double(y[i]); noise += d * d }
+                    }
+                } else {
+                    for i in 0..<x.count { noise += Double(x[i]) * Double(x[i]) }
+                }
+            }
+            if let truth = reference.top1, let ranked = held?.top5 {
+                if ranked.first == truth { top1 += 1 }
+                if ranked.contains(truth) { top5 += 1 }
+            }
+        }
+        let n = Double(references.count)
+        let classified = references.first?.top1 != nil && received.first?.top5 != nil
+        return Fidelity(frames: references.count, snr: noise == 0 ? nil : 10 * log10(signal / noise),
+                        top1: classified && n > 0 ? 100 * Double(top1) / n : nil, top5: classified && n > 0 ? 100 * Double(top5) / n : nil)
+    }
+}
