@@ -39,7 +39,7 @@ import Testing
 
     /// The 224 x 224 RGB bytes equal `ffmpeg -vf scale=224:224 -pix_fmt rgb24` for every frame,
     /// including autorotation, 10-bit 4:4:4 at an odd size, VFR and real footage.
-    @Test(arguments: ["scenes.mp4", "rotated.mp4", "odd-444p10.mkv", "vfr.mkv", "ntsc.mp4", "bikes"])
+    @Test(arguments: ["scenes.mp4", "rotated.mp4", "rotated-270.mp4", "rotated-180.mp4", "odd-444p10.mkv", "vfr.mkv", "ntsc.mp4", "bikes"])
     func rgbMatchesTheFFmpegCLI(file: String) throws {
         let path = file == "bikes" ? Fixtures.bikes : Fixtures.path(file)
         let reference = try Fixtures.run(Fixtures.which("ffmpeg"), [
