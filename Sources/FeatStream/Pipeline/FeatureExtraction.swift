@@ -35,11 +35,11 @@ public enum FeatureExtraction {
         }
         producer.stackSize = 4 << 20
         producer.start()
-        var gate = FeatureGate(settings: settings, model: model)
+        var gate = FeatureGate(settings: settings)
         var summary = SelectionSummary()
         do {
             while let sieved = queue.take() {
-                let (selected, tensor) = try gate.decide(sieved)
+                let (selected, tensor) = try gate.decide(sieved) { try model.features(rgb: $0.rgb) }
                 summary.count(selected.decision)
                 try decided(selected)
                 if let tensor { try admitted(selected, tensor) }

@@ -8,23 +8,19 @@ import FeatVideo
 /// `Admission`, and the tensors of the frames sent come back with the decision.
 struct FeatureGate {
     private var admission: Admission
-    private let model: Model?
     private var reference: Tensor?
     /// Seconds the head took in all, and how many times it ran.
     private(set) var modelSeconds = 0.0
     private(set) var modelRuns = 0
 
-    /// Without a model, change is measured in pixels only (`GateSettings.pixelChangeThreshold`).
-    init(settings: GateSettings, model: Model?) {
-        admission = Admission(settings: settings)
-        self.model = model
-    }
+    init(settings: GateSettings) { admission = Admission(settings: settings) }
 
-    /// The decision, and the head's tensor when the frame is sent (and a model runs).
-    mutating func decide(_ sieved: FrameSieve.Sieved) throws -> (SelectedFrame, Tensor?) {
-        guard let model, sieved.kind == .cut || sieved.kind == .grid else { return (admission.decide(sieved), nil) }
+    /// The decision, and the head's tensor when the frame is sent. `head` gives the frame's
+    /// tensor (the model run now, or one computed before); nil `head`: pixels decide alone.
+    mutating func decide(_ sieved: FrameSieve.Sieved, head: ((VideoFrame) throws -> Tensor)?) throws -> (SelectedFrame, Tensor?) {
+        guard let head, sieved.kind == .cut || sieved.kind == .grid else { return (admission.decide(sieved), nil) }
         let start = DispatchTime.now().uptimeNanoseconds
-        let tensor = try model.features(rgb: sieved.frame.rgb)
+        let tensor = try head(sieved.frame)
         modelSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         modelRuns += 1
         let change = sieved.kind == .grid ? reference.map { FeatureChange.score(tensor, from: $0) } : nil

@@ -10,10 +10,10 @@ public enum FrameSelection {
     public static func run(
         _ reader: VideoReader, settings: GateSettings, model: Model? = nil, body: (SelectedFrame) throws -> Void
     ) throws -> SelectionSummary {
-        var gate = FeatureGate(settings: settings, model: model)
+        var gate = FeatureGate(settings: settings)
         var summary = SelectionSummary()
         let sieving = try sieve(reader, settings: settings) { sieved in
-            let (selected, _) = try gate.decide(sieved)
+            let (selected, _) = try gate.decide(sieved, head: model.map { m in { try m.features(rgb: $0.rgb) } })
             summary.count(selected.decision)
             try body(selected)
         }

@@ -77,7 +77,7 @@ public enum ReportSweep {
                 var gate = options.gate
                 gate.fps = rate.rate
                 gate.changeThreshold = threshold
-                let sent = admit(sieved[r], gate: gate, tensors: source.tensors)
+                let sent = try admit(sieved[r], gate: gate, tensors: source.tensors)
                 guard !sent.isEmpty else { continue }
                 let point = Point(rate: rate, threshold: threshold, sent: sent, cuts: sent.filter { $0.decision == .cut }.count,
                                   grid: gridReference, source: sourceReference, sourceSeconds: source.sourceSeconds)
@@ -113,22 +113,13 @@ public enum ReportSweep {
         }
     }
 
-    /// The frames `gate` sends, deciding grid frames by the features' local change, as
-    /// `FeatureGate` does in `encode` (here from tensors already computed).
-    static func admit(_ sieved: [FrameSieve.Sieved], gate: GateSettings, tensors: [Tensor]) -> [SelectedFrame] {
-        var admission = Admission(settings: gate)
-        var reference: Tensor?
-        var sent: [SelectedFrame] = []
-        for s in sieved {
-            let tensor = tensors[s.frame.index]
-            let change = s.kind == .grid ? reference.map { FeatureChange.score(tensor, from: $0) } : nil
-            let selected = admission.decide(s, featureChange: change)
-            if selected.decision.isAdmitted {
-                reference = tensor
-                sent.append(selected)
-            }
+    /// The frames `gate` sends: `FeatureGate`'s decisions, as in `encode`, on tensors already computed.
+    static func admit(_ sieved: [FrameSieve.Sieved], gate: GateSettings, tensors: [Tensor]) throws -> [SelectedFrame] {
+        var featureGate = FeatureGate(settings: gate)
+        return try sieved.compactMap { s in
+            let (selected, _) = try featureGate.decide(s) { tensors[$0.index] }
+            return selected.decision.isAdmitted ? selected : nil
         }
-        return sent
     }
 
     /// The frames one gate sent at one rate, with the grid and source references.
