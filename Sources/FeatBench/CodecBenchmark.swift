@@ -31,7 +31,8 @@ public enum CodecBenchmark {
         public let decodeMBps: Double
     }
 
-    /// --bits 8, 6, 4, 3, 2 (temporal and intra-only), --fp16 and --lossless.
+    /// --bits 8, 6, 4, 3, 2 (temporal and intra-only), --quality 40, 30, 20 (mse), --fp16 and
+    /// --lossless.
     public static let standardSettings: [(label: String, settings: CodingSettings)] = {
         var list: [(String, CodingSettings)] = []
         for bits in [8, 6, 4, 3, 2] {
@@ -41,6 +42,11 @@ public enum CodecBenchmark {
                 s.intraOnly = intraOnly
                 list.append(("--bits \(bits)" + (intraOnly ? " intra" : ""), s))
             }
+        }
+        for quality in [40.0, 30, 20] {
+            var s = CodingSettings()
+            s.precision = .steps(quality: quality)
+            list.append(("--quality \(Int(quality))", s))
         }
         var half = CodingSettings(), exact = CodingSettings()
         half.precision = .float16
@@ -80,21 +86,44 @@ public enum CodecBenchmark {
         return counts.values.reduce(0) { $0 - Double($1) * log2(Double($1) / n) }
     }
 
+    /// zstd's own benchmark (`zstd -b3`, one core, in-process timing) on the frames' float32
+    /// tensors: compression and decompression MB/s, the speed reference of the table; nil
+    /// without zstd.
+    public static func zstdSpeed(_ frames: [CodecTrial.Frame]) -> (encodeMBps: Double, decodeMBps: Double)? {
+        let raw = frames.flatMap(\.tensor.values)
+        guard let output = raw.withUnsafeBytes({ runZstd(["-b3", "-i2", "-T1"], on: Data($0), mergingErrors: true) }) else { return nil }
+        // The last progress line: "... -> N (xR),  C MB/s,  D MB/s".
+        let text = String(decoding: output, as: UTF8.self)
+        let speeds = text.split(separator: "\r").last { $0.contains("MB/s,") }?.split(separator: ",").compactMap { part -> Double? in
+            let words = part.split(separator: " ")
+            guard words.count >= 2, words.last == "MB/s" else { return nil }
+            return Double(words[words.count - 2])
+        } ?? []
+        return speeds.count == 2 ? (speeds[0], speeds[1]) : nil
+    }
+
     /// Bytes of `zstd -19` on the symbols as 16-bit integers, or nil when zstd is not installed.
     static func zstd(_ symbols: [Int32]) -> Int? {
-        guard let zstd = ["/usr/bin/zstd", "/usr/local/bin/zstd"].first(where: FileManager.default.isExecutableFile) else { return nil }
-        let path = NSTemporaryDirectory() + "featstream-symbols-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: path) }
         let raw = symbols.map { Int16(clamping: $0).littleEndian }
-        guard (try? raw.withUnsafeBytes({ try Data($0).write(to: URL(fileURLWithPath: path)) })) != nil else { return nil }
+        return raw.withUnsafeBytes { runZstd(["-19", "-q", "-c"], on: Data($0), mergingErrors: false) }?.count
+    }
+
+    /// The zstd CLI's output with `arguments` on `data` (from a temporary file); nil when zstd is
+    /// not installed or fails.
+    private static func runZstd(_ arguments: [String], on data: Data, mergingErrors: Bool) -> Data? {
+        guard let zstd = ["/usr/bin/zstd", "/usr/local/bin/zstd"].first(where: FileManager.default.isExecutableFile) else { return nil }
+        let path = NSTemporaryDirectory() + "featstream-zstd-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        guard (try? data.write(to: URL(fileURLWithPath: path))) != nil else { return nil }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: zstd)
-        process.arguments = ["-19", "-q", "-c", path]
+        process.arguments = arguments + [path]
         let pipe = Pipe()
         process.standardOutput = pipe
+        if mergingErrors { process.standardError = pipe }
         guard (try? process.run()) != nil else { return nil }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return process.terminationStatus == 0 ? data.count : nil
+        return process.terminationStatus == 0 ? output : nil
     }
 }

@@ -12,6 +12,8 @@ struct ContainerFuzzer: Fuzzer {
         let file: FstFile
         let shape: [Int]
         let quantized: Bool
+        /// Step mode: the payload is a step (f32) and one range-coded stream.
+        let steps: Bool
     }
 
     let bases: [Base]
@@ -23,19 +25,22 @@ struct ContainerFuzzer: Fuzzer {
         limits.maxOutputBytes = 256 << 20  // the fuzzer's own, smaller bound on decoding work
         self.limits = limits
         var bases: [Base] = []
-        for (shape, precision, intraOnly, count) in [
-            ([4, 8, 8], CodingSettings.Precision.quantized(levels: 256), false, 12),
-            ([3, 5, 7], .quantized(levels: 16), false, 10),
-            ([2, 4, 4], .float16, false, 8),
-            ([2, 6, 6], .float32, false, 8),
-            ([5, 3, 3], .quantized(levels: 8), true, 6),
+        for (shape, precision, weights, intraOnly, count) in [
+            ([4, 8, 8], CodingSettings.Precision.quantized(levels: 256), nil, false, 12),
+            ([3, 5, 7], .quantized(levels: 16), nil, false, 10),
+            ([2, 4, 4], .float16, nil, false, 8),
+            ([2, 6, 6], .float32, nil, false, 8),
+            ([5, 3, 3], .quantized(levels: 8), nil, true, 6),
+            ([4, 8, 8], .steps(quality: 30), nil, false, 12),
+            ([3, 5, 7], .steps(quality: 12), [0.5, 1, 2] as [Float]?, false, 10),
         ] {
             var settings = CodingSettings()
             settings.precision = precision
+            settings.channelWeights = weights
             settings.intraOnly = intraOnly
             settings.gopSeconds = 1
             bases.append(Base(file: FstFile(try ContainerFuzzer.encode(shape: shape, settings: settings, count: count)),
-                              shape: shape, quantized: settings.levels != nil))
+                              shape: shape, quantized: settings.levels != nil, steps: settings.quality != nil))
         }
         self.bases = bases
         mutations = ContainerFuzzer.allMutations
@@ -151,7 +156,15 @@ extension ContainerFuzzer {
                               "deadZone": 0, "clipPercent": 0.1, "gopSeconds": 1, "intraOnly": false] } }),
         ("precision", { f, _, r in f.editJSON { json in
             var coding = json["coding"] as? [String: Any] ?? [:]
-            coding["precision"] = r.pick([["float16": [:]], ["float32": [:]], ["quantized": ["levels": 16]], ["other": [:]], "x"] as [Any])
+            coding["precision"] = r.pick([["float16": [:]], ["float32": [:]], ["quantized": ["levels": 16]], ["other": [:]], "x",
+                                          ["steps": ["quality": r.pick([30, -1, 121, 0, 120])]], ["steps": [:]]] as [Any])
+            json["coding"] = coding } }),
+        ("channel weights", { f, base, r in f.editJSON { json in
+            var coding = json["coding"] as? [String: Any] ?? [:]
+            let n = base.shape[0]
+            coding["channelWeights"] = r.pick([[Float](repeating: 1, count: n + 1), [Float](repeating: 1, count: max(0, n - 1)),
+                                               [0] + [Float](repeating: 1, count: n - 1), [-1] + [Float](repeating: 1, count: n - 1),
+                                               [1e30] + [Float](repeating: 1, count: n - 1), [Float](repeating: 1e-30, count: n), "x"] as [Any])
             json["coding"] = coding } }),
         ("parameter number", { f, _, r in f.editJSONText { text in
             // A number JSON can spell but not hold, or one out of every range.
@@ -191,8 +204,13 @@ extension ContainerFuzzer {
     ]
 
     /// Changes one field of one channel's sub-stream header in a payload: the mode, the range
-    /// (low, step) or the coded length.
+    /// (low, step) or the coded length; in step mode, the frame's step.
     static func mutateChannelField(_ packet: inout FstFile.Packet, _ base: Base, _ r: inout Random) {
+        if base.steps {
+            guard packet.payload.count >= 4 else { return }
+            let step = r.pick([Float.nan, .infinity, -.infinity, 0, -1, 1e-38, 3e38, .leastNonzeroMagnitude, 1e-6, 1e6])
+            return packet.payload.putLE(UInt64(step.bitPattern), 0, 4)
+        }
         var fields: [(offset: Int, size: Int)] = []
         var p = 0
         let payload = packet.payload

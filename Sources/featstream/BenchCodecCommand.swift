@@ -1,6 +1,9 @@
 import ArgumentParser
 import FeatBench
+import FeatCodec
+import FeatModel
 import FeatStream
+import FeatVideo
 import Foundation
 
 struct BenchCodecCommand: ParsableCommand {
@@ -18,14 +21,23 @@ struct BenchCodecCommand: ParsableCommand {
     @OptionGroup(title: "Model") var model: ModelOptions
     @OptionGroup(title: "Frame selection") var gate: GateOptions
 
+    @Flag(help: "Rate against fidelity instead: each method swept over its knob, with the bytes per frame at top-1 >= 99 %, >= 90 % and SNR >= 30 dB (use --change-threshold 0 to code every grid frame).")
+    var rd = false
+
     func run() throws {
         try Terminal.reportingErrors {
             let network = try model.load()
             let reader = try input.open()
             let (frames, summary) = try CodecBenchmark.frames(reader, gate: gate.settings, model: network)
             guard !frames.isEmpty else { throw BenchmarkError("\(reader.name): no frame admitted") }
+            if rd { return try rateDistortion(frames, reader: reader, network: network, summary: summary) }
             print("\(reader.name): \(summary.admitted) of \(summary.decoded) frames at --fps \(gate.fps), \(network.spec.name) \(network.split) \(network.featureShape)")
-            print("setting             I/frames   bits/elem  bytes/frame   SNR dB   H0 bits/elem  zstd-19 bits/elem  enc MB/s  dec MB/s")
+            let reference = CodecBenchmark.zstdSpeed(frames)
+            func speedRatios(_ r: CodecBenchmark.Row) -> String {
+                reference.map { String(format: "  %5.2fx  %5.2fx", r.encodeMBps / $0.encodeMBps, r.decodeMBps / $0.decodeMBps) } ?? ""
+            }
+            print("setting             I/frames   bits/elem  bytes/frame   SNR dB   H0 bits/elem  zstd-19 bits/elem  enc MB/s  dec MB/s"
+                  + (reference == nil ? "" : "  enc/zstd-3  dec/zstd-3"))
             for (label, settings) in CodecBenchmark.standardSettings {
                 let parameters = FeatureEncoding.parameters(reader, gate: gate.settings, model: network, coding: settings)
                 let r = try CodecBenchmark.run(frames, label: label, parameters: parameters)
@@ -33,8 +45,60 @@ struct BenchCodecCommand: ParsableCommand {
                 print(label.padding(toLength: 18, withPad: " ", startingAt: 0)
                       + String(format: "%4d/%-4d  %9.3f  %11.0f  ", r.intraFrames, r.frames, r.bitsPerElement, r.bytesPerFrame)
                       + (r.snr.map { String(format: "%7.2f", $0) } ?? "  exact") + String(format: "  %12.3f", r.entropyBitsPerElement)
-                      + zstd + String(format: "  %8.1f  %8.1f", r.encodeMBps, r.decodeMBps))
+                      + zstd + String(format: "  %8.1f  %8.1f", r.encodeMBps, r.decodeMBps) + speedRatios(r))
             }
+            if let reference { print(String(format: "zstd -3 on the float32 tensors (one core): enc %.1f MB/s, dec %.1f MB/s", reference.encodeMBps, reference.decodeMBps)) }
+        }
+    }
+
+    /// The methods, their curves, and the bytes at each level against the baseline's.
+    func rateDistortion(_ frames: [CodecTrial.Frame], reader: VideoReader, network: Model, summary: SelectionSummary) throws {
+        print("\(reader.name): \(summary.admitted) of \(summary.decoded) frames at --fps \(gate.fps), \(network.spec.name) \(network.split) \(network.featureShape)")
+        let classes = try RateDistortionBenchmark.classes(frames.map(\.tensor), model: network)
+        let parameters = FeatureEncoding.parameters(reader, gate: gate.settings, model: network, coding: CodingSettings())
+        var curves: [(String, [RateDistortionBenchmark.Point])] = []
+        func sweep(_ name: String, _ points: () throws -> [RateDistortionBenchmark.Point]) rethrows {
+            let list = try points()
+            print("\n\(name)\n  setting      bytes/frame   SNR dB   top-1 %   enc MB/s  dec MB/s")
+            for p in list {
+                print("  " + p.label.padding(toLength: 10, withPad: " ", startingAt: 0)
+                      + String(format: "  %11.0f  %7.2f  %8.1f  %9.1f  %8.1f", p.bytesPerFrame, p.snr, p.top1, p.encodeMBps, p.decodeMBps))
+            }
+            curves.append((name, list))
+        }
+        try sweep("baseline: min-max per tensor, delta, zstd -19") {
+            try (2...10).compactMap { try RateDistortionBenchmark.baseline(frames, bits: $0, classes: classes, model: network) }
+        }
+        try sweep("--bits (levels over each channel's range)") {
+            try (2...8).map { bits in
+                var s = CodingSettings()
+                s.precision = .quantized(levels: 1 << bits)
+                return try RateDistortionBenchmark.point(frames, label: "\(bits) bits", coding: s, parameters: parameters, classes: classes, model: network)
+            }
+        }
+        let taskWeights = try TaskWeights.weights(for: network)
+        for (name, weights) in [("--quality --weighting mse", nil), ("--quality (task-weighted)", taskWeights)] {
+            try sweep(name) {
+                try stride(from: 6.0, through: 44, by: 2).map { q in
+                    var s = CodingSettings()
+                    s.precision = .steps(quality: q)
+                    s.channelWeights = weights
+                    return try RateDistortionBenchmark.point(frames, label: "q \(Int(q))", coding: s, parameters: parameters, classes: classes, model: network)
+                }
+            }
+        }
+        let baseline = curves[0].1
+        print("\nbytes per frame at each level (x the baseline's)")
+        print("method".padding(toLength: 48, withPad: " ", startingAt: 0) + RateDistortionBenchmark.Level.allCases.map { "\($0)".padding(toLength: 22, withPad: " ", startingAt: 0) }.joined())
+        for (name, points) in curves {
+            var line = name.padding(toLength: 48, withPad: " ", startingAt: 0)
+            for level in RateDistortionBenchmark.Level.allCases {
+                let bytes = RateDistortionBenchmark.bytes(at: level, on: points)
+                let reference = RateDistortionBenchmark.bytes(at: level, on: baseline)
+                let cell = bytes.map { b in String(format: "%8.0f", b) + (reference.map { String(format: " (%.2fx)", b / $0) } ?? "") } ?? "       -"
+                line += cell.padding(toLength: 22, withPad: " ", startingAt: 0)
+            }
+            print(line)
         }
     }
 }

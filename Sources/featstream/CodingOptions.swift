@@ -1,5 +1,7 @@
 import ArgumentParser
 import FeatCodec
+import FeatModel
+import FeatStream
 
 /// Quantizer and coding-tool options of `encode`.
 struct CodingOptions: ParsableArguments {
@@ -7,7 +9,20 @@ struct CodingOptions: ParsableArguments {
     var bits: Int?
 
     @Option(help: ArgumentHelp("Quantizer levels per channel (2-65536), a finer control than --bits.", valueName: "levels"))
-    var quality: Int?
+    var levels: Int?
+
+    @Option(help: ArgumentHelp(
+        "Step mode: one continuous knob, the feature SNR aimed at in dB (0-120); sets one quantizer step for the tensor.",
+        valueName: "dB"))
+    var quality: Double?
+
+    /// What step mode's distortion weighs.
+    enum Weighting: String, ExpressibleByArgument, CaseIterable {
+        case task, mse
+    }
+
+    @Option(help: "Step mode: 'task' scales each channel's step by how much the model's tail notices it (measured once per checkpoint), 'mse' treats channels alike.")
+    var weighting = Weighting.task
 
     @Flag(help: "Bit-exact float32 (no quantization).")
     var lossless = false
@@ -28,10 +43,23 @@ struct CodingOptions: ParsableArguments {
     var intraOnly = false
 
     func validate() throws {
-        let modes = [bits != nil, quality != nil, lossless, fp16].filter { $0 }.count
-        guard modes <= 1 else { throw ValidationError("choose one of --bits, --quality, --lossless, --fp16") }
+        let modes = [bits != nil, levels != nil, quality != nil, lossless, fp16].filter { $0 }.count
+        guard modes <= 1 else { throw ValidationError("choose one of --bits, --levels, --quality, --lossless, --fp16") }
         if let bits, !(2...16).contains(bits) { throw ValidationError("--bits: \(bits) is out of range (2 to 16)") }
         do { try settings.validate() } catch let invalid as CodingSettings.Invalid { throw ValidationError(invalid.description) }
+    }
+
+    /// The settings for `model`'s features: with `--weighting task` in step mode, its channel
+    /// weights (a one-line notice and plain MSE for a checkpoint without a classifier).
+    func settings(for model: Model) throws -> CodingSettings {
+        var s = settings
+        guard s.quality != nil, weighting == .task else { return s }
+        if let weights = try TaskWeights.weights(for: model) {
+            s.channelWeights = weights
+        } else {
+            Terminal.note("\(model.weightsPath) has no classifier to measure channel sensitivity with: --weighting mse")
+        }
+        return s
     }
 
     var settings: CodingSettings {
@@ -40,8 +68,10 @@ struct CodingOptions: ParsableArguments {
             s.precision = .float32
         } else if fp16 {
             s.precision = .float16
+        } else if let quality {
+            s.precision = .steps(quality: quality)
         } else {
-            s.precision = .quantized(levels: quality ?? (1 << (bits ?? 8)))
+            s.precision = .quantized(levels: levels ?? (1 << (bits ?? 8)))
         }
         s.deadZone = deadZone
         s.clipPercent = clip

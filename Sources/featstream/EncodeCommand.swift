@@ -32,7 +32,8 @@ struct EncodeCommand: ParsableCommand {
             let path = output ?? OutputFile.defaultName(for: input.input, extension: "fst")
             let file = try OutputFile(path, defaultName: OutputFile.defaultName(for: input.input, extension: "fst"))
             var progress = Progress(quiet: quiet, duration: reader.info.durationSeconds)
-            let summary = try FeatureEncoding.run(reader, gate: gate.settings, model: network, coding: coding.settings, output: file) { selected in
+            let settings = try coding.settings(for: network)
+            let summary = try FeatureEncoding.run(reader, gate: gate.settings, model: network, coding: settings, output: file) { selected in
                 progress.update(frames: selected.frame.index + 1, seconds: selected.frame.seconds)
             }
             progress.finish()
@@ -40,7 +41,7 @@ struct EncodeCommand: ParsableCommand {
             let (s, stream) = (summary.selection, summary.stream)
             // With -o - the stream is on stdout: the summary goes to stderr.
             let say: (String) -> Void = path == "-" ? { Terminal.note($0) } : { print(Terminal.printable($0)) }
-            say("\(network.spec.title) at \(network.split), \(network.featureShape) per frame; \(coding.settings)")
+            say("\(network.spec.title) at \(network.split), \(network.featureShape) per frame; \(settings)")
             say("decoded \(s.decoded) frames, admitted \(s.admitted) (\(s.cuts) cut), coded \(stream.frames): \(stream.intraFrames) I + \(stream.predictedFrames) P")
             say(String(format: "%@: %d bytes, %@ over %.2f s of source, %.0f bytes per frame, %.3f bits per element",
                        file.path, stream.fileBytes, summary.kilobitsPerSecond.map { String(format: "%.1f kbit/s", $0) } ?? "- kbit/s",

@@ -65,6 +65,35 @@ import Testing
         #expect(String(decoding: check.out, as: UTF8.self) == "(\(reference.shape[0]), 32, 28, 28) float32\n")
     }
 
+    /// Step mode as a user runs it: --quality sets the SNR on real features (mse weighting), the
+    /// task weights travel in the file and are reported by info, and fewer bits than --bits 6
+    /// at the same SNR.
+    @Test func qualityKnobSetsTheSNR() throws {
+        let reference = try reference()
+        func snr(_ decoded: Tensor) -> Double {
+            var signal = 0.0, noise = 0.0
+            for (a, b) in zip(reference.values, decoded.values) {
+                signal += Double(a) * Double(a)
+                noise += Double(a - b) * Double(a - b)
+            }
+            return 10 * log10(signal / noise)
+        }
+        let fst = dir + "/bikes.fst"
+        for quality in [20.0, 30] {
+            let decoded = try roundTrip(["--quality", "\(quality)", "--weighting", "mse"])
+            #expect(decoded.shape == reference.shape)
+            #expect(abs(snr(decoded) - quality) < 1, "--quality \(quality): SNR \(snr(decoded))")
+        }
+        let stepBytes = try FileManager.default.attributesOfItem(atPath: fst)[.size] as! Int
+        _ = try roundTrip(["--bits", "6"])
+        let bitsBytes = try FileManager.default.attributesOfItem(atPath: fst)[.size] as! Int
+        #expect(stepBytes < bitsBytes, "--quality 30: \(stepBytes) bytes, --bits 6 (30 dB): \(bitsBytes)")
+        let task = try roundTrip(["--quality", "30"])
+        #expect(snr(task) > 27 && snr(task) < 31, "task-weighted SNR \(snr(task))")
+        let info = try featstream(["info", fst])
+        #expect(info.status == 0 && info.out.contains("steps for 30.0 dB, task-weighted"), "\(info.out)")
+    }
+
     @Test func sameInputSameFileAndPipeOutput() throws {
         let a = dir + "/a.fst", b = dir + "/b.fst"
         try featstream(["encode", Fixtures.path("scenes.mp4"), "--fps", "10", "-o", a, "-q"])

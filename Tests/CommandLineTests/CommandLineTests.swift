@@ -108,7 +108,7 @@ import Testing
 
     @Test(arguments: [("--gop", "inf", "--gop: inf is out of range"), ("--gop", "1e308", "--gop: 1e+308 is out of range"),
                       ("--clip", "nan", "--clip: nan is out of range"), ("--dead-zone", "2", "--dead-zone: 2.0 is out of range"),
-                      ("--quality", "1", "--quality: 1 is out of range (2 to 65536 levels)"), ("--bits", "17", "--bits: 17 is out of range (2 to 16)")])
+                      ("--levels", "1", "--levels: 1 is out of range (2 to 65536 levels)"), ("--quality", "121", "--quality: 121.0 is out of range (0 to 120 dB)"), ("--bits", "17", "--bits: 17 is out of range (2 to 16)")])
     func codingOptionErrorsNameTheOption(option: String, value: String, message: String) throws {
         let result = try featstream("encode", "--quiet", Fixtures.path("scenes.mp4"), option + "=" + value, "-o", "/dev/null")
         #expect(result.status == 64 && result.err.contains(message), "\(option) \(value): \(result.err)")

@@ -4,8 +4,9 @@ import TestSupport
 import Testing
 
 /// The bitstream as specified: streams written now are byte for byte the committed ones of the
-/// current version (Tests/Golden/streams/1.1), and the committed ones of every version decode to
-/// what the encoder reconstructs from the same frames (1.0: the first index layout).
+/// current version (Tests/Golden/streams/1.2), and the committed ones of every version decode to
+/// what the encoder reconstructs from the same frames (1.0: the first index layout; 1.1: before
+/// step mode).
 /// A change to the entropy coder, its contexts, the quantizer or the container that keeps the
 /// round trip exact but changes the bytes (a new, incompatible format) fails here: old files
 /// must keep decoding. Regenerate only with a format version change (FEATSTREAM_WRITE_GOLDEN=1).
@@ -38,9 +39,20 @@ import Testing
         return [("quantized-64", quantized), ("float16", half), ("float32", exact)]
     }()
 
-    @Test(arguments: settings.map(\.0))
+    /// Step mode (1.2): plain, and with channel weights and whole-frame skips.
+    static let stepSettings: [(String, CodingSettings)] = {
+        var plain = CodingSettings()
+        plain.precision = .steps(quality: 30)
+        plain.gopSeconds = 1
+        var weighted = CodingSettings()
+        weighted.precision = .steps(quality: 14.5)
+        weighted.channelWeights = [0.5, 1, 2, 1.25]
+        return [("steps-30", plain), ("steps-weighted", weighted)]
+    }()
+
+    @Test(arguments: (settings + stepSettings).map(\.0))
     func streamsMatchTheCommittedOnes(name: String) throws {
-        let settings = Self.settings.first { $0.0 == name }!.1
+        let settings = (Self.settings + Self.stepSettings).first { $0.0 == name }!.1
         let (bytes, reconstructions, _) = try makeStream(frames: Self.frames(count: 12), settings: settings)
         let path = Self.directory.appendingPathComponent(name + ".fst")
         if ProcessInfo.processInfo.environment["FEATSTREAM_WRITE_GOLDEN"] == "1" {
@@ -54,14 +66,15 @@ import Testing
         #expect(decoded.map(\.1.values).map { $0.map(\.bitPattern) } == reconstructions.map { $0.values.map(\.bitPattern) })
     }
 
-    /// Files of format 1.0 (no source seconds in the index) still decode, with their index.
-    @Test(arguments: settings.map(\.0))
-    func version10StreamsStillDecode(name: String) throws {
+    /// Files of formats 1.0 (no source seconds in the index) and 1.1 still decode, with their index.
+    @Test(arguments: ["1.0", "1.1"], settings.map(\.0))
+    func olderStreamsStillDecode(version: String, name: String) throws {
         let settings = Self.settings.first { $0.0 == name }!.1
         let reconstructions = try makeStream(frames: Self.frames(count: 12), settings: settings).reconstructions
-        let old = [UInt8](try Data(contentsOf: Self.directory.deletingLastPathComponent().appendingPathComponent("1.0/\(name).fst")))
+        let old = [UInt8](try Data(contentsOf: Self.directory.deletingLastPathComponent().appendingPathComponent("\(version)/\(name).fst")))
         let reader = try ContainerReader(name: "old", bytes: old)
-        #expect(reader.version == (1, 0) && reader.index?.count == 12 && reader.sourceSeconds == nil)
+        #expect("\(reader.version.0).\(reader.version.1)" == version && reader.index?.count == 12)
+        #expect((reader.sourceSeconds == nil) == (version == "1.0"))
         let (decoded, report) = try decodeAll(old)
         #expect(report.problems.isEmpty)
         #expect(decoded.map(\.1.values).map { $0.map(\.bitPattern) } == reconstructions.map { $0.values.map(\.bitPattern) })

@@ -122,6 +122,23 @@ import Testing
         }
     }
 
+    /// Step-mode channel weights that cannot belong to the stream (wrong count, zero, infinite)
+    /// refuse the header in one line instead of reaching the decoder.
+    @Test(arguments: ["[1,1,1]", "[1,1,1,1,1]", "[1,0,1,1]", "[1,1e999,1,1]"])
+    func badChannelWeightsRefuseTheHeader(weights: String) throws {
+        var settings = CodingSettings()
+        settings.precision = .steps(quality: 30)
+        settings.channelWeights = [1, 2, 0.5, 1]
+        var file = FstFile(try makeStream(count: 3, settings: settings).bytes)
+        file.editJSONText { $0 = $0.replacingOccurrences(of: "\"channelWeights\":[1,2,0.5,1]", with: "\"channelWeights\":\(weights)") }
+        #expect(throws: ContainerError.self) { _ = try ContainerReader(name: "t", bytes: file.bytes()) }
+        do {
+            _ = try ContainerReader(name: "t", bytes: file.bytes())
+        } catch let error as ContainerError {
+            #expect("\(error)".contains("t: ") && !"\(error)".contains("\n"), "\(error)")
+        }
+    }
+
     /// A packet length that points past the end, followed by intact packets, is damage, not the end.
     @Test func wrongLengthResynchronises() throws {
         var file = FstFile(base)

@@ -188,3 +188,29 @@ import Testing
         #expect(lossless.sent.top1 == 100 && lossless.sent.snr == nil)
     }
 }
+
+/// Step mode's channel weights from the tail's sensitivity.
+@Suite struct TaskWeightsTests {
+    /// A channel s times as sensitive gets a step 1/sqrt(s) as large; geometric mean 1; within
+    /// 1/4 to 4.
+    @Test func weightsFollowTheSensitivity() {
+        let w = TaskWeights.weights(fromSensitivity: [1, 4, 16, 0.25])
+        #expect(abs(w[0] / w[1] - 2) < 1e-5 && abs(w[1] / w[2] - 2) < 1e-5 && abs(w[3] / w[0] - 2) < 1e-5)
+        #expect(abs(w.reduce(Float(1), *) - 1) < 1e-4)
+        let clamped = TaskWeights.weights(fromSensitivity: [1, 1e8, 1e-8, 0])
+        #expect(clamped.allSatisfy { (0.25...4).contains($0) } && clamped[1] == 0.25 && clamped[2] == 4)
+    }
+
+    /// MobileNetV2's features.6 channels differ in how much the tail notices them (4.1x over 8
+    /// pictures), the measure is repeatable, and the weights stay in range.
+    @Test func sensitivityOfTheRealTail() throws {
+        let model = try FeatureGateTests.loadModel()
+        let pictures = CalibrationImages.make(count: 2)
+        let s = try ChannelSensitivity.measure(model, pictures: pictures)
+        #expect(s.count == 32 && s.allSatisfy { $0.isFinite && $0 > 0 })
+        #expect(s.max()! / s.min()! > 2, "span \(s.max()! / s.min()!)")
+        #expect(try ChannelSensitivity.measure(model, pictures: pictures) == s)
+        let weights = try #require(try TaskWeights.weights(for: model))
+        #expect(weights.count == 32 && weights.allSatisfy { (0.25...4).contains($0) })
+    }
+}

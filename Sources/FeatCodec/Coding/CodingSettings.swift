@@ -2,8 +2,14 @@
 public struct CodingSettings: Codable, Sendable, Equatable, CustomStringConvertible {
     /// What a decoded value can be: a quantizer level, or exact float16 or float32 bits.
     public enum Precision: Codable, Sendable, Equatable {
-        /// Per-channel uniform quantizer with this many levels (2^bits for --bits).
+        /// Per-channel uniform quantizer with this many levels over each channel's range (2^bits
+        /// for --bits): the simple fixed-level mode.
         case quantized(levels: Int)
+        /// One uniform step for the whole tensor (scaled per channel by `channelWeights`), set
+        /// from a quality in dB: the step a uniform quantizer needs for that feature SNR at high
+        /// rate (`StepQuantizer.step`). Levels are unbounded integers, zero is exact, temporal
+        /// prediction works on values, and a frame may carry its own quality (rate control).
+        case steps(quality: Double)
         /// Exact float16 round trip.
         case float16
         /// Bit-exact float32.
@@ -21,9 +27,18 @@ public struct CodingSettings: Codable, Sendable, Equatable, CustomStringConverti
     public var gopSeconds: Double = 10
     /// Code every frame alone (no temporal prediction).
     public var intraOnly = false
+    /// Step mode: relative step per channel (nil: every channel alike, plain MSE); from the
+    /// model's tail sensitivity with `--weighting task`. Their geometric mean is 1.
+    public var channelWeights: [Float]?
 
     /// The defaults: 256 levels, no dead zone, 0.1 % clipped, an I-frame at least every 10 s.
     public init() {}
+
+    /// The nominal quality of step mode; nil otherwise.
+    public var quality: Double? {
+        if case .steps(let quality) = precision { return quality }
+        return nil
+    }
 
     /// The quantizer's level count; nil for float16 and float32.
     public var levels: Int? {
@@ -36,6 +51,8 @@ public struct CodingSettings: Codable, Sendable, Equatable, CustomStringConverti
         let precision: String
         switch self.precision {
         case .quantized(let levels): precision = "\(levels) levels per channel, clip \(clipPercent) %, dead zone \(deadZone)"
+        case .steps(let quality):
+            precision = "steps for \(quality) dB" + (channelWeights == nil ? ", mse" : ", task-weighted")
         case .float16: precision = "float16"
         case .float32: precision = "lossless float32"
         }
@@ -57,7 +74,10 @@ public struct CodingSettings: Codable, Sendable, Equatable, CustomStringConverti
     /// The valid ranges (finite numbers only), checked before anything runs.
     public func validate() throws {
         if case .quantized(let levels) = precision, !(2...65536).contains(levels) {
-            throw Invalid(option: "quality", value: "\(levels)", expected: "2 to 65536 levels")
+            throw Invalid(option: "levels", value: "\(levels)", expected: "2 to 65536 levels")
+        }
+        if case .steps(let quality) = precision, !(quality.isFinite && (0...120).contains(quality)) {
+            throw Invalid(option: "quality", value: "\(quality)", expected: "0 to 120 dB")
         }
         guard deadZone.isFinite, (0...1).contains(deadZone) else { throw Invalid(option: "dead-zone", value: "\(deadZone)", expected: "0 to 1 steps") }
         guard clipPercent.isFinite, (0..<50).contains(clipPercent) else {
@@ -65,6 +85,20 @@ public struct CodingSettings: Codable, Sendable, Equatable, CustomStringConverti
         }
         guard gopSeconds.isFinite, gopSeconds > 0, gopSeconds <= 86400 else {
             throw Invalid(option: "gop", value: "\(gopSeconds)", expected: "over 0, up to 86400 seconds")
+        }
+        if let weights = channelWeights {
+            guard quality != nil else { throw Invalid(option: "weighting", value: "task", expected: "step mode (--quality) only") }
+            if let bad = weights.first(where: { !($0.isFinite && (0.001...1000).contains($0)) }) {
+                throw Invalid(option: "weighting", value: "channel weight \(bad)", expected: "0.001 to 1000")
+            }
+        }
+    }
+
+    /// `validate`, and the channel weights (if any) one per channel of `channels`.
+    public func validate(channels: Int) throws {
+        try validate()
+        if let weights = channelWeights, weights.count != channels {
+            throw Invalid(option: "weighting", value: "\(weights.count) channel weights", expected: "one per channel, \(channels)")
         }
     }
 }

@@ -22,18 +22,25 @@ public final class FrameDecoder {
     /// The group's quantizers, from its I-frame.
     private(set) var quantizers: [ChannelQuantizer] = []
     private var previous: [Int32]?
+    /// Step mode: its coder, and the previous reconstruction it predicts from.
+    private let steps: StepCoder?
+    private var previousValues: [Float]?
 
     /// A decoder for C x H x W tensors coded with `settings`; it starts without a reference frame.
     public init(settings: CodingSettings, shape: [Int]) {
         self.settings = settings
         self.shape = shape
+        steps = settings.quality == nil ? nil : StepCoder(settings: settings, shape: shape)
     }
 
     var channels: Int { shape[0] }
     var plane: Int { shape[1] * shape[2] }
 
     /// Forgets the reference (after a lost frame: the next P-frames cannot be decoded).
-    public func reset() { previous = nil }
+    public func reset() {
+        previous = nil
+        previousValues = nil
+    }
 
     /// Decodes one frame's payload into a C x H x W tensor and keeps it as the next reference.
     /// Throws `Failure`, leaving the reference as it was.
@@ -46,6 +53,12 @@ public final class FrameDecoder {
     }
 
     private func decodeChecked(_ payload: ArraySlice<UInt8>, type: FrameType) throws -> Tensor {
+        if let steps {
+            if type == .predicted && previousValues == nil { throw Failure.noReference }
+            let values = try steps.decode(payload, type: type, previous: type == .intra ? nil : previousValues)
+            previousValues = values
+            return Tensor(shape: shape, values: values)
+        }
         if type == .predicted && previous == nil { throw Failure.noReference }
         var reader = ByteReader(payload)
         var symbols = [Int32](repeating: 0, count: channels * plane)
@@ -101,6 +114,7 @@ public final class FrameDecoder {
     /// The channel's symbols: levels (intra, quantized), residuals (inter) or raw bits.
     private func channel(_ data: ArraySlice<UInt8>, mode: ChannelMode, zero: Int32, channel c: Int) throws -> [Int32] {
         switch settings.precision {
+        case .steps: preconditionFailure("step mode is decoded by StepCoder")
         case .quantized(let levels):
             guard let decoded = SymbolModel.decode(data, count: plane, width: shape[2], limit: Int32(levels)) else {
                 throw Failure.damaged("channel \(c): undecodable")
@@ -118,6 +132,7 @@ public final class FrameDecoder {
     /// Symbols back to values; shared with the encoder so both rebuild identical tensors.
     static func values(of symbols: [Int32], precision: CodingSettings.Precision, quantizers: [ChannelQuantizer], plane: Int) -> [Float] {
         switch precision {
+        case .steps: preconditionFailure("step mode is decoded by StepCoder")
         case .quantized:
             var values = [Float](repeating: 0, count: symbols.count)
             for (c, q) in quantizers.enumerated() {

@@ -10,12 +10,16 @@ public final class FrameEncoder {
     /// The previous frame as the decoder holds it: quantized levels, or raw bits (lossless).
     private var previous: [Int32]?
     private var lastIntraSeconds = -Double.infinity
+    /// Step mode: its coder, and the previous reconstruction it predicts from.
+    private let steps: StepCoder?
+    private var previousValues: [Float]?
 
     /// `shape` is C x H x W.
     public init(settings: CodingSettings, shape: [Int]) {
         precondition(shape.count == 3)
         self.settings = settings
         self.shape = shape
+        steps = settings.quality == nil ? nil : StepCoder(settings: settings, shape: shape)
     }
 
     var channels: Int { shape[0] }
@@ -24,8 +28,16 @@ public final class FrameEncoder {
     /// Codes one frame. `forceIntra`: a cut or the caller's choice. An I-frame is also coded
     /// when the group (`gopSeconds`) is over, and whenever every channel of a P-frame would be
     /// coded alone anyway (intra is no more expensive there, and it restarts the ranges).
-    public func encode(_ tensor: Tensor, seconds: Double, forceIntra: Bool = false) -> EncodedFrame {
+    /// `quality` (step mode): this frame's quality in dB instead of the settings' (rate control).
+    public func encode(_ tensor: Tensor, seconds: Double, forceIntra: Bool = false, quality: Double? = nil) -> EncodedFrame {
         precondition(tensor.shape == shape || tensor.shape == [1] + shape)
+        if let steps {
+            let intra = forceIntra || settings.intraOnly || previousValues == nil || seconds - lastIntraSeconds >= settings.gopSeconds
+            let frame = steps.encode(tensor.values, previous: intra ? nil : previousValues, quality: quality ?? settings.quality!)
+            if intra { lastIntraSeconds = seconds }
+            previousValues = frame.reconstruction.values
+            return frame
+        }
         let wantIntra = forceIntra || settings.intraOnly || previous == nil || seconds - lastIntraSeconds >= settings.gopSeconds
         if !wantIntra, let predicted = codePredicted(tensor.values),
            predicted.channelModes[Int(ChannelMode.intra.rawValue)] + predicted.channelModes[Int(ChannelMode.refresh.rawValue)] < channels {
@@ -136,6 +148,7 @@ public final class FrameEncoder {
         case .quantized:
             let q = quantizers[c]
             for i in range { symbols[i] = q.quantize(values[i]) }
+        case .steps: preconditionFailure("step mode is coded by StepCoder")
         case .float16:
             for i in range { symbols[i] = Int32(Float16(values[i]).bitPattern) }
         case .float32:
@@ -152,6 +165,7 @@ public final class FrameEncoder {
 
     private func codeAlone(_ symbols: ArraySlice<Int32>, channel: Int) -> [UInt8] {
         switch settings.precision {
+        case .steps: preconditionFailure("step mode is coded by StepCoder")
         case .quantized:
             return SymbolModel.encode(aloneSymbols(symbols, channel: channel), width: shape[2])
         case .float16: return ByteModel.encode(symbols.map { UInt32(bitPattern: $0) }, planes: 2)
@@ -161,6 +175,7 @@ public final class FrameEncoder {
 
     private func codeResidual(_ residual: [Int32]) -> [UInt8] {
         switch settings.precision {
+        case .steps: preconditionFailure("step mode is coded by StepCoder")
         case .quantized: return SymbolModel.encode(residual, width: shape[2])
         case .float16: return ByteModel.encode(residual.map { UInt32(bitPattern: $0) }, planes: 2)
         case .float32: return ByteModel.encode(residual.map { UInt32(bitPattern: $0) }, planes: 4)

@@ -5,7 +5,9 @@ public enum ContainerFormat {
     /// The major version written; readers reject any other.
     public static let majorVersion: UInt16 = 1
     /// 1.1: the index ends with the seconds of source video the stream covers.
-    public static let minorVersion: UInt16 = 1
+    /// 1.2: step mode (`coding.precision` `steps`, `coding.channelWeights`); a 1.1 reader
+    /// refuses such a parameter set, and 1.2 reads every older file.
+    public static let minorVersion: UInt16 = 2
     static let indexMagic: [UInt8] = Array("FIDX".utf8)
     static let trailerMagic: [UInt8] = Array("FEATSEND".utf8)
     static let indexEntrySize = 24

@@ -74,8 +74,10 @@ public final class ContainerReader {
             guard elements <= limits.maxFrameElements else {
                 throw ContainerError.tooLarge(name, shape: parameters.shape, limit: limits.maxFrameElements)
             }
-            if let levels = parameters.coding.levels, !(2...65536).contains(levels) {
-                throw ContainerError.damagedHeader(name, reason: "bad quantizer levels \(levels)")
+            do {
+                try parameters.coding.validate(channels: parameters.shape[0])
+            } catch let invalid as CodingSettings.Invalid {
+                throw ContainerError.damagedHeader(name, reason: "bad coding settings (\(invalid))")
             }
             firstPacket = r.position
         } catch is ByteReader.OutOfData {

@@ -1,0 +1,26 @@
+import Foundation
+
+/// Step mode's scalar quantizer: level q stands for q x step, zero is exact (mid-tread).
+enum StepQuantizer {
+    /// The step that gives a uniform quantizer about `quality` dB of SNR at high rate on a tensor
+    /// whose values have root-mean-square `rms`: noise step^2 / 12 against rms^2.
+    static func step(quality: Double, rms: Float) -> Float {
+        let s = Double(rms) * (12.0).squareRoot() * pow(10, -quality / 20)
+        return s.isFinite && s > 0 ? Float(s) : 1
+    }
+
+    /// Root-mean-square of `values` (in double precision, so encoder and decoder never differ).
+    static func rms(_ values: ArraySlice<Float>) -> Float {
+        guard !values.isEmpty else { return 0 }
+        var sum = 0.0
+        for v in values { sum += Double(v) * Double(v) }
+        return Float((sum / Double(values.count)).squareRoot())
+    }
+
+    /// The nearest level (ties to even: one instruction, where `rounded()` calls libm).
+    @inline(__always)
+    static func nearest(_ scaled: Float) -> Int32 {
+        guard scaled.isFinite else { return 0 }
+        return Int32(max(-1e9, min(1e9, scaled.rounded(.toNearestOrEven))))
+    }
+}

@@ -1,0 +1,150 @@
+@testable import FeatCodec
+import Foundation
+import TestSupport
+import Testing
+
+/// Step mode: the encoder's reconstruction is the decoder's, bit for bit, in every channel mode;
+/// the quality knob sets the SNR; channel weights scale the steps; damage throws.
+@Suite struct StepCoderTests {
+    static func settings(quality: Double, weights: [Float]? = nil) -> CodingSettings {
+        var s = CodingSettings()
+        s.precision = .steps(quality: quality)
+        s.channelWeights = weights
+        s.gopSeconds = 1000
+        return s
+    }
+
+    /// Values uniform in [-1, 1] (dense: no exact zeros to flatter the SNR).
+    static func dense(channels: Int = 8, side: Int = 16, seed: UInt64 = 3) -> Tensor {
+        var random = SplitMix(state: seed)
+        let n = channels * side * side
+        return Tensor(shape: [channels, side, side], values: (0..<n).map { _ in Float(Double.random(in: -1...1, using: &random)) })
+    }
+
+    static func snr(_ reference: Tensor, _ decoded: Tensor) -> Double {
+        var signal = 0.0, noise = 0.0
+        for (a, b) in zip(reference.values, decoded.values) {
+            signal += Double(a) * Double(a)
+            noise += Double(a - b) * Double(a - b)
+        }
+        return 10 * log10(signal / noise)
+    }
+
+    /// A sequence that takes every mode: channel 0 never changes (skip), channel 1 jumps by a
+    /// large offset at frame 20 (coded alone), channel 2 halves at frame 30 (prediction with a
+    /// weight), channel 3 moves far each frame (predicted), the rest drift; the quality changes
+    /// from frame to frame.
+    static func everyMode(count: Int = 40) -> [Tensor] {
+        let frames = featureFrames(count: count, channels: 8, side: 14)
+        let plane = 14 * 14
+        return frames.enumerated().map { t, frame in
+            var v = frame.values
+            for i in 0..<plane { v[i] = frames[0].values[i] }
+            if t >= 20 { for i in plane..<(2 * plane) { v[i] += 40 } }
+            if t >= 30 { for i in (2 * plane)..<(3 * plane) { v[i] = frames[29].values[i] * 0.5 } }
+            for i in (3 * plane)..<(4 * plane) { v[i] += Float(t) * 10 * sin(Float(i) * 0.37) }
+            return Tensor(shape: frame.shape, values: v)
+        }
+    }
+
+    func roundTrip(_ frames: [Tensor], _ settings: CodingSettings, quality: (Int) -> Double? = { _ in nil })
+        throws -> (encoded: [EncodedFrame], decoded: [Tensor]) {
+        let encoder = FrameEncoder(settings: settings, shape: frames[0].shape)
+        let decoder = FrameDecoder(settings: settings, shape: frames[0].shape)
+        var encoded: [EncodedFrame] = [], decoded: [Tensor] = []
+        for (t, frame) in frames.enumerated() {
+            let e = encoder.encode(frame, seconds: Double(t) / 5, forceIntra: t == 35, quality: quality(t))
+            encoded.append(e)
+            decoded.append(try decoder.decode(e.payload[...], type: e.type))
+        }
+        return (encoded, decoded)
+    }
+
+    @Test(arguments: [10.0, 18, 30, 55], [nil, [0.5, 1, 2, 0.8, 1.25, 1, 3, 0.3] as [Float]?])
+    func closedLoopIsBitExactInEveryMode(quality: Double, weights: [Float]?) throws {
+        let frames = Self.everyMode()
+        let (encoded, decoded) = try roundTrip(frames, Self.settings(quality: quality, weights: weights)) { t in
+            t % 3 == 0 ? nil : quality + Double(t % 5) - 2
+        }
+        for (t, (e, d)) in zip(encoded, decoded).enumerated() {
+            #expect(e.reconstruction.values.map(\.bitPattern) == d.values.map(\.bitPattern), "frame \(t)")
+        }
+        #expect(encoded.map(\.type) == (0..<40).map { $0 == 0 || $0 == 35 ? .intra : .predicted })
+        let p = encoded.filter { $0.type == .predicted }
+        #expect(p.allSatisfy { $0.channelModes[Int(ChannelMode.skip.rawValue)] >= 1 }, "the unchanged channel is skipped")
+        #expect(encoded[20].channelModes[Int(ChannelMode.intra.rawValue)] >= 1, "the channel that jumped is coded alone")
+        #expect(p.contains { $0.channelModes[Int(ChannelMode.inter.rawValue)] >= 1 })
+    }
+
+    /// A frame that is exactly half the one before costs a fraction of an I-frame: the
+    /// prediction weight 1/2 leaves nothing to code (weight 1 would leave the whole frame).
+    @Test func halvedFrameIsPredictedWithAWeight() throws {
+        let a = Self.dense()
+        let half = Tensor(shape: a.shape, values: a.values.map { $0 * 0.5 })
+        let (encoded, decoded) = try roundTrip([a, half], Self.settings(quality: 30))
+        #expect(encoded[1].type == .predicted)
+        #expect(encoded[1].payload.count * 10 < encoded[0].payload.count, "\(encoded[1].payload.count) vs \(encoded[0].payload.count)")
+        #expect(Self.snr(half, decoded[1]) > 29)
+    }
+
+    /// At high rate a uniform step gives the SNR asked for: noise step^2 / 12 against the rms.
+    @Test(arguments: [30.0, 40, 60])
+    func qualityIsTheSNR(quality: Double) throws {
+        let frame = Self.dense()
+        let (_, decoded) = try roundTrip([frame], Self.settings(quality: quality))
+        let snr = Self.snr(frame, decoded[0])
+        #expect(abs(snr - quality) < 0.3, "quality \(quality): SNR \(snr)")
+    }
+
+    /// A channel with weight w has w times the step: its error power is w^2 times another's.
+    @Test func channelWeightsScaleTheSteps() throws {
+        let frame = Self.dense(channels: 2, side: 32)
+        let (_, decoded) = try roundTrip([frame], Self.settings(quality: 35, weights: [0.5, 2]))
+        let plane = 32 * 32
+        func noise(_ c: Int) -> Double {
+            (c * plane..<(c + 1) * plane).reduce(0.0) { $0 + Double(frame.values[$1] - decoded[0].values[$1]) * Double(frame.values[$1] - decoded[0].values[$1]) }
+        }
+        let ratio = noise(0) / noise(1)
+        #expect(ratio > 1.0 / 20 && ratio < 1.0 / 13, "error power ratio \(ratio), expected 1/16")
+    }
+
+    /// Damaged payloads are errors (or other values), never a crash; a bad step is refused.
+    @Test func damageThrowsAndNeverCrashes() throws {
+        let frames = Self.everyMode(count: 3)
+        let settings = Self.settings(quality: 30)
+        let encoder = FrameEncoder(settings: settings, shape: frames[0].shape)
+        let encoded = frames.enumerated().map { encoder.encode($1, seconds: Double($0)) }
+        var random = SplitMix(state: 9)
+        for e in encoded {
+            for trial in 0..<200 {
+                var bytes = e.payload
+                if trial % 2 == 0 {
+                    bytes = Array(bytes.prefix(Int(random.next() % UInt64(bytes.count))))
+                } else {
+                    bytes[Int(random.next() % UInt64(bytes.count))] ^= UInt8(1 + random.next() % 255)
+                }
+                let decoder = FrameDecoder(settings: settings, shape: frames[0].shape)
+                if e.type == .predicted { _ = try decoder.decode(encoded[0].payload[...], type: .intra) }
+                if let tensor = try? decoder.decode(bytes[...], type: e.type) { #expect(tensor.values.count == e.reconstruction.values.count) }
+            }
+        }
+        for step: Float in [0, -1, .nan, .infinity] {
+            var bytes = encoded[0].payload
+            bytes.replaceSubrange(0..<4, with: withUnsafeBytes(of: step.bitPattern.littleEndian, Array.init))
+            #expect(throws: FrameDecoder.Failure.self) { try FrameDecoder(settings: settings, shape: frames[0].shape).decode(bytes[...], type: .intra) }
+        }
+    }
+
+    /// Settings that cannot be coded are refused before anything runs.
+    @Test func invalidSettingsAreRefused() {
+        #expect(throws: CodingSettings.Invalid.self) { try Self.settings(quality: -1).validate() }
+        #expect(throws: CodingSettings.Invalid.self) { try Self.settings(quality: .nan).validate() }
+        #expect(throws: CodingSettings.Invalid.self) { try Self.settings(quality: 30, weights: [1, 0]).validate() }
+        #expect(throws: CodingSettings.Invalid.self) { try Self.settings(quality: 30, weights: [1, .infinity]).validate() }
+        #expect(throws: CodingSettings.Invalid.self) { try Self.settings(quality: 30, weights: [1, 1]).validate(channels: 3) }
+        var levels = CodingSettings()
+        levels.channelWeights = [1]
+        #expect(throws: CodingSettings.Invalid.self) { try levels.validate() }
+        #expect(throws: Never.self) { try Self.settings(quality: 120, weights: [1, 2, 3]).validate(channels: 3) }
+    }
+}
