@@ -4,10 +4,12 @@
 /// difference, `GateSettings.pixelChangeThreshold`, when that is on); a static one is still sent
 /// as a heartbeat after `maxGapSeconds`. Cuts are always sent and become the new reference.
 public struct Admission {
+    /// The thresholds the decisions use: `changeThreshold`, `pixelChangeThreshold` and `maxGapSeconds`.
     public let settings: GateSettings
     /// The last frame sent: the reference for pixel change and the heartbeat clock.
     private var lastAdmitted: VideoFrame?
 
+    /// Starts with no frame sent; the first frame (always a cut) becomes the reference.
     public init(settings: GateSettings) { self.settings = settings }
 
     /// Decides a sieved frame. `featureChange`: the local change of the frame's features from the

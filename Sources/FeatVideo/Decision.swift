@@ -4,7 +4,7 @@ public enum Decision: String, Codable, CaseIterable, Sendable {
     case cut
     /// Admitted: on the grid and different enough from the last admitted frame.
     case changed
-    /// Admitted: on the grid, unchanged, but `maxGap` has passed since the last admitted frame.
+    /// Admitted: on the grid, unchanged, but `maxGapSeconds` (--max-gap) has passed since the last admitted frame.
     case heartbeat
     /// Dropped: on the grid but too similar to the last admitted frame.
     case `static`
@@ -13,5 +13,6 @@ public enum Decision: String, Codable, CaseIterable, Sendable {
     /// Dropped: inside a flash or short burst that the picture comes back from.
     case flash
 
+    /// Whether the frame is sent: a cut, a changed frame or a heartbeat.
     public var isAdmitted: Bool { self == .cut || self == .changed || self == .heartbeat }
 }

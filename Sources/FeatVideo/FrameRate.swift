@@ -1,7 +1,9 @@
 /// A frame-rate setting as every command takes it: `source` (keep every decoded frame) or a
 /// positive rational number of frames per second ("5", "12.5", "30000/1001").
 public enum FrameRate: Hashable, Sendable, CustomStringConvertible {
+    /// Keep every decoded frame.
     case source
+    /// A positive number of frames per second.
     case perSecond(Rational)
 
     /// Nil for anything but "source" or a positive rate in ASCII digits.
@@ -17,5 +19,6 @@ public enum FrameRate: Hashable, Sendable, CustomStringConvertible {
         return nil
     }
 
+    /// "source", or the rate as a fraction in lowest terms ("5", "25/2", "30000/1001").
     public var description: String { rate?.description ?? "source" }
 }

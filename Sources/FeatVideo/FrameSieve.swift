@@ -22,12 +22,15 @@ public struct FrameSieve {
 
     /// A frame and what the sieve found it to be.
     public struct Sieved: Sendable {
+        /// The decoded frame.
         public let frame: VideoFrame
+        /// What the sieve found it to be.
         public let kind: Kind
         /// Difference from the previous decoded frame (nil for the first frame).
         public let cutScore: Float?
     }
 
+    /// The cut, flash and frame-rate settings the sieve runs with.
     public let settings: GateSettings
     private var decimator: FrameRateDecimator?
     private var cuts: CutDetector
@@ -37,6 +40,7 @@ public struct FrameSieve {
     private var recentDifferences: [Float] = []
     private var lastSieved: VideoFrame?
 
+    /// A sieve that has seen no frame; its frame-rate grid starts at the first frame pushed.
     public init(settings: GateSettings) {
         self.settings = settings
         cuts = CutDetector(settings: settings)

@@ -9,6 +9,7 @@ public struct GateSettings: Sendable, Equatable {
     /// ... and at least this many times the mean difference of its neighbours
     /// (`cutWindow` frames each side), so steady motion does not look like a cut.
     public var cutRatio: Float = 3
+    /// Frames on each side whose differences make the neighbours' mean for `cutRatio` (1-100).
     public var cutWindow = 2
     /// No second cut within this many seconds of the last one.
     public var minSceneSeconds: Double = 0.4
@@ -28,6 +29,7 @@ public struct GateSettings: Sendable, Equatable {
     /// In a static scene, a frame is still admitted after this many seconds; 0: never (no heartbeat).
     public var maxGapSeconds: Double = 2
 
+    /// The tuned defaults at `fps` frames per second (nil: the source rate).
     public init(fps: Rational? = nil) { self.fps = fps }
 
     /// Frames the gate must see past a frame before it can decide on it.
@@ -35,9 +37,13 @@ public struct GateSettings: Sendable, Equatable {
 
     /// A setting outside its range, named as the command line names it.
     public struct Invalid: Error, CustomStringConvertible, Equatable {
+        /// The option's long name without the dashes, e.g. "cut-threshold".
         public let option: String
+        /// The value given, as text.
         public let value: String
+        /// The valid range in words, e.g. "0 to 255".
         public let expected: String
+        /// One line for the command line: "--OPTION: VALUE is out of range (EXPECTED)".
         public var description: String { "--\(option): \(value) is out of range (\(expected))" }
     }
 

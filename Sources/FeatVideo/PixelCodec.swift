@@ -10,6 +10,7 @@ public final class PixelCodec {
     public struct Variant: Hashable, Sendable, CustomStringConvertible {
         /// "x264" or "x265".
         public let encoder: String
+        /// The encoder preset, e.g. "medium"; "realtime" is stored as "veryfast" with tune zerolatency.
         public let preset: String
         /// nil: the encoder's default tuning.
         public let tune: String?
@@ -36,10 +37,13 @@ public final class PixelCodec {
         }
     }
 
+    /// The encoder, preset and tune the frames are coded with.
     public let variant: Variant
+    /// Constant rate factor given to the encoder (0-51: lower is better quality and more bytes).
     public let crf: Int
     private let side = Int32(VideoFrame.side)
 
+    /// A codec that codes with `variant` at constant rate factor `crf`.
     public init(_ variant: Variant, crf: Int) {
         self.variant = variant
         self.crf = crf

@@ -1,7 +1,9 @@
 /// An exact rational number, used for timestamps, time bases and frame rates so that
 /// frame selection never depends on floating-point rounding.
 public struct Rational: Hashable, Comparable, CustomStringConvertible, Sendable {
+    /// The numerator in lowest terms; it carries the sign.
     public let numerator: Int64
+    /// The denominator in lowest terms; always positive.
     public let denominator: Int64
 
     /// Reduced, with a positive denominator. The denominator must not be zero.
@@ -13,6 +15,7 @@ public struct Rational: Hashable, Comparable, CustomStringConvertible, Sendable 
         self.denominator = sign * denominator / divisor
     }
 
+    /// The whole number `integer` (denominator 1).
     public init(_ integer: Int64) { self.init(integer, 1) }
 
     /// Parses "30", "12.5" or "30000/1001": ASCII digits only (no sign, no other scripts'
@@ -43,9 +46,12 @@ public struct Rational: Hashable, Comparable, CustomStringConvertible, Sendable 
         }
     }
 
+    /// The value as a Double (rounded: exact comparisons use the Rational itself).
     public var doubleValue: Double { Double(numerator) / Double(denominator) }
+    /// "N" for a whole number, else "N/D" in lowest terms, e.g. "30000/1001".
     public var description: String { denominator == 1 ? "\(numerator)" : "\(numerator)/\(denominator)" }
 
+    /// Exact: cross-multiplied in Int128, so it cannot overflow.
     public static func < (a: Rational, b: Rational) -> Bool {
         Int128(a.numerator) * Int128(b.denominator) < Int128(b.numerator) * Int128(a.denominator)
     }

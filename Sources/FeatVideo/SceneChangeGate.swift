@@ -3,10 +3,12 @@
 /// pipelines that run a model measure change in its features instead (FeatStream's
 /// `FrameSelection` and `FeatureExtraction`); this is for uses without one.
 public struct SceneChangeGate {
+    /// The settings both stages run with.
     public let settings: GateSettings
     private var sieve: FrameSieve
     private var admission: Admission
 
+    /// A gate that has seen no frame; its frame-rate grid starts at the first frame pushed.
     public init(settings: GateSettings) {
         self.settings = settings
         sieve = FrameSieve(settings: settings)

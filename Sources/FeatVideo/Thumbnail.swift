@@ -1,12 +1,14 @@
 /// A 32 x 32 picture in luma and two chroma planes (BT.601 from the 224 x 224 RGB frame),
 /// averaged over 7 x 7 blocks. Small enough to compare every frame, coarse enough to ignore noise.
 public struct Thumbnail: Sendable {
+    /// Side of each plane in samples; each sample averages a 7 x 7 block of the 224 x 224 frame.
     public static let side = 32
     static let block = VideoFrame.side / side
 
     /// Y, then Cb, then Cr planes, each side x side, 0...255.
     public let planes: [Float]
 
+    /// The thumbnail of a 224 x 224 RGB24 frame (`VideoFrame.rgb`, 150,528 bytes).
     public init(rgb: [UInt8]) {
         precondition(rgb.count == VideoFrame.side * VideoFrame.side * 3)
         let side = Thumbnail.side, block = Thumbnail.block, rowBytes = VideoFrame.side * 3

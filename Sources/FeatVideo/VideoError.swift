@@ -3,22 +3,34 @@ import CFFmpeg
 /// Everything that can go wrong between an input name and a decoded frame.
 /// Each case names the input so the command line can print one self-contained line.
 public enum VideoError: Error, CustomStringConvertible, Equatable {
+    /// The path does not exist.
     case noSuchFile(String)
+    /// The path is a directory.
     case isDirectory(String)
+    /// The file is zero bytes long.
     case emptyFile(String)
+    /// FFmpeg could not open the input or read its stream information; `cause` is FFmpeg's message.
     case unreadableContainer(String, cause: String)
     /// An MP4 whose index (moov box) was never written or was cut off.
     case mp4WithoutIndex(String)
     /// An MP4 read from a pipe that keeps its index after the media data.
     case mp4IndexAtEnd(String)
+    /// The container holds no video stream.
     case noVideoStream(String)
+    /// This FFmpeg has no decoder for `codec` (`PixelCodec`: no such encoder either).
     case noDecoder(String, codec: String)
+    /// Opening or running the decoder failed (`PixelCodec`: the encoder too); `cause` says why.
     case decoderFailed(String, cause: String)
+    /// The scaling filter graph failed; `cause` says why.
     case filterFailed(String, cause: String)
+    /// Reading the input failed, or it held nothing but damaged data; `cause` says why.
     case readFailed(String, cause: String)
+    /// The stream ended with no frame decoded; `damaged` counts damaged frames plus rejected packets.
     case noDecodableFrames(String, damaged: Int)
+    /// An option value out of range; the string is the whole message.
     case invalidOption(String)
 
+    /// One self-contained line that names the input, for the command line to print.
     public var description: String {
         switch self {
         case .noSuchFile(let input): return "\(input): no such file"

@@ -7,6 +7,7 @@ public struct VideoFrame: Sendable {
     public let index: Int
     /// Presentation timestamp in units of `timeBase` (the stream's time base).
     public let pts: Int64
+    /// Seconds per `pts` unit (the stream's time base), e.g. 1/90000.
     public let timeBase: Rational
     /// 224 x 224 x 3 bytes, row-major RGB24, scaled as `ffmpeg -vf scale=224:224 -pix_fmt rgb24` does.
     public let rgb: [UInt8]
@@ -21,6 +22,8 @@ public struct VideoFrame: Sendable {
         thumbnail = Thumbnail(rgb: rgb)
     }
 
+    /// Presentation time in seconds, exact (`pts` x `timeBase`).
     public var time: Rational { Rational(pts * timeBase.numerator, timeBase.denominator) }
+    /// Presentation time in seconds, as a Double.
     public var seconds: Double { Double(pts) * timeBase.doubleValue }
 }

@@ -10,10 +10,13 @@ public final class VideoReader {
     public let name: String
     /// The input as given: a path, "-" or a URL.
     public let input: String
+    /// What the input is (container, codec, size, rate, duration), as `featstream probe` prints it.
     public let info: VideoInfo
-    /// Frames the decoder flagged as corrupt plus packets it rejected.
+    /// Frames the decoder flagged as corrupt (rejected packets are `rejectedPackets`).
     public private(set) var damagedFrames = 0
+    /// Packets skipped as invalid data, by the demuxer or the decoder.
     public private(set) var rejectedPackets = 0
+    /// Frames handed out by `next()` so far.
     public private(set) var decodedFrames = 0
 
     private var format: UnsafeMutablePointer<AVFormatContext>?
@@ -45,7 +48,6 @@ public final class VideoReader {
         av_log_set_level(verbose ? AV_LOG_WARNING : AV_LOG_QUIET)
     }
 
-    /// Opens the input and its decoder. `threads` 0 lets FFmpeg choose (one per core).
     /// The most decoder threads a reader takes: 4 per core, at least 16.
     public static let maxThreads = max(16, 4 * ProcessInfo.processInfo.activeProcessorCount)
 
@@ -56,6 +58,7 @@ public final class VideoReader {
         }
     }
 
+    /// Opens `input` (a path, "-" for standard input, or a URL) and its decoder; `threads` 0: one per core.
     public init(_ input: String, threads: Int = 0) throws {
         name = input == "-" ? "stdin" : input
         self.input = input

@@ -2,6 +2,7 @@ import ArgumentParser
 import FeatVideo
 
 extension FrameRate: ExpressibleByArgument {
+    /// Parses `--fps`: "source" or a positive rate; nil for anything else.
     public init?(argument: String) { self.init(parsing: argument) }
 }
 

@@ -57,6 +57,12 @@ import Testing
         let svg = chart.svg()
         #expect(svg.contains("data-name=\"a &lt;b&gt;\"") && svg.contains("stroke-dasharray") && svg.components(separatedBy: "<circle").count == 3)
     }
+
+    /// The page title holds the input's name: escaped like the charts' text.
+    @Test func pageTitleIsEscaped() {
+        let page = ReportDocuments.html(title: "clip <1> & co", samples: [], charts: [])
+        #expect(page.contains("<title>clip &lt;1&gt; &amp; co</title>") && page.contains("<h1>clip &lt;1&gt; &amp; co</h1>"))
+    }
 }
 
 /// The sweep's samples on a fixture: one per rate and setting, in order, measured on the same

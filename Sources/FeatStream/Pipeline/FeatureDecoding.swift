@@ -5,31 +5,45 @@ import Foundation
 /// H x W), a timestamps file, and optionally one .npy per frame. Damage is reported and
 /// skipped; if nothing at all decodes, nothing is written.
 public enum FeatureDecoding {
+    /// What `run` decodes, and what it writes besides the array.
     public struct Options: Sendable {
+        /// The frames to decode; all by default.
         public var range = StreamDecoder.Range.all
+        /// Element type of the .npy files: float32 (the default) or float16.
         public var element = NpyWriter.Element.float32
         /// Also write each frame as DIR/frame-NNNNNN.npy (NNNNNN: sequence number).
         public var perFrameDirectory: String?
         /// Where the timestamps go; nil: nowhere.
         public var timestampsPath: String?
+        /// Bounds on what the stream may make the decoder allocate.
         public var limits = DecodeLimits()
+        /// The defaults: every frame, float32, no per-frame files, no timestamps.
         public init() {}
     }
 
     /// OUT.timestamps.json: one record per decoded frame and the frames lost to damage.
     public struct Timestamps: Encodable, Sendable {
+        /// The stream's path as given.
         public let input: String
+        /// Shape of the array written: [N, C, H, W], N the frames decoded.
         public let shape: [Int]
+        /// One record per decoded frame, in the array's order.
         public let frames: [FrameRecord]
         /// [first, last] sequence-number ranges.
         public let lost: LostFrames
+        /// The damage met, one line each (the first 100 at most).
         public let problems: [String]
     }
 
+    /// What `run` did, for the command's closing line.
     public struct Summary: Sendable {
+        /// The decoder's account: frames decoded, frames lost, problems met.
         public let report: StreamDecoder.Report
+        /// Shape of one tensor: C, H, W.
         public let shape: [Int]
+        /// The file the array went to (inside the directory, if one was given), or "-".
         public let outputPath: String
+        /// Wall-clock seconds the whole run took.
         public let seconds: Double
         /// Megabytes of float32 tensor decoded.
         public var megabytes: Double { Double(report.decoded * shape.reduce(1, *) * 4) / 1e6 }

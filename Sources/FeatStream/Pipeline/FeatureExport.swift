@@ -9,16 +9,25 @@ import Foundation
 public enum FeatureExport {
     /// OUT.timestamps.json of `features`.
     public struct Timestamps: Encodable, Sendable {
+        /// The video's name as messages show it ("stdin" for "-").
         public let input: String
+        /// The model's command-line name, e.g. "mobilenet_v2".
         public let model: String
+        /// The split point the head ends at, e.g. "features.6".
         public let split: String
+        /// Shape of the array written: [N, C, H, W], N the frames sent.
         public let shape: [Int]
+        /// One record per frame sent, in the array's order.
         public let frames: [FrameRecord]
     }
 
+    /// What `run` did, for the command's closing lines.
     public struct Summary: Sendable {
+        /// The selection's counts and timings.
         public let selection: SelectionSummary
+        /// Frames sent: rows of the array.
         public let frames: Int
+        /// The file the array went to (inside the directory, if one was given), or "-".
         public let outputPath: String
         /// Mean milliseconds of one head run (it runs on every cut and grid frame).
         public let headMilliseconds: Double

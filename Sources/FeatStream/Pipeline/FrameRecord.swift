@@ -6,14 +6,22 @@ import FeatVideo
 /// is why it was sent (cut, changed, heartbeat) or, in `frames`, dropped (static, decimated,
 /// flash); `sequence` and `type` (I or P) exist for coded frames only.
 public struct FrameRecord: Encodable, Sendable, Equatable {
+    /// Index among all decoded frames of the source, from 0.
     public let sourceFrame: Int
+    /// Presentation timestamp in `timeBase` units.
     public let pts: Int64
+    /// Seconds per `pts` unit as a fraction, e.g. "1/90000".
     public let timeBase: String
+    /// Presentation time in seconds (`pts` x `timeBase`).
     public let seconds: Double
+    /// Why the frame was sent or dropped: a `Decision` raw value, e.g. "cut" or "static".
     public let decision: String
+    /// Position among the coded frames, from 0; nil for a frame not coded.
     public var sequence: Int?
+    /// "I" or "P"; nil for a frame not coded.
     public var type: String?
 
+    /// A frame as the selection decided it, not coded (no `sequence` or `type`).
     public init(_ selected: SelectedFrame) {
         let f = selected.frame
         (sourceFrame, pts, timeBase, seconds, decision) = (f.index, f.pts, f.timeBase.description, f.seconds, selected.decision.rawValue)

@@ -8,19 +8,27 @@ import Foundation
 public enum CodecTrial {
     /// A tensor to send, where it sits in time, and whether it opens a scene (an I-frame).
     public struct Frame: Sendable {
+        /// The head tensor to code.
         public let tensor: Tensor
+        /// Where the frame sits in the source, and why it was sent.
         public let stamp: StreamEncoder.Stamp
+        /// Opens a scene: coded as an I-frame (`forceIntra`).
         public let cut: Bool
+        /// A frame to code; `cut` forces an I-frame.
         public init(tensor: Tensor, stamp: StreamEncoder.Stamp, cut: Bool) { (self.tensor, self.stamp, self.cut) = (tensor, stamp, cut) }
     }
 
+    /// What a trial measured: the stream's sizes, what decodes from it, and the time each way took.
     public struct Result: Sendable {
+        /// Frame counts and byte sizes of the coded stream.
         public let stream: StreamEncoder.Summary
         /// What the receiver decodes, in order, one per frame sent.
         public let decoded: [Tensor]
         /// Every symbol the entropy coder coded (for bounds such as the order-0 entropy).
         public let codedSymbols: [Int32]
+        /// Wall-clock seconds to code every frame and finish the stream.
         public let encodeSeconds: Double
+        /// Wall-clock seconds to read the stream back and decode every frame.
         public let decodeSeconds: Double
     }
 

@@ -16,6 +16,7 @@ public struct Fidelity: Sendable, Encodable, Equatable {
     /// Percent of reference frames whose tail(held) top-1 class is tail(reference)'s top-1, and
     /// in whose top 5 it is; nil without a classifier.
     public var top1: Double?
+    /// Percent of reference frames whose tail(reference) top-1 class is in tail(held)'s top 5; nil without a classifier.
     public var top5: Double?
 }
 
@@ -23,17 +24,25 @@ public struct Fidelity: Sendable, Encodable, Equatable {
 public enum ReceiverFidelity {
     /// A frame of the reference: its time, its lossless tensor and the tail's top-1 class on it.
     public struct Reference: Sendable {
+        /// Presentation time in seconds (the source frame's `VideoFrame.seconds`).
         public let seconds: Double
+        /// The lossless head tensor of the frame.
         public let tensor: Tensor
+        /// The tail's top-1 class on `tensor`; nil without a classifier.
         public let top1: Int?
+        /// A reference frame at `seconds` with its tensor and top-1 class.
         public init(seconds: Double, tensor: Tensor, top1: Int?) { (self.seconds, self.tensor, self.top1) = (seconds, tensor, top1) }
     }
 
     /// A frame the receiver decoded: its time, the tensor, and the tail's five best classes on it.
     public struct Received: Sendable {
+        /// Presentation time in seconds, on the references' clock (`VideoFrame.seconds`).
         public let seconds: Double
+        /// The tensor as the receiver decoded it.
         public let tensor: Tensor
+        /// The tail's five best classes on `tensor`, best first; nil without a classifier.
         public let top5: [Int]?
+        /// A received frame at `seconds` with its tensor and five best classes.
         public init(seconds: Double, tensor: Tensor, top5: [Int]?) { (self.seconds, self.tensor, self.top5) = (seconds, tensor, top5) }
     }
 

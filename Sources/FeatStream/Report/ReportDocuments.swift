@@ -5,17 +5,26 @@ import Foundation
 public enum ReportDocuments {
     /// report.json: the command, the versions and instruction set it ran with, and the samples.
     public struct Report: Encodable, Sendable {
+        /// The command line the report ran with, program name first.
         public var command: [String]
+        /// featstream's version (`Version.string`).
         public var featstream = Version.string
+        /// The FFmpeg library versions (`VideoReader.ffmpegVersions`).
         public var ffmpeg: String
+        /// The oneDNN version the model ran on (`Model.runtimeVersion`).
         public var oneDNN: String
         /// The instruction set oneDNN ran the model on, e.g. "avx2".
         public var isa: String
+        /// The video's name as messages show it ("stdin" for "-").
         public var input: String
+        /// The model's command-line name, e.g. "mobilenet_v2".
         public var model: String
+        /// The split point the head ends at, e.g. "features.6".
         public var split: String
+        /// The sweep's samples, one row of report.csv each.
         public var points: [Sample]
 
+        /// A report of `points`; `featstream` is this build's version.
         public init(command: [String], ffmpeg: String, oneDNN: String, isa: String, input: String, model: String, split: String, points: [Sample]) {
             (self.command, self.ffmpeg, self.oneDNN, self.isa, self.input) = (command, ffmpeg, oneDNN, isa, input)
             (self.model, self.split, self.points) = (model, split, points)
@@ -103,9 +112,9 @@ public enum ReportDocuments {
     public static func html(title: String, samples: [Sample], charts: [LineChart]) -> String {
         var page = """
             <!DOCTYPE html>
-            <html><head><meta charset="utf-8"><title>\(title)</title>
+            <html><head><meta charset="utf-8"><title>\(LineChart.escape(title))</title>
             <style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}</style>
-            </head><body><h1>\(title)</h1>
+            </head><body><h1>\(LineChart.escape(title))</h1>
 
             """
         for chart in charts { page += chart.svg() }
