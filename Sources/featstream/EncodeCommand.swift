@@ -18,12 +18,23 @@ struct EncodeCommand: ParsableCommand {
     @OptionGroup(title: "Model") var model: ModelOptions
     @OptionGroup(title: "Frame selection") var gate: GateOptions
     @OptionGroup(title: "Coding") var coding: CodingOptions
+    @OptionGroup(title: "Rate control") var rate: RateOptions
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Output .fst file, or '-' for standard output (default: INPUT's name with .fst).", valueName: "file"))
     var output: String?
 
     @Flag(name: .shortAndLong, help: "No progress on stderr.")
     var quiet = false
+
+    @Flag(help: "Print the summary and every admitted frame's fate (quality, bytes, link buffer fullness, frame rate, why dropped) as JSON.")
+    var json = false
+
+    func validate() throws {
+        if json && output == "-" { throw ValidationError("--json prints to standard output: give -o a file") }
+        if rate.enabled && (coding.bits != nil || coding.levels != nil || coding.lossless || coding.fp16) {
+            throw ValidationError("rate control codes in step mode: use --quality (the highest quality it spends), not --bits, --levels, --lossless or --fp16")
+        }
+    }
 
     func run() throws {
         try Terminal.reportingErrors {
@@ -32,16 +43,26 @@ struct EncodeCommand: ParsableCommand {
             let path = output ?? OutputFile.defaultName(for: input.input, extension: "fst")
             let file = try OutputFile(path, defaultName: OutputFile.defaultName(for: input.input, extension: "fst"))
             var progress = Progress(quiet: quiet, duration: reader.info.durationSeconds)
-            let settings = try coding.settings(for: network)
-            let summary = try FeatureEncoding.run(reader, gate: gate.settings, model: network, coding: settings, output: file) { selected in
+            var settings = try coding.settings(for: network)
+            let rateSettings = try rate.settings(maxQuality: coding.quality ?? 40)
+            if let rateSettings, settings.quality == nil {
+                var stepped = coding
+                stepped.quality = rateSettings.maxQuality
+                settings = try stepped.settings(for: network)
+            }
+            let summary = try FeatureEncoding.run(reader, gate: gate.settings, model: network, coding: settings, rate: rateSettings,
+                                                  output: file) { selected in
                 progress.update(frames: selected.frame.index + 1, seconds: selected.frame.seconds)
             }
             progress.finish()
             try file.commit()
+            for warning in summary.warnings { Terminal.note("warning: " + warning) }
+            if json { return try Terminal.printJSON(EncodeReport(summary: summary, settings: settings, rate: rateSettings, path: file.path)) }
             let (s, stream) = (summary.selection, summary.stream)
             // With -o - the stream is on stdout: the summary goes to stderr.
             let say: (String) -> Void = path == "-" ? { Terminal.note($0) } : { print(Terminal.printable($0)) }
             say("\(network.spec.title) at \(network.split), \(network.featureShape) per frame; \(settings)")
+            if let rateSettings { say(rateSettings.description) }
             say("decoded \(s.decoded) frames, admitted \(s.admitted) (\(s.cuts) cut), coded \(stream.frames): \(stream.intraFrames) I + \(stream.predictedFrames) P")
             say(String(format: "%@: %d bytes, %@ over %.2f s of source, %.0f bytes per frame, %.3f bits per element",
                        file.path, stream.fileBytes, summary.kilobitsPerSecond.map { String(format: "%.1f kbit/s", $0) } ?? "- kbit/s",
@@ -49,5 +70,32 @@ struct EncodeCommand: ParsableCommand {
             say(String(format: "%.2f s wall, %.0f decoded frames/s", s.wallSeconds, s.framesPerSecond))
             Terminal.warnDamage(reader.name, damaged: s.damaged, rejected: s.rejectedPackets)
         }
+    }
+}
+
+/// What `encode --json` prints.
+struct EncodeReport: Encodable {
+    let output: String
+    let coding: String
+    let rateControl: String?
+    let kilobitsPerSecond: Double?
+    let fileBytes: Int
+    let decodedFrames: Int
+    let admittedFrames: Int
+    let sentFrames: Int
+    let warnings: [String]
+    let frames: [RateController.Entry]
+
+    init(summary: FeatureEncoding.Summary, settings: CodingSettings, rate: RateSettings?, path: String) {
+        output = path
+        coding = settings.description
+        rateControl = rate?.description
+        kilobitsPerSecond = summary.kilobitsPerSecond
+        fileBytes = summary.stream.fileBytes
+        decodedFrames = summary.selection.decoded
+        admittedFrames = summary.selection.admitted
+        sentFrames = summary.stream.frames
+        warnings = summary.warnings
+        frames = summary.log
     }
 }

@@ -13,6 +13,9 @@ struct InfoCommand: ParsableCommand {
     @Flag(help: "Print JSON on stdout.")
     var json = false
 
+    @Flag(help: "List the kbit/s of every 1 s window (by presentation time), not only their range.")
+    var windows = false
+
     @OptionGroup(title: "Limits") var limits: LimitOptions
 
     func run() throws {
@@ -37,6 +40,15 @@ struct InfoCommand: ParsableCommand {
                          s.bytesPerFrame ?? 0, s.bitsPerElement ?? 0)
                   + (s.kilobitsPerSecond.map { String(format: ", %.1f kbit/s over %.2f s of source", $0, s.sourceSeconds!) } ?? ""))
             print("index:     " + (info.indexEntries.map { "\($0) entries" } ?? "none (read front to back)"))
+            let windows = s.windowKilobitsPerSecond
+            if !windows.isEmpty {
+                let sorted = windows.sorted()
+                print(String(format: "rate:      per %g s window: min %.1f, median %.1f, max %.1f kbit/s", StreamStatistics.windowSeconds,
+                             sorted[0], sorted[sorted.count / 2], sorted[sorted.count - 1]))
+                if self.windows {
+                    for (k, rate) in windows.enumerated() { print(String(format: "  %6.1f s  %9.1f kbit/s", Double(k) * StreamStatistics.windowSeconds, rate)) }
+                }
+            }
             for problem in info.problems { Terminal.warn("\(input): \(problem)") }
             if info.omittedProblems > 0 { Terminal.warn("\(input): \(info.omittedProblems) more problems not shown") }
         }

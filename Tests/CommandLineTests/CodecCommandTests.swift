@@ -94,6 +94,34 @@ import Testing
         #expect(info.status == 0 && info.out.contains("steps for 30.0 dB, task-weighted"), "\(info.out)")
     }
 
+    /// Rate control as a user runs it: the per-frame JSON log, the warning line, info's windows,
+    /// and one-line errors for options that cannot go together or a bad trace.
+    @Test func rateControlFromTheCommandLine() throws {
+        let fst = dir + "/rc.fst", trace = dir + "/trace.csv"
+        try "seconds,kbit_s\n0,300\n2,60\n".write(toFile: trace, atomically: true, encoding: .utf8)
+        let encode = try featstream(["encode", Fixtures.path("pan.mp4"), "--fps", "5", "--bandwidth", trace, "--json", "-q", "-o", fst])
+        try #require(encode.status == 0, "\(encode.err)")
+        let log = try JSONSerialization.jsonObject(with: Data(encode.out.utf8)) as! [String: Any]
+        let frames = log["frames"] as! [[String: Any]]
+        #expect(frames.count == log["admittedFrames"] as! Int && frames.filter { $0["sent"] as! Bool }.count == log["sentFrames"] as! Int)
+        #expect(frames.allSatisfy { Set($0.keys) == ["seconds", "sourceFrame", "cut", "sent", "type", "quality", "bytes", "bufferFullness", "fps", "reason"] })
+        #expect(frames.contains { ($0["reason"] as? String)?.hasPrefix("budget: frame rate lowered") == true || ($0["reason"] as? String) == "frame rate" })
+        let info = try featstream(["info", fst, "--windows"])
+        #expect(info.status == 0 && info.out.contains("rate:      per 1 s window: min") && info.out.contains("     3.0 s"), "\(info.out)")
+        let infoJSON = try JSONSerialization.jsonObject(with: Data(try featstream(["info", fst, "--json"]).out.utf8)) as! [String: Any]
+        #expect((infoJSON["windowKilobitsPerSecond"] as! [Double]).count == 4)
+        try "0,100\n1,abc\n".write(toFile: trace, atomically: true, encoding: .utf8)
+        for (options, message) in [(["--target-kbps", "100", "--bits", "6"], "rate control codes in step mode"),
+                                   (["--target-kbps", "100", "--bandwidth", trace], "choose one of --target-kbps and --bandwidth"),
+                                   (["--bandwidth", trace], "trace.csv:2: expected 'seconds,kbit_s'"),
+                                   (["--target-kbps", "0"], "--target-kbps: 0.0 is out of range"),
+                                   (["--target-kbps", "100", "--buffer-seconds", "0"], "--buffer-seconds: 0.0 is out of range"),
+                                   (["--target-kbps", "100", "--json", "-o", "-"], "--json prints to standard output")] {
+            let result = try featstream(["encode", Fixtures.path("pan.mp4"), "-q"] + options + (options.contains("-o") ? [] : ["-o", fst]))
+            #expect(result.status != 0 && result.err.contains(message), "\(options): \(result.err)")
+        }
+    }
+
     @Test func sameInputSameFileAndPipeOutput() throws {
         let a = dir + "/a.fst", b = dir + "/b.fst"
         try featstream(["encode", Fixtures.path("scenes.mp4"), "--fps", "10", "-o", a, "-q"])

@@ -108,6 +108,14 @@ func decodeAll(_ bytes: [UInt8], _ range: StreamDecoder.Range = .all) throws -> 
         #expect(frames2.count == 12 - (intraAfter6 - 6))
     }
 
+    /// Achieved rate by window: each packet in the window its time falls in, to the end of the
+    /// source; absurd spans give none.
+    @Test func rateWindows() {
+        let w = StreamStatistics.windows([(0, 125), (0.99, 125), (1, 250), (2.5, 1000), (-1, 125)], until: 3.2)
+        #expect(w == [3, 2, 8, 0])
+        #expect(StreamStatistics.windows([(1e12, 10)], until: 1e12).isEmpty && StreamStatistics.windows([], until: 5).isEmpty)
+    }
+
     @Test func versions() throws {
         let (bytes, _, _) = try makeStream(count: 3)
         var major = bytes

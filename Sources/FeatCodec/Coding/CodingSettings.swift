@@ -69,6 +69,11 @@ public struct CodingSettings: Codable, Sendable, Equatable, CustomStringConverti
         public let expected: String
         /// "--OPTION: VALUE is out of range (EXPECTED)".
         public var description: String { "--\(option): \(value) is out of range (\(expected))" }
+
+        /// `option` without its dashes; `value` as given; `expected` the range in words.
+        public init(option: String, value: String, expected: String) {
+            (self.option, self.value, self.expected) = (option, value, expected)
+        }
     }
 
     /// The valid ranges (finite numbers only), checked before anything runs.

@@ -25,17 +25,30 @@ public final class FrameEncoder {
     var channels: Int { shape[0] }
     var plane: Int { shape[1] * shape[2] }
 
+    /// Step mode: codes one frame at `quality` without taking it as the reference, so a rate
+    /// controller can try several qualities and `accept` the one it sends.
+    public func trial(_ tensor: Tensor, seconds: Double, forceIntra: Bool, quality: Double) -> EncodedFrame {
+        precondition(tensor.shape == shape || tensor.shape == [1] + shape)
+        guard let steps else { preconditionFailure("trial encoding is for step mode") }
+        let intra = forceIntra || settings.intraOnly || previousValues == nil || seconds - lastIntraSeconds >= settings.gopSeconds
+        return steps.encode(tensor.values, previous: intra ? nil : previousValues, quality: quality)
+    }
+
+    /// Step mode: takes a frame from `trial` as sent (the next frame predicts from it).
+    public func accept(_ frame: EncodedFrame, seconds: Double) {
+        if frame.type == .intra { lastIntraSeconds = seconds }
+        previousValues = frame.reconstruction.values
+    }
+
     /// Codes one frame. `forceIntra`: a cut or the caller's choice. An I-frame is also coded
     /// when the group (`gopSeconds`) is over, and whenever every channel of a P-frame would be
     /// coded alone anyway (intra is no more expensive there, and it restarts the ranges).
     /// `quality` (step mode): this frame's quality in dB instead of the settings' (rate control).
     public func encode(_ tensor: Tensor, seconds: Double, forceIntra: Bool = false, quality: Double? = nil) -> EncodedFrame {
         precondition(tensor.shape == shape || tensor.shape == [1] + shape)
-        if let steps {
-            let intra = forceIntra || settings.intraOnly || previousValues == nil || seconds - lastIntraSeconds >= settings.gopSeconds
-            let frame = steps.encode(tensor.values, previous: intra ? nil : previousValues, quality: quality ?? settings.quality!)
-            if intra { lastIntraSeconds = seconds }
-            previousValues = frame.reconstruction.values
+        if steps != nil {
+            let frame = trial(tensor, seconds: seconds, forceIntra: forceIntra, quality: quality ?? settings.quality!)
+            accept(frame, seconds: seconds)
             return frame
         }
         let wantIntra = forceIntra || settings.intraOnly || previous == nil || seconds - lastIntraSeconds >= settings.gopSeconds

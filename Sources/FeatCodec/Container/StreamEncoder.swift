@@ -59,11 +59,34 @@ public final class StreamEncoder {
     @discardableResult
     public func append(_ tensor: Tensor, at stamp: Stamp, forceIntra: Bool = false) throws -> EncodedFrame {
         let frame = coder.encode(tensor, seconds: stamp.seconds, forceIntra: forceIntra)
+        try write(frame, at: stamp)
+        return frame
+    }
+
+    /// Step mode: codes one frame at `quality` without writing it or taking it as the reference
+    /// (a rate controller's trial); `append(trial:at:)` sends the one chosen.
+    public func trial(_ tensor: Tensor, at stamp: Stamp, forceIntra: Bool = false, quality: Double) -> EncodedFrame {
+        coder.trial(tensor, seconds: stamp.seconds, forceIntra: forceIntra, quality: quality)
+    }
+
+    /// Writes a frame from `trial` (the latest trial of this tensor) and takes it as the reference.
+    public func append(trial frame: EncodedFrame, at stamp: Stamp) throws {
+        coder.accept(frame, seconds: stamp.seconds)
+        try write(frame, at: stamp)
+    }
+
+    /// The bytes a frame of `payloadBytes` adds to the stream: its packet header, its payload and
+    /// its index entry.
+    public static func packetBytes(payloadBytes: Int) -> Int { PacketHeader.size + payloadBytes + ContainerFormat.indexEntrySize }
+
+    private func write(_ frame: EncodedFrame, at stamp: Stamp) throws {
         try writer.append(frame, at: stamp)
         if frame.type == .intra { summary.intraFrames += 1 } else { summary.predictedFrames += 1 }
         summary.payloadBytes += frame.payload.count
-        return frame
     }
+
+    /// Bytes written so far (after `init`: the file header with the parameter set).
+    public var bytesWritten: Int { Int(writer.bytesWritten) }
 
     /// Writes the index and the trailer. `sourceSeconds`: the span of source video the stream
     /// covers (what bitrates are computed over, `StreamStatistics`), nil when unknown.

@@ -26,11 +26,21 @@ public struct StreamStatistics: Sendable, Encodable {
     public var bytesPerFrame: Double?
     /// Payload bits per tensor element (headers excluded); nil without frames.
     public var bitsPerElement: Double?
+    /// kbit/s of packets (header and payload) by presentation time, in windows of
+    /// `windowSeconds` from 0 to the end of the source covered: what a link carried at each
+    /// moment (a rate-controlled stream's achieved rate). Empty without frames, or when the
+    /// times span more than `maxWindows` windows (a damaged file).
+    public var windowKilobitsPerSecond: [Double] = []
+    /// The window of `windowKilobitsPerSecond`, in seconds.
+    public static let windowSeconds = 1.0
+    static let maxWindows = 100_000
 
     /// Walks the packets of `reader` (damaged ones are not counted; `StreamDecoder.check` reports them).
     public init(_ reader: ContainerReader) {
+        var packets: [(seconds: Double, bytes: Int)] = []
         reader.walk { event in
             if case .packet(let header, let payload, _) = event {
+                packets.append((header.seconds, PacketHeader.size + payload.count))
                 if header.type == .intra { intraFrames += 1 } else { predictedFrames += 1 }
                 payloadBytes += payload.count
                 firstSeconds = firstSeconds ?? header.seconds
@@ -42,11 +52,24 @@ public struct StreamStatistics: Sendable, Encodable {
         fileBytes = reader.bytes.count
         sourceSeconds = reader.sourceSeconds ?? firstSeconds.flatMap { StreamStatistics.sourceSeconds(first: $0, last: lastSeconds!, frames: frames) }
         kilobitsPerSecond = StreamStatistics.kilobitsPerSecond(bytes: fileBytes, seconds: sourceSeconds)
+        windowKilobitsPerSecond = StreamStatistics.windows(packets, until: max(sourceSeconds ?? 0, lastSeconds ?? 0))
         let elements = reader.parameters.shape.reduce(1, *)
         if frames > 0 {
             bytesPerFrame = Double(payloadBytes) / Double(frames)
             bitsPerElement = Double(payloadBytes * 8) / Double(frames * elements)
         }
+    }
+
+    /// kbit/s of `packets` per window from 0 to `end` seconds (packets before 0 count in the first).
+    static func windows(_ packets: [(seconds: Double, bytes: Int)], until end: Double) -> [Double] {
+        let count = (end / windowSeconds).rounded(.up)
+        guard !packets.isEmpty, count.isFinite, count >= 1, count <= Double(maxWindows) else { return [] }
+        var bytes = [Int](repeating: 0, count: Int(count))
+        for p in packets {
+            let k = Int(max(0, min(count - 1, (p.seconds / windowSeconds).rounded(.down))))
+            bytes[k] += p.bytes
+        }
+        return bytes.map { Double($0) * 8 / windowSeconds / 1000 }
     }
 
     /// Kilobits per second of `bytes` over `seconds`; nil without a duration.

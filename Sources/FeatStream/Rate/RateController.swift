@@ -1,0 +1,229 @@
+import FeatCodec
+import Foundation
+
+/// Holds a stream to a link (`RateSettings`): for each frame the gate admits, whether to send it
+/// and at which quality, so every packet arrives within the buffer delay (`LinkBuffer`).
+///
+/// - A frame gets the quality that spends what the link carries until the next frame is due,
+///   less what is still queued: the highest quality, up to the maximum, whose packet fits that
+///   budget, found by coding it at trial qualities.
+/// - When that quality would fall below the minimum, the frame rate drops one step first (the
+///   grid rate divided by 2, 3, 4, 6, ...): a receiver that holds the last tensor loses less
+///   from a lower rate than from coarse features (docs/report: at 18 dB top-1 of the frames sent
+///   is still about 90 %); that frame still goes, at the minimum, if the queue has room. The
+///   rate rises again, never above the grid, as soon as a frame like the last one sent would
+///   fit at the minimum quality + 4 dB at the higher rate.
+/// - Cuts are always sent, below the minimum if they must, and later frames pay (dropped while
+///   the queue is over half full); a cut that fits at no quality waits for the next frame,
+///   which is then coded as an I-frame.
+/// - At the lowest frame rate a frame that cannot have the minimum quality is sent at it only
+///   if the queue has room, else dropped; the first such frame raises a warning.
+public final class RateController {
+    /// One admitted frame's decision, as `encode --json` logs it (without rate control: every
+    /// frame sent, without the link fields).
+    public struct Entry: Sendable, Codable {
+        /// Presentation time in seconds.
+        public let seconds: Double
+        /// Index among the source's decoded frames.
+        public let sourceFrame: Int
+        /// The frame was a cut.
+        public let cut: Bool
+        /// Sent, or dropped.
+        public let sent: Bool
+        /// "I" or "P" when sent.
+        public let type: String?
+        /// The quality it was coded at (dB), when sent.
+        public let quality: Double?
+        /// Bytes it adds to the stream (packet header, payload, index entry); 0 when dropped.
+        public let bytes: Int
+        /// The link queue's fullness after the decision (share of what the link carries within the delay).
+        public let bufferFullness: Double?
+        /// The frame rate the controller was holding (frames per second).
+        public let fps: Double?
+        /// Why a frame was dropped, or sent below the minimum quality; nil otherwise.
+        public let reason: String?
+
+        /// Every key, null where there is no value (one shape for every line of the log).
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(seconds, forKey: .seconds)
+            try c.encode(sourceFrame, forKey: .sourceFrame)
+            try c.encode(cut, forKey: .cut)
+            try c.encode(sent, forKey: .sent)
+            try c.encode(type, forKey: .type)
+            try c.encode(quality, forKey: .quality)
+            try c.encode(bytes, forKey: .bytes)
+            try c.encode(bufferFullness, forKey: .bufferFullness)
+            try c.encode(fps, forKey: .fps)
+            try c.encode(reason, forKey: .reason)
+        }
+
+        /// Every field; `bufferFullness` and `fps` only under rate control.
+        public init(seconds: Double, sourceFrame: Int, cut: Bool, sent: Bool, type: String?, quality: Double?, bytes: Int,
+                    bufferFullness: Double?, fps: Double?, reason: String?) {
+            (self.seconds, self.sourceFrame, self.cut, self.sent, self.type, self.quality) = (seconds, sourceFrame, cut, sent, type, quality)
+            (self.bytes, self.bufferFullness, self.fps, self.reason) = (bytes, bufferFullness, fps, reason)
+        }
+    }
+
+    /// Grid divisors, the frame-rate steps.
+    static let divisors = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32]
+    /// The lowest frame rate the controller goes to.
+    static let lowestFPS = 0.2
+
+    public let settings: RateSettings
+    /// The grid's rate (`--fps`, or the source's): the most the controller sends.
+    public let gridFPS: Double
+    public private(set) var link: LinkBuffer
+    /// Every decision so far.
+    public private(set) var log: [Entry] = []
+    /// Warnings, each once.
+    public private(set) var warnings: [String] = []
+    private var level = 0
+    private let lowestLevel: Int
+    private var lastSent = -Double.infinity
+    private var lastQuality: Double
+    private var pendingCut = false
+    /// Bytes of the last frame sent, coded at the minimum quality + 4 dB (when below the grid rate).
+    private var probeBytes: Int?
+
+    /// `headerBytes`: the stream's header, queued at time 0.
+    public init(settings: RateSettings, gridFPS: Double, headerBytes: Int) {
+        self.settings = settings
+        let grid = gridFPS.isFinite && gridFPS > 0 ? gridFPS : 30
+        self.gridFPS = grid
+        link = LinkBuffer(trace: settings.trace, delaySeconds: settings.bufferSeconds)
+        link.add(headerBytes)
+        lowestLevel = RateController.divisors.lastIndex { grid / Double($0) >= RateController.lowestFPS } ?? 0
+        lastQuality = (settings.minQuality + settings.maxQuality) / 2
+    }
+
+    /// The frame rate held now.
+    public var fps: Double { gridFPS / Double(RateController.divisors[level]) }
+
+    /// Decides for the frame at `seconds`; `trial(quality, intra)` codes it (without sending).
+    /// Returns the coded frame to send, or nil to drop it.
+    public func decide(seconds: Double, sourceFrame: Int, cut: Bool, trial: (Double, Bool) -> EncodedFrame) -> EncodedFrame? {
+        link.drain(until: seconds)
+        let mustSend = cut || pendingCut
+        let intra = mustSend
+        var trials: [Double: EncodedFrame] = [:]
+        func size(_ q: Double) -> Int {
+            if trials[q] == nil { trials[q] = trial(q, intra) }
+            return StreamEncoder.packetBytes(payloadBytes: trials[q]!.payload.count)
+        }
+        func drop(_ reason: String) -> EncodedFrame? {
+            record(seconds, sourceFrame, cut, nil, nil, reason)
+            return nil
+        }
+        if let higher = higherLevel(at: seconds) { level = higher }
+        if !mustSend && seconds - lastSent < 1 / fps - 0.5 / gridFPS { return drop("frame rate") }
+        // What the link carries until the next frame is due, less what is still queued: over the
+        // clip the stream spends what the link carries, no more (a target above empty would add
+        // that much to the whole file); never more than the queue's room.
+        let space = link.spaceBytes
+        let budget = min(space, settings.trace.bytes(from: seconds, to: seconds + 1 / fps) - link.queuedBytes)
+        let minimum = settings.minQuality
+        if mustSend {
+            if let q = highest(below: budget, upTo: settings.maxQuality, size), q >= minimum {
+                return send(trials[q]!, q, seconds, sourceFrame, cut, nil)
+            }
+            guard let q = highest(below: space, upTo: minimum, size) else {
+                warnOnce(seconds)
+                pendingCut = true
+                return drop("buffer full: cut deferred")
+            }
+            if q < minimum { warnOnce(seconds) }
+            return send(trials[q]!, q, seconds, sourceFrame, cut, q < minimum ? "cut below --min-quality" : nil)
+        }
+        if let q = highest(below: budget, upTo: settings.maxQuality, size), q >= minimum {
+            let frame = send(trials[q]!, q, seconds, sourceFrame, cut, nil)
+            if level > 0 { probeBytes = size(min(settings.maxQuality, minimum + 4)) }
+            return frame
+        }
+        // Still draining a cut's I-frame: this frame pays, the frame rate stays.
+        if link.fullness > 0.5 { return drop("buffer full") }
+        if level < lowestLevel {
+            // The frames after this one come further apart; this one goes at the minimum quality
+            // if the queue has room (a dropped frame would leave the link idle).
+            level += 1
+            let reason = "budget: frame rate lowered to \(Self.format(fps)) fps"
+            guard Double(size(minimum)) <= space else { return drop(reason) }
+            return send(trials[minimum]!, minimum, seconds, sourceFrame, cut, reason)
+        }
+        warnOnce(seconds)
+        guard Double(size(minimum)) <= space else { return drop("buffer full") }
+        return send(trials[minimum]!, minimum, seconds, sourceFrame, cut, "over budget at the lowest frame rate")
+    }
+
+    /// The highest quality in [0, `top`] (0.5 dB steps) whose packet is at most `limit` bytes,
+    /// searched from the last quality sent; nil when none is.
+    private func highest(below limit: Double, upTo top: Double, _ size: (Double) -> Int) -> Double? {
+        func fits(_ q: Double) -> Bool { Double(size(q)) <= limit }
+        let start = (min(max(lastQuality, 0), top) * 2).rounded(.down) / 2
+        var good: Double?, bad: Double?
+        var step = 2.0
+        if fits(start) {
+            good = start
+            while let g = good, g < top {
+                let next = min(top, g + step)
+                if fits(next) { good = next; step *= 2 } else { bad = next; break }
+            }
+        } else {
+            bad = start
+            while let b = bad, b > 0 {
+                let next = max(0, b - step)
+                if fits(next) { good = next; break }
+                bad = next
+                step *= 2
+            }
+        }
+        guard var g = good else { return nil }
+        if var b = bad, b > g {
+            while b - g > 0.5 {
+                let middle = ((g + b) / 2 * 2).rounded(.down) / 2
+                if middle <= g { break }
+                if fits(middle) { g = middle } else { b = middle }
+            }
+        }
+        return g
+    }
+
+    /// The highest frame rate above the one held at which this frame is due and a frame like the
+    /// last one sent, at the minimum quality + 4 dB, fits what the link carries until the next;
+    /// nil when none is (the rate rises as soon as the link recovers, by as many steps as it can).
+    private func higherLevel(at seconds: Double) -> Int? {
+        guard level > 0, let probeBytes else { return nil }
+        for candidate in 0..<level {
+            let spacing = Double(RateController.divisors[candidate]) / gridFPS
+            let due = seconds - lastSent >= spacing - 0.5 / gridFPS
+            if due && Double(probeBytes) <= settings.trace.bytes(from: seconds, to: seconds + spacing) - link.queuedBytes { return candidate }
+        }
+        return nil
+    }
+
+    /// The link cannot carry the content at the minimum quality, even at the lowest frame rate
+    /// or for a cut: said once.
+    private func warnOnce(_ seconds: Double) {
+        guard warnings.isEmpty else { return }
+        warnings.append("the link carries less than this content needs at \(Self.format(settings.minQuality)) dB (first at "
+                        + "\(Self.format(seconds)) s): sending cuts below it, the lowest frame rate and what fits")
+    }
+
+    private func send(_ frame: EncodedFrame, _ quality: Double, _ seconds: Double, _ sourceFrame: Int, _ cut: Bool, _ reason: String?) -> EncodedFrame {
+        let bytes = StreamEncoder.packetBytes(payloadBytes: frame.payload.count)
+        link.add(bytes)
+        lastSent = seconds
+        lastQuality = quality
+        pendingCut = false
+        record(seconds, sourceFrame, cut, frame.type, quality, reason, bytes: bytes)
+        return frame
+    }
+
+    private func record(_ seconds: Double, _ sourceFrame: Int, _ cut: Bool, _ type: FrameType?, _ quality: Double?, _ reason: String?, bytes: Int = 0) {
+        log.append(Entry(seconds: seconds, sourceFrame: sourceFrame, cut: cut, sent: type != nil, type: type?.letter, quality: quality,
+                         bytes: bytes, bufferFullness: link.fullness, fps: fps, reason: reason))
+    }
+
+    private static func format(_ x: Double) -> String { String(format: "%g", (x * 100).rounded() / 100) }
+}

@@ -1,0 +1,181 @@
+@testable import FeatCodec
+import FeatModel
+@testable import FeatStream
+import FeatVideo
+import Foundation
+import TestSupport
+import Testing
+
+/// Whether every packet reaches the receiver within `delay` of its time, checked by simulating
+/// the link independently of `LinkBuffer`: a FIFO queue served at the trace's rate, second by
+/// second of the trace's steps. Returns the largest lateness (negative: early).
+func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trace: [(Double, Double)], delay: Double) -> Double {
+    func rate(_ t: Double) -> Double { trace.last { $0.0 <= t }?.1 ?? trace[0].1 }
+    func nextChange(_ t: Double) -> Double { trace.first { $0.0 > t }?.0 ?? .infinity }
+    var free = 0.0  // when the link finishes what is queued
+    var worst = -Double.infinity
+    for (k, p) in ([(0.0, header)] + packets).enumerated() {
+        var t = max(free, p.0)
+        var bits = Double(p.1) * 8 / 1000  // kbit
+        while bits > 1e-12 {
+            let r = rate(t), end = nextChange(t)
+            if (end - t) * r >= bits { t += bits / r; bits = 0 } else { bits -= (end - t) * r; t = end }
+        }
+        free = t
+        if k > 0 { worst = max(worst, t - p.0 - delay) }
+    }
+    return worst
+}
+
+@Suite struct BandwidthTraceTests {
+    @Test func csvWithHeaderAndSteps() throws {
+        let trace = try BandwidthTrace(csv: "seconds,kbit_s\n0, 400\n\n3,100\n6,400\n", name: "t.csv")
+        #expect(trace.points.map(\.seconds) == [0, 3, 6] && trace.points.map(\.kilobitsPerSecond) == [400, 100, 400])
+        #expect(trace.kilobitsPerSecond(at: 2.9) == 400 && trace.kilobitsPerSecond(at: 3) == 100 && trace.kilobitsPerSecond(at: 100) == 400)
+        // 1 s at 400 kbit/s, 3 s at 100, 1 s at 400: (400 + 300 + 400) kbit.
+        #expect(abs(trace.bytes(from: 2, to: 7) - 1100 * 125) < 1e-6)
+        #expect(trace.bytes(from: 5, to: 5) == 0 && trace.bytes(from: 5, to: 4) == 0)
+    }
+
+    @Test(arguments: [("0,100\nx,1", "t.csv:2: expected 'seconds,kbit_s'"), ("0,100\n0,200", "t.csv:2: time 0"), ("0,-5", "t.csv:1: rate -5"),
+                      ("0,nan", "t.csv:1: rate nan"), ("", "t.csv: no 'seconds,kbit_s' lines"), ("0,100,3", "t.csv:1: expected")])
+    func badTracesNameTheLine(csv: String, message: String) {
+        #expect { try BandwidthTrace(csv: csv, name: "t.csv") } throws: { "\($0)".hasPrefix(message) && !"\($0)".contains("\n") }
+    }
+
+    @Test func linkBufferDrainsAtTheRate() throws {
+        var link = LinkBuffer(trace: try BandwidthTrace(csv: "0,80\n1,8", name: "t"), delaySeconds: 0.5)
+        link.add(15_000)
+        #expect(link.capacityBytes == 5000 && link.spaceBytes == 0 && link.fullness == 3)
+        link.drain(until: 1)  // 10 000 bytes carried
+        #expect(link.queuedBytes == 5000 && link.capacityBytes == 500)
+        link.drain(until: 10)
+        #expect(link.queuedBytes == 0 && link.spaceBytes == 500)
+    }
+}
+
+/// The controller on synthetic content whose bytes grow 2x every 6 dB (I-frames 3x a P-frame),
+/// a cut every 4.3 s, 10 fps: fast, and every figure checkable.
+@Suite struct RateControllerTests {
+    static func frame(bytes: Int, intra: Bool) -> EncodedFrame {
+        EncodedFrame(type: intra ? .intra : .predicted, payload: [UInt8](repeating: 0, count: bytes),
+                     reconstruction: Tensor(shape: [1, 1, 1], values: [0]), channelModes: [], codedSymbols: [])
+    }
+
+    struct Run {
+        let controller: RateController
+        let packets: [(seconds: Double, bytes: Int)]
+        let cuts: [Double]
+    }
+
+    static func run(_ settings: RateSettings, seconds: Double = 20, perDecibel: Double = 1, header: Int = 1000) -> Run {
+        let controller = RateController(settings: settings, gridFPS: 10, headerBytes: header)
+        var packets: [(Double, Int)] = [], cuts: [Double] = []
+        var previousIntra = true
+        for k in 0..<Int(seconds * 10) {
+            let t = Double(k) / 10
+            let cut = k == 0 || (k % 43 == 0)
+            if cut { cuts.append(t) }
+            let chosen = controller.decide(seconds: t, sourceFrame: k, cut: cut) { q, intra in
+                frame(bytes: Int(300 * pow(2, q * perDecibel / 6)) * (intra ? 3 : 1), intra: intra)
+            }
+            if let chosen {
+                packets.append((t, StreamEncoder.packetBytes(payloadBytes: chosen.payload.count)))
+                previousIntra = chosen.type == .intra
+            }
+        }
+        _ = previousIntra
+        return Run(controller: controller, packets: packets, cuts: cuts)
+    }
+
+    static func kbps(_ run: Run, header: Int = 1000, seconds: Double = 20) -> Double {
+        Double(run.packets.reduce(header) { $0 + $1.bytes }) * 8 / seconds / 1000
+    }
+
+    @Test(arguments: [60.0, 150, 400, 1000])
+    func constantTargetIsHeld(kbps: Double) throws {
+        let settings = RateSettings(trace: try BandwidthTrace(kilobitsPerSecond: kbps))
+        let run = Self.run(settings)
+        let achieved = Self.kbps(run)
+        #expect(abs(achieved / kbps - 1) <= 0.05, "target \(kbps): \(achieved) kbit/s")
+        #expect(worstLateness(run.packets, header: 1000, trace: [(0, kbps)], delay: 1) <= 1e-9)
+        let log = run.controller.log
+        #expect(Set(log.filter { $0.sent && $0.cut }.map(\.seconds)) == Set(run.cuts), "every cut is sent")
+        #expect(log.filter { $0.sent && !$0.cut }.allSatisfy { $0.quality! >= settings.minQuality && $0.quality! <= settings.maxQuality })
+        // Tight links hold quality by the frame rate; wide ones keep the whole grid.
+        // Frames after a cut pay for its I-frame (dropped, or a lower frame rate for a while); on
+        // a wide link no other frame is dropped.
+        let lowest = log.map { $0.fps! }.min()!
+        if kbps <= 60 { #expect(lowest < 10) }
+        if kbps >= 400 {
+            let unsent = log.filter { !$0.sent }.map(\.seconds)
+            #expect(unsent.allSatisfy { t in run.cuts.contains { t > $0 && t < $0 + 1 } }, "dropped: \(unsent)")
+        }
+        if kbps >= 1000 { #expect(log.allSatisfy { $0.sent }) }
+        // At 60 kbit/s the first I-frame cannot have the minimum quality: said once.
+        #expect(run.controller.warnings.count == (kbps <= 60 ? 1 : 0))
+    }
+
+    /// 400 -> 100 -> 400 kbit/s: within the buffer delay of each step the rate follows it, and
+    /// no packet is late.
+    @Test func stepsInTheTraceAreFollowed() throws {
+        let steps = [(0.0, 400.0), (7, 100), (14, 400)]
+        let settings = RateSettings(trace: try BandwidthTrace(csv: steps.map { "\($0.0),\($0.1)" }.joined(separator: "\n"), name: "t"))
+        let run = Self.run(settings, seconds: 21)
+        #expect(worstLateness(run.packets, header: 1000, trace: steps, delay: 1) <= 1e-9)
+        func rate(_ a: Double, _ b: Double) -> Double {
+            Double(run.packets.filter { $0.seconds >= a && $0.seconds < b }.reduce(0) { $0 + $1.bytes }) * 8 / (b - a) / 1000
+        }
+        #expect(abs(rate(8, 14) / 100 - 1) < 0.15, "low part: \(rate(8, 14))")
+        #expect(abs(rate(15, 21) / 400 - 1) < 0.1, "high part again: \(rate(15, 21))")
+        #expect(run.controller.log.filter { $0.seconds >= 15 && !$0.cut }.allSatisfy { $0.fps == 10 }, "the grid rate is back")
+    }
+
+    /// A link far below the content: one warning, cuts still sent (below the minimum), the
+    /// lowest frame rate, nothing late.
+    @Test func linkBelowTheContentWarnsAndSendsCuts() throws {
+        let settings = RateSettings(trace: try BandwidthTrace(kilobitsPerSecond: 12))
+        let run = Self.run(settings, perDecibel: 1)
+        #expect(run.controller.warnings.count == 1)
+        #expect(worstLateness(run.packets, header: 1000, trace: [(0, 12)], delay: 1) <= 1e-9)
+        let log = run.controller.log
+        #expect(Set(log.filter { $0.sent && $0.cut }.map(\.seconds)).union(log.filter { $0.reason == "buffer full: cut deferred" }.map(\.seconds))
+                    .isSuperset(of: Set(run.cuts.dropFirst())))
+        #expect(log.filter { $0.sent && !$0.cut && $0.type != "I" }.allSatisfy { $0.quality! >= settings.minQuality })
+        #expect(log.map { $0.fps! }.min()! <= 0.5)
+    }
+}
+
+/// The whole pipeline on real footage: bikes.mp4 and the pan fixture held to a target, the link
+/// simulated from the packets of the file written.
+@Suite struct RateControlPipelineTests {
+    @Test(arguments: [("bikes", 200.0), ("bikes", 400), ("pan.mp4", 300)])
+    func encodeHoldsTheTarget(clip: String, kbps: Double) throws {
+        let model = try FeatureGateTests.loadModel()
+        VideoReader.setFFmpegLogging(verbose: false)
+        let path = clip == "bikes" ? Fixtures.bikes : Fixtures.path(clip)
+        var coding = CodingSettings()
+        coding.precision = .steps(quality: 40)
+        var gate = GateSettings(fps: Rational(5))
+        gate.fps = Rational(5)
+        let sink = MemorySink()
+        let summary = try FeatureEncoding.run(try VideoReader(path), gate: gate, model: model, coding: coding,
+                                              rate: RateSettings(trace: try BandwidthTrace(kilobitsPerSecond: kbps)), output: sink)
+        let achieved = try #require(summary.kilobitsPerSecond)
+        #expect(abs(achieved / kbps - 1) <= 0.05, "\(clip) at \(kbps): \(achieved) kbit/s")
+        let reader = try ContainerReader(name: "t", bytes: sink.bytes)
+        var packets: [(Double, Int)] = []
+        var firstPacket: Int?
+        reader.walk { event in
+            if case .packet(let header, let payload, let offset) = event {
+                firstPacket = firstPacket ?? offset
+                packets.append((header.seconds, PacketHeader.size + payload.count + ContainerFormat.indexEntrySize))
+            }
+            return true
+        }
+        #expect(packets.count == summary.log.filter(\.sent).count && packets.count > 5)
+        #expect(worstLateness(packets, header: firstPacket!, trace: [(0, kbps)], delay: 1) <= 1e-9)
+        // The decoded stream is what the log says was sent.
+        #expect(packets.map(\.0) == summary.log.filter(\.sent).map(\.seconds))
+    }
+}
