@@ -19,14 +19,16 @@ public enum RateDistortionBenchmark {
         public let snr: Double
         /// Frames whose top-1 class matches the uncompressed features', percent.
         public let top1: Double
-        /// Megabytes of float32 tensor coded per second (one core), and decoded.
+        /// Megabytes of float32 tensor coded per second (one core).
         public let encodeMBps: Double
+        /// Megabytes of float32 tensor decoded per second (one core).
         public let decodeMBps: Double
     }
 
     /// The levels the issue judges at.
     public enum Level: CaseIterable, Sendable, CustomStringConvertible {
         case top1of99, top1of90, snr30
+        /// The level as the table's heading names it.
         public var description: String {
             switch self {
             case .top1of99: return "top-1 >= 99 %"

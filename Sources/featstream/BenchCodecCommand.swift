@@ -79,7 +79,7 @@ struct BenchCodecCommand: ParsableCommand {
         let taskWeights = try TaskWeights.weights(for: network)
         for (name, weights) in [("--quality --weighting mse", nil), ("--quality (task-weighted)", taskWeights)] {
             try sweep(name) {
-                try stride(from: 6.0, through: 44, by: 2).map { q in
+                try stride(from: 6.0, through: 56, by: 2).map { q in
                     var s = CodingSettings()
                     s.precision = .steps(quality: q)
                     s.channelWeights = weights

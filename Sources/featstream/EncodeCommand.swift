@@ -44,7 +44,7 @@ struct EncodeCommand: ParsableCommand {
             let file = try OutputFile(path, defaultName: OutputFile.defaultName(for: input.input, extension: "fst"))
             var progress = Progress(quiet: quiet, duration: reader.info.durationSeconds)
             var settings = try coding.settings(for: network)
-            let rateSettings = try rate.settings(maxQuality: coding.quality ?? 40)
+            let rateSettings = try rate.settings(maxQuality: coding.quality ?? RateSettings.defaultMaxQuality)
             if let rateSettings, settings.quality == nil {
                 var stepped = coding
                 stepped.quality = rateSettings.maxQuality

@@ -15,7 +15,7 @@ struct RateOptions: ParsableArguments {
     var bufferSeconds = 1.0
 
     @Option(help: ArgumentHelp("With rate control: below this quality (dB) the frame rate drops first.", valueName: "dB"))
-    var minQuality = 18.0
+    var minQuality = RateSettings.defaultMinQuality
 
     var enabled: Bool { targetKbps != nil || bandwidth != nil }
 
@@ -23,7 +23,7 @@ struct RateOptions: ParsableArguments {
         guard !(targetKbps != nil && bandwidth != nil) else { throw ValidationError("choose one of --target-kbps and --bandwidth") }
         guard enabled else { return }
         do {
-            try settings(maxQuality: 40)?.validate()
+            try settings(maxQuality: RateSettings.defaultMaxQuality)?.validate()
         } catch let invalid as CodingSettings.Invalid {
             throw ValidationError(invalid.description)
         } catch let invalid as BandwidthTrace.Invalid {

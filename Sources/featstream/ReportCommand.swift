@@ -9,7 +9,9 @@ struct ReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Sweep frame rate x quantizer: bitrate, feature SNR and task fidelity, beside sending the pixels.",
         discussion: """
-            For every --fps and --bits setting (temporal and intra-only) and lossless: frames
+            For every --fps, --bits setting (temporal and intra-only), --quality (step mode) and
+            lossless, and each --target-kbps under rate control (on the grid of the highest
+            --fps): frames
             admitted and cuts, kbit/s (the whole stream over the source seconds), bytes per frame,
             bits per element, feature SNR against the lossless tensors, and top-1 / top-5
             agreement of the model's tail on the decoded tensors with the tail on the lossless
@@ -31,6 +33,18 @@ struct ReportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Quantizer bits to sweep, comma-separated (2-16).", valueName: "list"))
     var bits = "8,6,4,3,2"
 
+    @Option(help: ArgumentHelp("Step-mode qualities to sweep (dB, task-weighted), comma-separated, or 'none'.", valueName: "list"))
+    var quality = "40,30,22,16"
+
+    @Option(help: ArgumentHelp("Link rates for rate-controlled points (kbit/s), comma-separated: encode --target-kbps on the grid of the highest --fps.", valueName: "list"))
+    var targetKbps = ""
+
+    @Option(help: ArgumentHelp("Rate control's --min-quality (dB) for --target-kbps and --bandwidth.", valueName: "dB"))
+    var minQuality = RateSettings.defaultMinQuality
+
+    @Option(help: ArgumentHelp("A link to follow under rate control (CSV 'seconds,kbit_s'): writes link-rate.svg, link-fps.svg and link-top1.svg (rate, frames sent and receiver top-1 over time).", valueName: "file"))
+    var bandwidth: String?
+
     @Option(help: ArgumentHelp("Pixel codecs of the pixel line, comma-separated: x264:realtime, x264:medium, x265:medium, ENCODER:PRESET:TUNE (tune psnr, ssim...).", valueName: "list"))
     var pixelCodec = "x264:realtime,x264:medium"
 
@@ -50,6 +64,16 @@ struct ReportCommand: ParsableCommand {
             o.rates = try list(fps, "--fps", "a positive rate or 'source'") { FrameRate(parsing: $0) }
             o.changeThresholds = try list(changeThreshold, "--change-threshold", "numbers 0 to 1000") { Float($0).flatMap { $0.isFinite && (0...1000).contains($0) ? $0 : nil } }
             o.bits = try list(bits, "--bits", "numbers 2 to 16") { Int($0).flatMap { (2...16).contains($0) ? $0 : nil } }
+            o.qualities = quality == "none" ? [] : try list(quality, "--quality", "numbers 0 to 120, or 'none'") { Double($0).flatMap { $0.isFinite && (0...120).contains($0) ? $0 : nil } }
+            o.targets = targetKbps.isEmpty ? [] : try list(targetKbps, "--target-kbps", "numbers over 0") { Double($0).flatMap { $0.isFinite && $0 > 0 && $0 <= 1e7 ? $0 : nil } }
+            guard minQuality.isFinite, (0...120).contains(minQuality) else { throw ValidationError("--min-quality: \(minQuality) is out of range (0 to 120 dB)") }
+            o.minQuality = minQuality
+            if let bandwidth {
+                guard let data = FileManager.default.contents(atPath: bandwidth) else { throw ValidationError("--bandwidth: cannot read \(bandwidth)") }
+                do { o.bandwidth = try BandwidthTrace(csv: String(decoding: data, as: UTF8.self), name: bandwidth) } catch let invalid as BandwidthTrace.Invalid {
+                    throw ValidationError(invalid.description)
+                }
+            }
             o.pixelCodecs = try list(pixelCodec, "--pixel-codec", "codecs such as x264:realtime, x264:medium, x265:medium") { PixelCodec.Variant(parsing: $0) }
             o.crfs = crf == "none" ? [] : try list(crf, "--crf", "numbers 0 to 51, or 'none'") { Int($0).flatMap { (0...51).contains($0) ? $0 : nil } }
             return o
@@ -70,11 +94,14 @@ struct ReportCommand: ParsableCommand {
             let network = try model.load()
             let reader = try input.open()
             var progress = Progress(quiet: quiet, duration: reader.info.durationSeconds)
-            let samples = try ReportSweep.run(reader, model: network, options: try options) { progress.update(frames: $0.index + 1, seconds: $0.seconds) }
+            let (samples, timeline) = try ReportSweep.sweep(reader, model: network, options: try options) {
+                progress.update(frames: $0.index + 1, seconds: $0.seconds)
+            }
             progress.finish()
-            let report = ReportDocuments.Report(
+            var report = ReportDocuments.Report(
                 command: CommandLine.arguments, ffmpeg: VideoReader.ffmpegVersions, oneDNN: Model.runtimeVersion,
                 isa: Model.instructionSet.name, input: reader.name, model: network.spec.name, split: network.split, points: samples)
+            report.linkTimeline = timeline
             let title = "featstream report: \(URL(fileURLWithPath: reader.name).lastPathComponent), \(network.spec.title) at \(network.split)"
             try ReportDocuments.write(report, title: title, to: out)
             if !network.hasTail {
@@ -83,6 +110,13 @@ struct ReportCommand: ParsableCommand {
             print(Terminal.printable("\(reader.name): \(network.spec.title) at \(network.split); wrote \(ReportDocuments.files.joined(separator: ", ")) in \(out)"))
             print("   fps  change  setting                       sent  kbit/s  bytes/frame   SNR dB  top-1 %   grid top-1  source top-1  source top-5")
             for s in samples { print(row(s)) }
+            if !timeline.isEmpty {
+                print("\nfollowing --bandwidth (also link-rate.svg, link-fps.svg, link-top1.svg):\n  time s  link kbit/s  achieved  frames/s  top-1 %")
+                for w in timeline {
+                    print(String(format: "  %6.1f  %11.1f  %8.1f  %8.1f  ", w.start, w.linkKilobitsPerSecond, w.achievedKilobitsPerSecond, w.framesPerSecond)
+                          + (w.top1.map { String(format: "%7.1f", $0) } ?? "      -"))
+                }
+            }
         }
     }
 

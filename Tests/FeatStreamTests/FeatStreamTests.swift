@@ -73,23 +73,32 @@ import Testing
         var options = ReportSweep.Options()
         options.rates = [.perSecond(Rational(1)), .perSecond(Rational(5))]
         options.bits = [4]
+        options.qualities = [30]
+        options.targets = [150]
         options.crfs = []
         VideoReader.setFFmpegLogging(verbose: false)
         options.changeThresholds = [GateSettings().changeThreshold]
         let samples = try ReportSweep.run(try VideoReader(Fixtures.path("scenes.mp4")), model: model, options: options)
-        #expect(samples.map(\.setting) == [.quantized(bits: 4, temporal: true), .quantized(bits: 4, temporal: false), .lossless,
-                                           .quantized(bits: 4, temporal: true), .quantized(bits: 4, temporal: false), .lossless])
-        #expect(samples.map(\.frameRate.description) == ["1", "1", "1", "5", "5", "5"])
-        #expect(samples[0].admitted < samples[3].admitted && samples[3].cuts == 4)
-        #expect(samples[2].sent.snr == nil && samples[2].sent.top1 == 100 && samples[5].sent.top5 == 100)
-        // The 5 fps, 4-bit sample's bitrate is the stream `encode` writes with those settings.
+        let perRate: [Setting] = [.quantized(bits: 4, temporal: true), .quantized(bits: 4, temporal: false), .steps(quality: 30), .lossless]
+        #expect(samples.map(\.setting) == perRate + perRate + [.rateControlled(kilobitsPerSecond: 150)])
+        #expect(samples.map(\.frameRate.description) == ["1", "1", "1", "1", "5", "5", "5", "5", "5"])
+        #expect(samples[0].admitted < samples[4].admitted && samples[4].cuts == 4)
+        #expect(samples[3].sent.snr == nil && samples[3].sent.top1 == 100 && samples[7].sent.top5 == 100)
+        // The 5 fps samples' bitrates are the streams `encode` writes with those settings: 4 bits,
+        // step mode (task-weighted) and rate control.
         var gate = GateSettings(fps: Rational(5))
         gate.fps = Rational(5)
-        let sink = MemorySink()
-        let summary = try FeatureEncoding.run(try VideoReader(Fixtures.path("scenes.mp4")), gate: gate, model: model,
-                                              coding: Setting.quantized(bits: 4, temporal: true).coding!, output: sink)
-        #expect(summary.stream.frames == samples[3].admitted)
-        #expect(abs(summary.kilobitsPerSecond! - samples[3].kilobitsPerSecond) < 1e-9, "encode \(summary.kilobitsPerSecond!), report \(samples[3].kilobitsPerSecond)")
+        func encode(_ setting: Setting, rate: RateSettings? = nil) throws -> FeatureEncoding.Summary {
+            var coding = setting.coding!
+            if coding.quality != nil { coding.channelWeights = try TaskWeights.weights(for: model) }
+            return try FeatureEncoding.run(try VideoReader(Fixtures.path("scenes.mp4")), gate: gate, model: model, coding: coding, rate: rate, output: MemorySink())
+        }
+        for (k, summary) in [(4, try encode(.quantized(bits: 4, temporal: true))), (6, try encode(.steps(quality: 30))),
+                             (8, try encode(.rateControlled(kilobitsPerSecond: 150), rate: RateSettings(trace: try BandwidthTrace(kilobitsPerSecond: 150))))] {
+            #expect(summary.stream.frames == samples[k].admitted, "\(samples[k].setting)")
+            #expect(abs(summary.kilobitsPerSecond! - samples[k].kilobitsPerSecond) < 1e-9, "\(samples[k].setting): encode \(summary.kilobitsPerSecond!), report \(samples[k].kilobitsPerSecond)")
+        }
+        #expect(samples[8].admitted < samples[4].admitted, "rate control sent fewer frames than the gate admitted")
     }
 }
 

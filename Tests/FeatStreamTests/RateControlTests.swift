@@ -68,7 +68,11 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
         let cuts: [Double]
     }
 
-    static func run(_ settings: RateSettings, seconds: Double = 20, perDecibel: Double = 1, header: Int = 1000) -> Run {
+    /// `settings` with the minimum these figures were worked out for (14 dB: a P-frame of 1,512
+    /// bytes, an I-frame of 4,536).
+    static func run(_ given: RateSettings, seconds: Double = 20, perDecibel: Double = 1, header: Int = 1000) -> Run {
+        var settings = given
+        settings.minQuality = 14
         let controller = RateController(settings: settings, gridFPS: 10, headerBytes: header)
         var packets: [(Double, Int)] = [], cuts: [Double] = []
         var previousIntra = true
@@ -101,7 +105,7 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
         #expect(worstLateness(run.packets, header: 1000, trace: [(0, kbps)], delay: 1) <= 1e-9)
         let log = run.controller.log
         #expect(Set(log.filter { $0.sent && $0.cut }.map(\.seconds)) == Set(run.cuts), "every cut is sent")
-        #expect(log.filter { $0.sent && !$0.cut }.allSatisfy { $0.quality! >= settings.minQuality && $0.quality! <= settings.maxQuality })
+        #expect(log.filter { $0.sent && !$0.cut }.allSatisfy { $0.quality! >= 14 && $0.quality! <= settings.maxQuality })
         // Tight links hold quality by the frame rate; wide ones keep the whole grid.
         // Frames after a cut pay for its I-frame (dropped, or a lower frame rate for a while); on
         // a wide link no other frame is dropped.
@@ -141,7 +145,7 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
         let log = run.controller.log
         #expect(Set(log.filter { $0.sent && $0.cut }.map(\.seconds)).union(log.filter { $0.reason == "buffer full: cut deferred" }.map(\.seconds))
                     .isSuperset(of: Set(run.cuts.dropFirst())))
-        #expect(log.filter { $0.sent && !$0.cut && $0.type != "I" }.allSatisfy { $0.quality! >= settings.minQuality })
+        #expect(log.filter { $0.sent && !$0.cut && $0.type != "I" }.allSatisfy { $0.quality! >= 14 })
         #expect(log.map { $0.fps! }.min()! <= 0.5)
     }
 }
@@ -177,5 +181,23 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
         #expect(worstLateness(packets, header: firstPacket!, trace: [(0, kbps)], delay: 1) <= 1e-9)
         // The decoded stream is what the log says was sent.
         #expect(packets.map(\.0) == summary.log.filter(\.sent).map(\.seconds))
+    }
+}
+
+/// README's link plots: per window, the link, what was sent, frames per second, receiver top-1.
+@Suite struct LinkTimelineTests {
+    @Test func windowsCountWhatFallsInThem() throws {
+        let trace = try BandwidthTrace(csv: "0,400\n1.5,100", name: "t")
+        let one = Tensor(shape: [1, 1, 1], values: [1])
+        // Source frames every 0.25 s over 2 s; the class changes at 1 s; frames sent at 0 and 1.25 s.
+        let references = (0..<8).map { ReceiverFidelity.Reference(seconds: Double($0) * 0.25, tensor: one, top1: $0 < 4 ? 7 : 9) }
+        let received = [ReceiverFidelity.Received(seconds: 0, tensor: one, top5: [7]), ReceiverFidelity.Received(seconds: 1.25, tensor: one, top5: [9])]
+        let w = LinkTimeline.windows(trace: trace, sent: [(0, 1000), (1.25, 500)], received: received, references: references)
+        #expect(w.map(\.start) == [0, 1])
+        #expect(w.map(\.linkKilobitsPerSecond) == [400, 250])
+        #expect(w.map(\.achievedKilobitsPerSecond) == [8, 4] && w.map(\.framesPerSecond) == [1, 1])
+        // Second window: at 1.0 s the receiver still holds class 7 (wrong), from 1.25 s class 9.
+        #expect(w.map(\.top1) == [100, 75])
+        #expect(LinkTimeline.charts(w, title: "t").map(\.name) == ["link-rate", "link-fps", "link-top1"])
     }
 }

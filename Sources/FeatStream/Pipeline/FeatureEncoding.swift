@@ -41,7 +41,8 @@ public enum FeatureEncoding {
 
     /// Encodes `reader`'s video into `output`; `decided` sees every decoded frame (for progress).
     /// With `rate` (step mode only), a `RateController` decides which admitted frames are sent
-    /// and at which quality.
+    /// and at which quality. The coder runs on its own thread, beside the head and the decoder
+    /// (on two cores the three overlap; measured in README "Speed").
     public static func run(
         _ reader: VideoReader, gate: GateSettings, model: Model, coding: CodingSettings, rate: RateSettings? = nil,
         output: ByteSink, decided: (SelectedFrame) throws -> Void = { _ in }
@@ -51,23 +52,85 @@ public enum FeatureEncoding {
         let controller = rate.map {
             RateController(settings: $0, gridFPS: gate.fps?.doubleValue ?? reader.info.framesPerSecond ?? 30, headerBytes: encoder.bytesWritten)
         }
-        var log: [RateController.Entry] = []
-        let selection = try FeatureExtraction.run(reader, settings: gate, model: model, decided: decided) { selected, tensor in
-            let stamp = selected.stamp, cut = selected.decision == .cut
+        let stage = CodingStage(encoder: encoder, controller: controller, quality: coding.quality)
+        let selection: SelectionSummary
+        do {
+            selection = try FeatureExtraction.run(reader, settings: gate, model: model, decided: decided) { selected, tensor in
+                guard stage.queue.put(.init(tensor: tensor, stamp: selected.stamp, cut: selected.decision == .cut)) else {
+                    throw stage.finish() ?? CancellationError()
+                }
+            }
+        } catch {
+            _ = stage.finish()
+            throw error
+        }
+        if let error = stage.finish() { throw error }
+        return Summary(selection: selection, stream: try encoder.finish(sourceSeconds: selection.sourceSeconds),
+                       elementsPerFrame: model.featureShape.count, log: stage.log, warnings: controller?.warnings ?? [])
+    }
+
+    /// The coder's thread: takes admitted frames in order, codes them (through the rate
+    /// controller, if any) and writes them. Unchecked: the encoder, the controller and `log` are
+    /// touched only by the thread between `init` and `finish`, and by the caller after it.
+    private final class CodingStage: @unchecked Sendable {
+        struct Job: Sendable {
+            let tensor: Tensor
+            let stamp: StreamEncoder.Stamp
+            let cut: Bool
+        }
+
+        let queue = HandoffQueue<Job>(capacity: 8)
+        private let encoder: StreamEncoder
+        private let controller: RateController?
+        private let quality: Double?
+        private var sentLog: [RateController.Entry] = []
+        private var error: Error?
+        private let done = DispatchSemaphore(value: 0)
+        private var finished = false
+
+        init(encoder: StreamEncoder, controller: RateController?, quality: Double?) {
+            (self.encoder, self.controller, self.quality) = (encoder, controller, quality)
+            let thread = Thread { [self] in
+                while let job = queue.take() {
+                    do {
+                        try code(job)
+                    } catch {
+                        self.error = error
+                        queue.close()
+                    }
+                }
+                done.signal()
+            }
+            thread.stackSize = 4 << 20
+            thread.start()
+        }
+
+        /// Every admitted frame's fate (after `finish`).
+        var log: [RateController.Entry] { controller?.log ?? sentLog }
+
+        /// Closes the queue, waits for the thread to code what it holds, and returns its error.
+        func finish() -> Error? {
+            if !finished {
+                queue.close()
+                done.wait()
+                finished = true
+            }
+            return error
+        }
+
+        private func code(_ job: Job) throws {
             guard let controller else {
-                let frame = try encoder.append(tensor, at: stamp, forceIntra: cut)
-                log.append(.init(seconds: stamp.seconds, sourceFrame: stamp.sourceFrame, cut: cut, sent: true, type: frame.type.letter,
-                                 quality: coding.quality, bytes: StreamEncoder.packetBytes(payloadBytes: frame.payload.count),
-                                 bufferFullness: nil, fps: nil, reason: nil))
+                let frame = try encoder.append(job.tensor, at: job.stamp, forceIntra: job.cut)
+                sentLog.append(.init(seconds: job.stamp.seconds, sourceFrame: job.stamp.sourceFrame, cut: job.cut, sent: true, type: frame.type.letter,
+                                     quality: quality, bytes: StreamEncoder.packetBytes(payloadBytes: frame.payload.count),
+                                     bufferFullness: nil, fps: nil, reason: nil))
                 return
             }
-            let chosen = controller.decide(seconds: stamp.seconds, sourceFrame: stamp.sourceFrame, cut: cut) { quality, intra in
-                encoder.trial(tensor, at: stamp, forceIntra: intra, quality: quality)
+            let chosen = controller.decide(seconds: job.stamp.seconds, sourceFrame: job.stamp.sourceFrame, cut: job.cut) { q, intra in
+                encoder.trial(job.tensor, at: job.stamp, forceIntra: intra, quality: q)
             }
-            if let chosen { try encoder.append(trial: chosen, at: stamp) }
+            if let chosen { try encoder.append(trial: chosen, at: job.stamp) }
         }
-        return Summary(selection: selection, stream: try encoder.finish(sourceSeconds: selection.sourceSeconds),
-                       elementsPerFrame: model.featureShape.count, log: controller?.log ?? log, warnings: controller?.warnings ?? [])
     }
 }
 

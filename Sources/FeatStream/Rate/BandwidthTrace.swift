@@ -9,6 +9,7 @@ public struct BandwidthTrace: Sendable, Equatable {
 
     /// A bad trace file or rate, in one line.
     public struct Invalid: Error, CustomStringConvertible {
+        /// The message, naming the file and line or the option.
         public let description: String
     }
 

@@ -5,14 +5,16 @@ import Foundation
 /// and at which quality, so every packet arrives within the buffer delay (`LinkBuffer`).
 ///
 /// - A frame gets the quality that spends what the link carries until the next frame is due,
-///   less what is still queued: the highest quality, up to the maximum, whose packet fits that
-///   budget, found by coding it at trial qualities.
+///   less what is still queued, corrected by what the stream is behind or ahead of the link:
+///   the highest quality, up to the maximum, whose packet fits that budget, found by coding it
+///   at trial qualities.
 /// - When that quality would fall below the minimum, the frame rate drops one step first (the
-///   grid rate divided by 2, 3, 4, 6, ...): a receiver that holds the last tensor loses less
-///   from a lower rate than from coarse features (docs/report: at 18 dB top-1 of the frames sent
-///   is still about 90 %); that frame still goes, at the minimum, if the queue has room. The
-///   rate rises again, never above the grid, as soon as a frame like the last one sent would
-///   fit at the minimum quality + 4 dB at the higher rate.
+///   grid rate divided by 2, 3, 4, 6, ...): above the minimum a receiver that holds the last
+///   tensor loses less from coarse features than from a lower rate, below it the classes of
+///   the frames sent flip more than holding costs (`RateSettings.defaultMinQuality`); that
+///   frame still goes, at the minimum, if the queue has room. The rate rises again, never above
+///   the grid, as soon as a frame like the last one sent would fit at the minimum quality + 4 dB
+///   at the higher rate.
 /// - Cuts are always sent, below the minimum if they must, and later frames pay (dropped while
 ///   the queue is over half full); a cut that fits at no quality waits for the next frame,
 ///   which is then coded as an I-frame.
@@ -71,9 +73,11 @@ public final class RateController {
     /// The lowest frame rate the controller goes to.
     static let lowestFPS = 0.2
 
+    /// What the stream is held to.
     public let settings: RateSettings
     /// The grid's rate (`--fps`, or the source's): the most the controller sends.
     public let gridFPS: Double
+    /// The link's queue as of the last decision.
     public private(set) var link: LinkBuffer
     /// Every decision so far.
     public private(set) var log: [Entry] = []
@@ -86,6 +90,8 @@ public final class RateController {
     private var pendingCut = false
     /// Bytes of the last frame sent, coded at the minimum quality + 4 dB (when below the grid rate).
     private var probeBytes: Int?
+    /// Every byte queued so far, header included.
+    private var sentBytes: Double
 
     /// `headerBytes`: the stream's header, queued at time 0.
     public init(settings: RateSettings, gridFPS: Double, headerBytes: Int) {
@@ -94,6 +100,7 @@ public final class RateController {
         self.gridFPS = grid
         link = LinkBuffer(trace: settings.trace, delaySeconds: settings.bufferSeconds)
         link.add(headerBytes)
+        sentBytes = Double(headerBytes)
         lowestLevel = RateController.divisors.lastIndex { grid / Double($0) >= RateController.lowestFPS } ?? 0
         lastQuality = (settings.minQuality + settings.maxQuality) / 2
     }
@@ -118,11 +125,13 @@ public final class RateController {
         }
         if let higher = higherLevel(at: seconds) { level = higher }
         if !mustSend && seconds - lastSent < 1 / fps - 0.5 / gridFPS { return drop("frame rate") }
-        // What the link carries until the next frame is due, less what is still queued: over the
-        // clip the stream spends what the link carries, no more (a target above empty would add
-        // that much to the whole file); never more than the queue's room.
+        // What the link carries until the next frame is due, less what is still queued, plus what
+        // the stream is behind the link so far (frames the gate did not send leave it idle) or
+        // minus what it is ahead (cuts over budget), at most half the queue either way: over the
+        // clip the stream spends what the link carries; never more than the queue's room.
         let space = link.spaceBytes
-        let budget = min(space, settings.trace.bytes(from: seconds, to: seconds + 1 / fps) - link.queuedBytes)
+        let behind = min(max(settings.trace.bytes(from: 0, to: seconds) - sentBytes, -link.capacityBytes / 2), link.capacityBytes / 2)
+        let budget = min(space, settings.trace.bytes(from: seconds, to: seconds + 1 / fps) - link.queuedBytes + behind)
         let minimum = settings.minQuality
         if mustSend {
             if let q = highest(below: budget, upTo: settings.maxQuality, size), q >= minimum {
@@ -213,6 +222,7 @@ public final class RateController {
     private func send(_ frame: EncodedFrame, _ quality: Double, _ seconds: Double, _ sourceFrame: Int, _ cut: Bool, _ reason: String?) -> EncodedFrame {
         let bytes = StreamEncoder.packetBytes(payloadBytes: frame.payload.count)
         link.add(bytes)
+        sentBytes += Double(bytes)
         lastSent = seconds
         lastQuality = quality
         pendingCut = false

@@ -7,9 +7,16 @@ public struct RateSettings: Sendable, CustomStringConvertible {
     /// How late after its presentation time a packet may arrive (`--buffer-seconds`).
     public var bufferSeconds = 1.0
     /// Below this quality (dB) the controller lowers the frame rate first (`--min-quality`).
-    public var minQuality = 18.0
+    public var minQuality = RateSettings.defaultMinQuality
+    /// `minQuality` without --min-quality. Chosen by receiver top-1 at every source frame of
+    /// bikes.mp4 under `report --target-kbps 100,200,400,800`: 14 dB gave 35.6 / 40.8 / 64.4 /
+    /// 68.4 %, 18 dB 37.6 / 57.2 / 64.0 / 69.2 %, 22 dB 41.2 / 48.0 / 57.2 / 66.4 %. Below
+    /// about 18 dB the classes of the frames sent flip more than holding an older frame costs.
+    public static let defaultMinQuality = 18.0
     /// The highest quality spent on a frame, however much the link allows (`--quality`).
-    public var maxQuality = 40.0
+    public var maxQuality = RateSettings.defaultMaxQuality
+    /// `maxQuality` without --quality: top-1 agreement of the frames sent is about 99 % there.
+    public static let defaultMaxQuality = 40.0
 
     /// Rate control over `trace` with the default buffer and qualities.
     public init(trace: BandwidthTrace) { self.trace = trace }

@@ -24,6 +24,10 @@ public enum CodecTrial {
         public let stream: StreamEncoder.Summary
         /// What the receiver decodes, in order, one per frame sent.
         public let decoded: [Tensor]
+        /// The indices of the frames sent (all of them, without rate control).
+        public let sent: [Int]
+        /// The bytes each frame sent adds to the stream (packet header, payload, index entry).
+        public let frameBytes: [Int]
         /// Every symbol the entropy coder coded (for bounds such as the order-0 entropy).
         public let codedSymbols: [Int32]
         /// Wall-clock seconds to code every frame and finish the stream.
@@ -32,23 +36,42 @@ public enum CodecTrial {
         public let decodeSeconds: Double
     }
 
-    /// Codes `frames` with `parameters` (its coding settings) and decodes the stream.
-    public static func run(_ frames: [Frame], parameters: ParameterSet, sourceSeconds: Double?) throws -> Result {
+    /// Codes `frames` with `parameters` (its coding settings) and decodes the stream. With
+    /// `rate` (step mode, and the grid's frames per second), a `RateController` chooses which
+    /// frames are sent and at which quality, as `encode --target-kbps` does.
+    public static func run(_ frames: [Frame], parameters: ParameterSet, sourceSeconds: Double?,
+                           rate: (settings: RateSettings, gridFPS: Double)? = nil) throws -> Result {
         let sink = MemorySink()
         let encoder = try StreamEncoder(parameters: parameters, sink: sink)
-        var symbols: [Int32] = []
+        let controller = rate.map { RateController(settings: $0.settings, gridFPS: $0.gridFPS, headerBytes: encoder.bytesWritten) }
+        var symbols: [Int32] = [], sent: [Int] = [], frameBytes: [Int] = []
         let encodeStart = DispatchTime.now().uptimeNanoseconds
-        for frame in frames { symbols += try encoder.append(frame.tensor, at: frame.stamp, forceIntra: frame.cut).codedSymbols }
+        for (k, frame) in frames.enumerated() {
+            if let controller {
+                let chosen = controller.decide(seconds: frame.stamp.seconds, sourceFrame: frame.stamp.sourceFrame, cut: frame.cut) { q, intra in
+                    encoder.trial(frame.tensor, at: frame.stamp, forceIntra: intra, quality: q)
+                }
+                guard let chosen else { continue }
+                try encoder.append(trial: chosen, at: frame.stamp)
+                symbols += chosen.codedSymbols
+                frameBytes.append(StreamEncoder.packetBytes(payloadBytes: chosen.payload.count))
+            } else {
+                let coded = try encoder.append(frame.tensor, at: frame.stamp, forceIntra: frame.cut)
+                symbols += coded.codedSymbols
+                frameBytes.append(StreamEncoder.packetBytes(payloadBytes: coded.payload.count))
+            }
+            sent.append(k)
+        }
         let stream = try encoder.finish(sourceSeconds: sourceSeconds)
         let encodeSeconds = Double(DispatchTime.now().uptimeNanoseconds - encodeStart) / 1e9
         let decodeStart = DispatchTime.now().uptimeNanoseconds
         var decoded: [Tensor] = []
         let report = try StreamDecoder(try ContainerReader(name: "trial", bytes: sink.bytes)).decode { decoded.append($1) }
         let decodeSeconds = Double(DispatchTime.now().uptimeNanoseconds - decodeStart) / 1e9
-        guard decoded.count == frames.count, report.problems.isEmpty else {
-            throw ContainerError.unreadable("trial", reason: "\(decoded.count) of \(frames.count) frames decode (\(report.problems.first.map(String.init(describing:)) ?? ""))")
+        guard decoded.count == sent.count, report.problems.isEmpty else {
+            throw ContainerError.unreadable("trial", reason: "\(decoded.count) of \(sent.count) frames decode (\(report.problems.first.map(String.init(describing:)) ?? ""))")
         }
-        return Result(stream: stream, decoded: decoded, codedSymbols: symbols, encodeSeconds: encodeSeconds, decodeSeconds: decodeSeconds)
+        return Result(stream: stream, decoded: decoded, sent: sent, frameBytes: frameBytes, codedSymbols: symbols, encodeSeconds: encodeSeconds, decodeSeconds: decodeSeconds)
     }
 }
 

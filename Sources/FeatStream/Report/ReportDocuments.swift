@@ -23,6 +23,8 @@ public enum ReportDocuments {
         public var split: String
         /// The sweep's samples, one row of report.csv each.
         public var points: [Sample]
+        /// With `report --bandwidth`: the stream following that link, window by window.
+        public var linkTimeline: [LinkTimeline.Window] = []
 
         /// A report of `points`; `featstream` is this build's version.
         public init(command: [String], ffmpeg: String, oneDNN: String, isa: String, input: String, model: String, split: String, points: [Sample]) {
@@ -41,6 +43,11 @@ public enum ReportDocuments {
         let documents = [csv(report.points), String(decoding: try json(report), as: UTF8.self), charts[0].svg(), charts[1].svg(),
                          html(title: title, samples: report.points, charts: charts)]
         for (name, text) in zip(files, documents) { try OutputFile.write(Data(text.utf8), to: directory + "/" + name) }
+        if !report.linkTimeline.isEmpty {
+            for (name, chart) in LinkTimeline.charts(report.linkTimeline, title: "rate control") {
+                try OutputFile.write(Data(chart.svg().utf8), to: directory + "/" + name + ".svg")
+            }
+        }
     }
 
     static func json(_ report: Report) throws -> Data {
@@ -78,7 +85,10 @@ public enum ReportDocuments {
     /// kbit/s against fps: one line per feature setting, intra-only dashed (numeric rates only).
     public static func bitrateVersusFps(_ samples: [Sample]) -> LineChart {
         let shown = plotted(samples)
-        let settings = unique(shown.map(\.setting)).filter { $0.pixelCodec == nil }
+        let settings = unique(shown.map(\.setting)).filter { s in
+            if case .rateControlled = s { return false }
+            return s.pixelCodec == nil
+        }
         let series = settings.compactMap { setting -> LineChart.Series? in
             let rows = shown.filter { $0.setting == setting }
             let points = rows.compactMap { s -> (x: Double, y: Double)? in s.frameRate.rate.map { ($0.doubleValue, s.kilobitsPerSecond) } }
@@ -98,11 +108,18 @@ public enum ReportDocuments {
         }
         for rate in unique(shown.map(\.frameRate)) {
             let atRate = shown.filter { $0.frameRate == rate }
-            series.append(LineChart.Series(name: "features, \(rate) fps", points: points(atRate.filter { $0.setting.temporal == true })))
+            let bits = atRate.filter { if case .quantized(_, true) = $0.setting { return true } else { return false } }
+            if !bits.isEmpty { series.append(LineChart.Series(name: "--bits, \(rate) fps", points: points(bits))) }
+            let steps = atRate.filter(\.setting.isSteps)
+            if !steps.isEmpty { series.append(LineChart.Series(name: "--quality, \(rate) fps", points: points(steps))) }
             for codec in unique(atRate.compactMap(\.setting.pixelCodec)) {
                 let rows = atRate.filter { $0.setting.pixelCodec == codec }
                 series.append(LineChart.Series(name: "\(codec) pixels, \(rate) fps", points: points(rows), dashed: true))
             }
+        }
+        let controlled = shown.filter { if case .rateControlled = $0.setting { return true } else { return false } }
+        if !controlled.isEmpty {
+            series.append(LineChart.Series(name: "--target-kbps (rate control)", points: points(controlled).sorted { $0.x < $1.x }))
         }
         return LineChart(title: "Receiver top-1 agreement (every source frame) against bitrate", xLabel: "bitrate (kbit/s)",
                          yLabel: "top-1 agreement at the receiver (%)", logX: true, series: series)

@@ -13,22 +13,36 @@ import Foundation
 /// Every frame's tensor is held in memory (about 100 KB a frame for MobileNetV2 features.6):
 /// meant for clips of seconds to minutes.
 public enum ReportSweep {
+    /// The sweep's axes.
     public struct Options: Sendable {
+        /// The frame rates (each its own grid and gate).
         public var rates: [FrameRate] = [1, 2, 5, 10, 15, 30].map { .perSecond(Rational($0)) }
         /// The gate's `changeThreshold` values (a sweep axis); the rest of the gate is `gate`.
         public var changeThresholds: [Float] = [GateSettings().changeThreshold]
+        /// --bits settings (each temporal and intra-only).
         public var bits = [8, 6, 4, 3, 2]
+        /// Step-mode qualities (dB), task-weighted.
+        public var qualities: [Double] = [40, 30, 22, 16]
+        /// Link rates (kbit/s) for rate-controlled points, on the grid of the highest frame rate.
+        public var targets: [Double] = []
+        /// A link to follow under rate control on that grid, for `LinkTimeline` (nil: none).
+        public var bandwidth: BandwidthTrace?
+        /// Rate control's `minQuality` (dB).
+        public var minQuality = RateSettings.defaultMinQuality
         /// Pixel codecs and CRF values of the pixel line (the frames sent as video, the whole
         /// network run on the decoded pictures); no CRF: no pixel line.
         public var pixelCodecs: [PixelCodec.Variant] = ["x264:realtime", "x264:medium"].compactMap(PixelCodec.Variant.init(parsing:))
+        /// CRF values of the pixel line.
         public var crfs = [18, 23, 28, 33, 38, 43]
         /// The gate; its frame rate and change threshold are replaced by the axes above.
         public var gate = GateSettings()
+        /// The default sweep: 1 to 30 fps, 8 to 2 bits, four qualities, x264 realtime and medium.
         public init() {}
 
         /// The feature settings measured at every point, in report order.
         public var settings: [Setting] {
-            bits.flatMap { [Setting.quantized(bits: $0, temporal: true), .quantized(bits: $0, temporal: false)] } + [.lossless]
+            bits.flatMap { [Setting.quantized(bits: $0, temporal: true), .quantized(bits: $0, temporal: false)] }
+                + qualities.map { .steps(quality: $0) } + [.lossless]
         }
     }
 
@@ -46,7 +60,14 @@ public enum ReportSweep {
         }
     }
 
+    /// The samples, in order (see `sweep`).
     public static func run(_ reader: VideoReader, model: Model, options: Options, decoded: (VideoFrame) -> Void = { _ in }) throws -> [Sample] {
+        try sweep(reader, model: model, options: options, decoded: decoded).samples
+    }
+
+    /// The samples, and with `options.bandwidth` the link timeline.
+    public static func sweep(_ reader: VideoReader, model: Model, options: Options, decoded: (VideoFrame) -> Void = { _ in })
+        throws -> (samples: [Sample], timeline: [LinkTimeline.Window]) {
         var source = Source()
         var sieves = options.rates.map { rate -> FrameSieve in
             var settings = options.gate
@@ -71,6 +92,11 @@ public enum ReportSweep {
         let sourceReference = source.reference(Array(source.times.indices))
 
         var samples: [Sample] = []
+        var timeline: [LinkTimeline.Window] = []
+        let sourceFPS = reader.info.framesPerSecond ?? 30
+        func framesPerSecond(_ rate: FrameRate) -> Double { rate.rate.map { min($0.doubleValue, sourceFPS) } ?? sourceFPS }
+        let topRate = options.rates.max { framesPerSecond($0) < framesPerSecond($1) }
+        let topFPS = topRate.map(framesPerSecond) ?? sourceFPS
         for (r, rate) in options.rates.enumerated() {
             let gridReference = source.reference(grid(source.times.map { ($0.pts, $0.timeBase) }, rate: rate))
             for threshold in options.changeThresholds {
@@ -83,10 +109,41 @@ public enum ReportSweep {
                                   grid: gridReference, source: sourceReference, sourceSeconds: source.sourceSeconds)
                 let trialFrames = sent.map { CodecTrial.Frame(tensor: source.tensors[$0.frame.index], stamp: $0.stamp, cut: $0.decision == .cut) }
                 for setting in options.settings {
-                    let parameters = FeatureEncoding.parameters(reader, gate: gate, model: model, coding: setting.coding!)
+                    var coding = setting.coding!
+                    if coding.quality != nil { coding.channelWeights = try TaskWeights.weights(for: model) }
+                    let parameters = FeatureEncoding.parameters(reader, gate: gate, model: model, coding: coding)
                     let trial = try CodecTrial.run(trialFrames, parameters: parameters, sourceSeconds: source.sourceSeconds)
                     samples.append(try point.sample(setting, received: trial.decoded, fileBytes: trial.stream.fileBytes,
                                                     payloadBytes: trial.stream.payloadBytes, model: model, source: source))
+                }
+                // Rate control on the grid of the highest frame rate, at the first threshold.
+                if rate == topRate && threshold == options.changeThresholds[0] {
+                    var coding = Setting.rateControlled(kilobitsPerSecond: 1).coding!
+                    coding.channelWeights = try TaskWeights.weights(for: model)
+                    let parameters = FeatureEncoding.parameters(reader, gate: gate, model: model, coding: coding)
+                    if let trace = options.bandwidth {
+                        var settings = RateSettings(trace: trace)
+                        settings.minQuality = options.minQuality
+                        let trial = try CodecTrial.run(trialFrames, parameters: parameters, sourceSeconds: source.sourceSeconds,
+                                                       rate: (settings, topFPS))
+                        let frames = trial.sent.map { sent[$0] }
+                        let received = try point.received(frames, trial.decoded, model: model)
+                        timeline = LinkTimeline.windows(trace: trace, sent: zip(frames, trial.frameBytes).map { ($0.frame.seconds, $1) },
+                                                        received: received, references: sourceReference)
+                    }
+                    for target in options.targets {
+                        var settings = RateSettings(trace: try BandwidthTrace(kilobitsPerSecond: target))
+                        settings.minQuality = options.minQuality
+                        let trial = try CodecTrial.run(trialFrames, parameters: parameters, sourceSeconds: source.sourceSeconds,
+                                                       rate: (settings, topFPS))
+                        let kept = Set(trial.sent)
+                        let keptFrames = sent.indices.filter(kept.contains).map { sent[$0] }
+                        let sentPoint = Point(rate: rate, threshold: threshold, sent: keptFrames, cuts: keptFrames.filter { $0.decision == .cut }.count,
+                                              grid: gridReference, source: sourceReference, sourceSeconds: source.sourceSeconds)
+                        samples.append(try sentPoint.sample(.rateControlled(kilobitsPerSecond: target), received: trial.decoded,
+                                                            fileBytes: trial.stream.fileBytes, payloadBytes: trial.stream.payloadBytes,
+                                                            model: model, source: source))
+                    }
                 }
                 // The pixel line needs the whole network.
                 for codec in options.pixelCodecs where keepPictures {
@@ -100,7 +157,7 @@ public enum ReportSweep {
                 }
             }
         }
-        return samples
+        return (samples, timeline)
     }
 
     /// The frames the decimator keeps at `rate` over the whole video, with no gate: the grid
@@ -132,12 +189,17 @@ public enum ReportSweep {
         let source: [ReceiverFidelity.Reference]
         let sourceSeconds: Double?
 
-        /// Rate and receiver fidelity of what the server received for the frames sent.
-        func sample(_ setting: Setting, received: [Tensor], fileBytes: Int, payloadBytes: Int, model: Model, source frames: Source) throws -> Sample {
-            let decoded = try zip(sent, received).map { selected, tensor in
+        /// What the server holds from `frames` decoded as `tensors`: each with the tail's five best classes.
+        func received(_ frames: [SelectedFrame], _ tensors: [Tensor], model: Model) throws -> [ReceiverFidelity.Received] {
+            try zip(frames, tensors).map { selected, tensor in
                 ReceiverFidelity.Received(seconds: selected.frame.seconds, tensor: tensor,
                                           top5: model.hasTail ? top(try model.logits(features: tensor), 5) : nil)
             }
+        }
+
+        /// Rate and receiver fidelity of what the server received for the frames sent.
+        func sample(_ setting: Setting, received: [Tensor], fileBytes: Int, payloadBytes: Int, model: Model, source frames: Source) throws -> Sample {
+            let decoded = try self.received(sent, received, model: model)
             let n = Double(sent.count)
             return Sample(
                 frameRate: rate, changeThreshold: threshold, setting: setting, admitted: sent.count, cuts: cuts,
@@ -156,13 +218,17 @@ public enum ReportSweep {
 }
 
 extension Setting {
-    /// The codec settings of a feature setting; nil for pixels.
+    /// The codec settings of a feature setting; nil for pixels. Step mode's channel weights
+    /// come from the model (`TaskWeights`), added by the sweep; rate control's quality is its
+    /// ceiling (40 dB, as `encode --target-kbps`).
     public var coding: CodingSettings? {
         var s = CodingSettings()
         switch self {
         case .quantized(let bits, let temporal):
             s.precision = .quantized(levels: 1 << bits)
             s.intraOnly = !temporal
+        case .steps(let quality): s.precision = .steps(quality: quality)
+        case .rateControlled: s.precision = .steps(quality: RateSettings.defaultMaxQuality)
         case .lossless: s.precision = .float32
         case .pixels: return nil
         }

@@ -3,17 +3,21 @@ import FeatVideo
 /// One measured point of a report: a frame rate, a gate threshold and a setting, what it costs
 /// and what the receiver gets (`Fidelity`) on the frames sent, at the grid and at the source.
 public struct Sample: Sendable, Encodable {
+    /// The grid's frame rate (for rate control: the grid it chose from).
     public var frameRate: FrameRate
     /// The gate's `changeThreshold` the frames were chosen with.
     public var changeThreshold: Float
+    /// How the frames were sent.
     public var setting: Setting
-    /// Frames the gate sent, and how many of them were cuts.
+    /// Frames sent (for rate control: those it did not drop).
     public var admitted: Int
+    /// How many of them were cuts.
     public var cuts: Int
     /// The whole stream over the source seconds (`StreamStatistics`); for pixels, the coded bytes.
     public var kilobitsPerSecond: Double
-    /// Payload bytes per frame sent, and per feature element.
+    /// Payload bytes per frame sent.
     public var bytesPerFrame: Double
+    /// Payload bits per feature element.
     public var bitsPerElement: Double
     /// The frames sent, each against its own lossless tensor.
     public var sent: Fidelity

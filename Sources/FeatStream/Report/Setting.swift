@@ -5,16 +5,23 @@ public enum Setting: Hashable, Sendable, CustomStringConvertible {
     /// The feature codec at `bits` per value (2^bits levels per channel), with or without
     /// temporal prediction.
     case quantized(bits: Int, temporal: Bool)
+    /// The feature codec in step mode at this quality (dB), task-weighted as `encode --quality`.
+    case steps(quality: Double)
+    /// Step mode under rate control at this link rate (kbit/s), as `encode --target-kbps`.
+    case rateControlled(kilobitsPerSecond: Double)
     /// The feature codec, bit-exact float32.
     case lossless
     /// The pixels instead: an H.264/H.265 encoder at this CRF, the whole network run on the
     /// decoded picture at the receiver.
     case pixels(PixelCodec.Variant, crf: Int)
 
-    /// "8 bits", "lossless", "x264:realtime crf 18": the quantizer column of the report.
+    /// "8 bits", "q 30 dB", "rate 200 kbit/s", "lossless", "x264:realtime crf 18": the quantizer
+    /// column of the report.
     public var quantizer: String {
         switch self {
         case .quantized(let bits, _): return "\(bits) bits"
+        case .steps(let quality): return "q \(Self.number(quality)) dB"
+        case .rateControlled(let kbps): return "rate \(Self.number(kbps)) kbit/s"
         case .lossless: return "lossless"
         case .pixels(let codec, let crf): return "\(codec) crf \(crf)"
         }
@@ -22,9 +29,20 @@ public enum Setting: Hashable, Sendable, CustomStringConvertible {
 
     /// Temporal prediction on or off; nil where it does not apply (lossless, pixels).
     public var temporal: Bool? {
-        if case .quantized(_, let temporal) = self { return temporal }
-        return nil
+        switch self {
+        case .quantized(_, let temporal): return temporal
+        case .steps, .rateControlled: return true
+        case .lossless, .pixels: return nil
+        }
     }
+
+    /// Step mode at a fixed quality: the curve beside --bits.
+    public var isSteps: Bool {
+        if case .steps = self { return true }
+        return false
+    }
+
+    private static func number(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : String(x) }
 
     /// The pixel codec, when pixels are sent instead of features.
     public var pixelCodec: PixelCodec.Variant? {
