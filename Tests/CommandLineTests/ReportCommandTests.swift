@@ -11,7 +11,8 @@ import Testing
     @Test func sweepOnAFixture() throws {
         let dir = NSTemporaryDirectory() + "featstream-\(UUID().uuidString)"
         let result = try Fixtures.run(Fixtures.featstream, [
-            "report", Fixtures.path("scenes.mp4"), "--fps", "1,5,10", "--bits", "8,4,2", "--crf", "18,38", "--out", dir, "--quiet"])
+            "report", Fixtures.path("scenes.mp4"), "--fps", "1,5,10", "--bits", "8,4,2", "--quality", "30,16", "--crf", "18,38",
+            "--target-kbps", "150", "--out", dir, "--quiet"])
         try #require(result.status == 0, "\(result.err)")
         let text = try String(contentsOfFile: dir + "/report.csv", encoding: .utf8)
         let csv: [[String]] = text.split(separator: "\n").map { line in line.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
@@ -21,15 +22,20 @@ import Testing
         let (quantizer, temporal, admittedColumn, kbps, snrColumn, top1, top5) = (column("quantizer"), column("temporal"), column("admitted"),
                                                                                     column("kbit_per_s"), column("snr_db"), column("top1_agreement"), column("top5_agreement"))
         let all: [[String]] = Array(csv.dropFirst())
-        #expect(all.count == 3 * (3 * 2 + 1 + 2 * 2))  // per rate: 3 bits x temporal/intra, lossless, 2 pixel codecs x 2 CRFs
+        // Per rate: 3 bits x temporal/intra, 2 qualities, lossless, 2 pixel codecs x 2 CRFs; one rate-controlled row.
+        #expect(all.count == 3 * (3 * 2 + 2 + 1 + 2 * 2) + 1)
+        let controlled = all.filter { $0[quantizer] == "rate 150 kbit/s" }
+        #expect(controlled.count == 1 && controlled[0][0] == "10" && (Double(controlled[0][kbps]) ?? 0) > 100)
         func rows(_ fps: String) -> [[String]] { all.filter { $0[0] == fps } }
         // More fps sends at least as many frames.
         let admitted: [Int] = ["1", "5", "10"].map { (fps: String) -> Int in Int(rows(fps)[0][admittedColumn]) ?? -1 }
         #expect(admitted == admitted.sorted() && admitted[0] < admitted[2], "\(admitted)")
         for fps in ["1", "5", "10"] {
-            // More bits give a higher SNR (temporal rows, in the order 8, 4, 2).
-            let snr: [Double] = rows(fps).filter { $0[temporal] == "true" }.map { Double($0[snrColumn]) ?? .nan }
+            // More bits give a higher SNR (temporal rows, in the order 8, 4, 2); so does a higher quality.
+            let snr: [Double] = rows(fps).filter { $0[temporal] == "true" && $0[quantizer].hasSuffix("bits") }.map { Double($0[snrColumn]) ?? .nan }
             #expect(snr.count == 3 && snr[0] > snr[1] && snr[1] > snr[2], "\(fps) fps: \(snr)")
+            let steps: [Double] = rows(fps).filter { $0[quantizer].hasPrefix("q ") }.map { Double($0[snrColumn]) ?? .nan }
+            #expect(steps.count == 2 && abs(steps[0] - 30) < 1.5 && abs(steps[1] - 16) < 1.5, "\(fps) fps: \(steps)")
             // Lossless: the frames sent are exact, every class kept; the receiver's grid and source figures are there.
             let lossless = try #require(rows(fps).first { $0[quantizer] == "lossless" })
             #expect(lossless[snrColumn] == "inf" && lossless[top1] == "100.00" && lossless[top5] == "100.00")
@@ -58,9 +64,10 @@ import Testing
 
         // The plots parse as XML and hold every series asked for; the page embeds both and the table.
         let bitrate = try SeriesNames(dir + "/bitrate-vs-fps.svg").names
-        #expect(bitrate == ["8 bits", "8 bits, intra only", "4 bits", "4 bits, intra only", "2 bits", "2 bits, intra only", "lossless"])
+        #expect(bitrate == ["8 bits", "8 bits, intra only", "4 bits", "4 bits, intra only", "2 bits", "2 bits, intra only", "q 30 dB", "q 16 dB", "lossless"])
         let accuracy = try SeriesNames(dir + "/rate-vs-accuracy.svg").names
-        #expect(accuracy == ["1", "5", "10"].flatMap { ["features, \($0) fps", "x264:realtime pixels, \($0) fps", "x264:medium pixels, \($0) fps"] })
+        #expect(accuracy == ["1", "5", "10"].flatMap { ["--bits, \($0) fps", "--quality, \($0) fps", "x264:realtime pixels, \($0) fps", "x264:medium pixels, \($0) fps"] }
+                    + ["--target-kbps (rate control)"])
         let html = try String(contentsOfFile: dir + "/report.html", encoding: .utf8)
         #expect(html.components(separatedBy: "<svg").count == 3 && html.contains("<table>") && !html.contains("<script"))
     }
@@ -116,7 +123,7 @@ final class SeriesNames: NSObject, XMLParserDelegate {
         let weights = Fixtures.home + "/weights/random/squeezenet1_0-headless.pth"
         let result = try Fixtures.run(Fixtures.featstream, [
             "report", Fixtures.path("ntsc.mp4"), "--model", "squeezenet1_0", "--weights", weights, "--split", "features.6",
-            "--fps", "5", "--bits", "8,2", "--out", dir])
+            "--fps", "5", "--bits", "8,2", "--quality", "none", "--out", dir])
         try #require(result.status == 0, "\(result.err)")
         #expect(result.err.split(separator: "\n").count == 1 && result.err.contains("has no classifier"))
         let text = try String(contentsOfFile: dir + "/report.csv", encoding: .utf8)
