@@ -15,7 +15,8 @@ public enum ModelBenchmark {
         public let multiplyAccumulates: Int
         /// Median milliseconds per frame, one per entry of `Report.threads`.
         public let milliseconds: [Double]
-        /// Per-frame steps that run on a oneDNN reference kernel (0 unless something is wrong).
+        /// Per-frame steps that run on a oneDNN reference kernel, the most over the thread
+        /// counts (0 unless something is wrong).
         public let referenceKernels: Int
     }
 
@@ -67,7 +68,7 @@ public enum ModelBenchmark {
                 for count in threads {
                     let model = try Model(spec: spec, split: split, weights: path, threads: count)
                     macs = model.headMultiplyAccumulates
-                    references += try model.kernels(splits: [split]).filter { $0.part == "head" && $0.isReference }.count
+                    references = max(references, try model.kernels(splits: [split]).filter { $0.part == "head" && $0.isReference }.count)
                     times.append(1000 * (try median(repeats: repeats) { _ = try model.features(rgb: rgb) }))
                 }
                 rows.append(Row(model: spec.name, split: split, multiplyAccumulates: macs, milliseconds: times,
@@ -108,10 +109,10 @@ public enum ModelBenchmark {
         return report
     }
 
-    /// Median seconds of `body` over `repeats` runs after ten warm-up runs.
+    /// Median seconds of `body` over `repeats` runs (at least one) after ten warm-up runs.
     public static func median(repeats: Int, _ body: () throws -> Void) rethrows -> Double {
         var times: [Double] = []
-        for i in 0..<(repeats + 10) {
+        for i in 0..<(max(repeats, 1) + 10) {
             let start = DispatchTime.now().uptimeNanoseconds
             try body()
             if i >= 10 { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }

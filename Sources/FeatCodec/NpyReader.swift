@@ -15,6 +15,7 @@ public enum NpyReader {
             throw NpyError.malformed(path, reason: "no NUMPY magic")
         }
         let major = bytes[6]
+        guard (1...3).contains(major), major == 1 || bytes.count >= 12 else { throw NpyError.malformed(path, reason: "unsupported or truncated header") }
         let (headerLength, start): (Int, Int) = major == 1
             ? (Int(bytes[8]) | Int(bytes[9]) << 8, 10)
             : (Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24, 12)
@@ -25,7 +26,13 @@ public enum NpyReader {
             throw NpyError.malformed(path, reason: "unsupported header \(header)")
         }
         let shape = shapeText.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        let count = shape.reduce(1, *)
+        // Dimensions from the file: non-negative, and their product (and its bytes) must fit.
+        var count = 1
+        for d in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: d)
+            guard d >= 0, !overflow, product <= Int(Int32.max) else { throw NpyError.malformed(path, reason: "bad shape (\(shapeText))") }
+            count = product
+        }
         let body = start + headerLength
         let size: Int
         switch descr {

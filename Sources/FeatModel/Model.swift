@@ -70,6 +70,7 @@ public final class Model {
 
     /// The head's output (C x H x W) for a 224 x 224 RGB24 frame.
     public func features(rgb: [UInt8]) throws -> Tensor {
+        guard rgb.count == 224 * 224 * 3 else { throw ModelError.runtime("a frame of \(rgb.count) bytes is not 224 x 224 RGB24") }
         normalise(rgb, into: head.input.pointer)
         try head.run()
         let shape = featureShape
@@ -147,8 +148,9 @@ extension Model {
     public static func setThreads(_ threads: Int) { Engine.setThreads(threads) }
 
     /// GFLOP/s of oneDNN's best case on this machine: one 3x3 convolution, 64 to 64 channels
-    /// at 112 x 112, batch 1, median of `repeats` runs. The reference for model efficiency.
-    public static func referenceConvolutionGigaflops(repeats: Int) throws -> Double {
+    /// at 112 x 112, batch 1, median of `repeats` runs (at least one). The reference for model efficiency.
+    public static func referenceConvolutionGigaflops(repeats given: Int) throws -> Double {
+        let repeats = max(given, 1)
         let builder = GraphBuilder(checkpoint: nil)
         let input = builder.input(FeatureShape(channels: 64, height: 112, width: 112))
         _ = try builder.convolution("conv", input, weight: "w", out: 64, kernel: 3, padding: .symmetric(1))

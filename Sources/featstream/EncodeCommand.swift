@@ -34,6 +34,7 @@ struct EncodeCommand: ParsableCommand {
         if rate.enabled && (coding.bits != nil || coding.levels != nil || coding.lossless || coding.fp16) {
             throw ValidationError("rate control codes in step mode: use --quality (the highest quality it spends), not --bits, --levels, --lossless or --fp16")
         }
+        if rate.enabled { try rate.check(maxQuality: coding.quality ?? RateSettings.defaultMaxQuality) }
     }
 
     func run() throws {

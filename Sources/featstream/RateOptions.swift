@@ -21,31 +21,33 @@ struct RateOptions: ParsableArguments {
 
     func validate() throws {
         guard !(targetKbps != nil && bandwidth != nil) else { throw ValidationError("choose one of --target-kbps and --bandwidth") }
-        guard enabled else { return }
-        do {
-            try settings(maxQuality: RateSettings.defaultMaxQuality)?.validate()
-        } catch let invalid as CodingSettings.Invalid {
-            throw ValidationError(invalid.description)
-        } catch let invalid as BandwidthTrace.Invalid {
-            throw ValidationError(invalid.description)
+        if let targetKbps {
+            do { _ = try BandwidthTrace(kilobitsPerSecond: targetKbps) } catch let invalid as BandwidthTrace.Invalid { throw ValidationError(invalid.description) }
         }
     }
 
+    /// The numeric settings against a ceiling of `maxQuality` (from --quality), before the trace
+    /// file is read (`settings` reads it, once).
+    func check(maxQuality: Double) throws {
+        var s = RateSettings(trace: try BandwidthTrace(kilobitsPerSecond: 1))
+        (s.bufferSeconds, s.minQuality, s.maxQuality) = (bufferSeconds, minQuality, maxQuality)
+        do { try s.validate() } catch let invalid as CodingSettings.Invalid { throw ValidationError(invalid.description) }
+    }
+
     /// The rate settings (nil without --target-kbps or --bandwidth); `maxQuality` from --quality.
+    /// Reads the trace file (at most 16 MiB).
     func settings(maxQuality: Double) throws -> RateSettings? {
         let trace: BandwidthTrace
         if let targetKbps {
             trace = try BandwidthTrace(kilobitsPerSecond: targetKbps)
         } else if let bandwidth {
-            guard let data = FileManager.default.contents(atPath: bandwidth) else { throw ValidationError("--bandwidth: cannot read \(bandwidth)") }
-            trace = try BandwidthTrace(csv: String(decoding: data, as: UTF8.self), name: bandwidth)
+            trace = try BandwidthTrace.read(bandwidth)
         } else {
             return nil
         }
         var s = RateSettings(trace: trace)
-        s.bufferSeconds = bufferSeconds
-        s.minQuality = minQuality
-        s.maxQuality = maxQuality
+        (s.bufferSeconds, s.minQuality, s.maxQuality) = (bufferSeconds, minQuality, maxQuality)
+        try s.validate()
         return s
     }
 }

@@ -66,14 +66,10 @@ struct ReportCommand: ParsableCommand {
             o.bits = try list(bits, "--bits", "numbers 2 to 16") { Int($0).flatMap { (2...16).contains($0) ? $0 : nil } }
             o.qualities = quality == "none" ? [] : try list(quality, "--quality", "numbers 0 to 120, or 'none'") { Double($0).flatMap { $0.isFinite && (0...120).contains($0) ? $0 : nil } }
             o.targets = targetKbps.isEmpty ? [] : try list(targetKbps, "--target-kbps", "numbers over 0") { Double($0).flatMap { $0.isFinite && $0 > 0 && $0 <= 1e7 ? $0 : nil } }
-            guard minQuality.isFinite, (0...120).contains(minQuality) else { throw ValidationError("--min-quality: \(minQuality) is out of range (0 to 120 dB)") }
-            o.minQuality = minQuality
-            if let bandwidth {
-                guard let data = FileManager.default.contents(atPath: bandwidth) else { throw ValidationError("--bandwidth: cannot read \(bandwidth)") }
-                do { o.bandwidth = try BandwidthTrace(csv: String(decoding: data, as: UTF8.self), name: bandwidth) } catch let invalid as BandwidthTrace.Invalid {
-                    throw ValidationError(invalid.description)
-                }
+            guard minQuality.isFinite, (0...RateSettings.defaultMaxQuality).contains(minQuality) else {
+                throw ValidationError("--min-quality: \(minQuality) is out of range (0 to \(RateSettings.defaultMaxQuality) dB, rate control's ceiling)")
             }
+            o.minQuality = minQuality
             o.pixelCodecs = try list(pixelCodec, "--pixel-codec", "codecs such as x264:realtime, x264:medium, x265:medium") { PixelCodec.Variant(parsing: $0) }
             o.crfs = crf == "none" ? [] : try list(crf, "--crf", "numbers 0 to 51, or 'none'") { Int($0).flatMap { (0...51).contains($0) ? $0 : nil } }
             return o
@@ -94,7 +90,9 @@ struct ReportCommand: ParsableCommand {
             let network = try model.load()
             let reader = try input.open()
             var progress = Progress(quiet: quiet, duration: reader.info.durationSeconds)
-            let (samples, timeline) = try ReportSweep.sweep(reader, model: network, options: try options) {
+            var sweep = try options
+            sweep.bandwidth = try bandwidth.map(BandwidthTrace.read)  // read once: it may be a pipe
+            let (samples, timeline) = try ReportSweep.sweep(reader, model: network, options: sweep) {
                 progress.update(frames: $0.index + 1, seconds: $0.seconds)
             }
             progress.finish()

@@ -139,6 +139,24 @@ import Testing
         }
     }
 
+    /// A step-mode stream of many channels whose P-frames skip everything (61-byte packets,
+    /// fewer bytes than one mode byte per channel would need) decodes whole without its index:
+    /// the sequence-number plausibility bound knows step mode's smallest packet.
+    @Test func tinyStepModePacketsWithoutAnIndex() throws {
+        var settings = CodingSettings()
+        settings.precision = .steps(quality: 30)
+        settings.gopSeconds = 1000
+        let still = Tensor(shape: [64, 2, 2], values: (0..<256).map { Float($0 % 17) - 8 })
+        let (bytes, reconstructions, types) = try makeStream(frames: [Tensor](repeating: still, count: 40), settings: settings)
+        var file = FstFile(bytes)
+        #expect(file.packets.dropFirst().allSatisfy { $0.payload.count < 64 }, "\(file.packets.map(\.payload.count))")
+        file.index = nil
+        let (frames, report) = try decodeAll(file.bytes())
+        // The one note: no index. Nothing lost.
+        #expect(report.problems.count == 1 && report.lost.isEmpty, "\(report.problems)")
+        #expect(frames.map(\.1) == reconstructions && types.filter { $0 == .predicted }.count == 39)
+    }
+
     /// A packet length that points past the end, followed by intact packets, is damage, not the end.
     @Test func wrongLengthResynchronises() throws {
         var file = FstFile(base)

@@ -128,6 +128,16 @@ import Testing
                 if let tensor = try? decoder.decode(bytes[...], type: e.type) { #expect(tensor.values.count == e.reconstruction.values.count) }
             }
         }
+        // A stream cut before its flush bytes is damage, not a frame of zeros.
+        for e in encoded {
+            let decoder = FrameDecoder(settings: settings, shape: frames[0].shape)
+            if e.type == .predicted { _ = try decoder.decode(encoded[0].payload[...], type: .intra) }
+            #expect(throws: FrameDecoder.Failure.self) { try decoder.decode(e.payload.dropLast(5), type: e.type) }
+        }
+        // A huge finite step turns the levels into infinities: damage, not values.
+        var huge = encoded[0].payload
+        huge.replaceSubrange(0..<4, with: withUnsafeBytes(of: Float(3e38).bitPattern.littleEndian, Array.init))
+        #expect(throws: FrameDecoder.Failure.self) { try FrameDecoder(settings: settings, shape: frames[0].shape).decode(huge[...], type: .intra) }
         for step: Float in [0, -1, .nan, .infinity] {
             var bytes = encoded[0].payload
             bytes.replaceSubrange(0..<4, with: withUnsafeBytes(of: step.bitPattern.littleEndian, Array.init))

@@ -192,7 +192,7 @@ import Testing
             return (100 * Double(agree) / Double(references.count), noise == 0 ? nil : 10 * log10(signal / noise))
         }
         var options = ReportSweep.Options()
-        (options.rates, options.bits, options.crfs) = ([.perSecond(Rational(5))], [], [])
+        (options.rates, options.bits, options.qualities, options.crfs) = ([.perSecond(Rational(5))], [], [], [])
         let lossless = try #require(try ReportSweep.run(try VideoReader(Fixtures.path("scenes.mp4")), model: model, options: options).first)
         #expect(lossless.setting == .lossless && lossless.admitted == sent.count)
         let source = byHand(Array(frames.indices)), grid = byHand(Array(stride(from: 0, to: frames.count, by: 6)))  // 30 fps to 5

@@ -78,12 +78,7 @@ public struct CodingSettings: Codable, Sendable, Equatable, CustomStringConverti
 
     /// The valid ranges (finite numbers only), checked before anything runs.
     public func validate() throws {
-        if case .quantized(let levels) = precision, !(2...65536).contains(levels) {
-            throw Invalid(option: "levels", value: "\(levels)", expected: "2 to 65536 levels")
-        }
-        if case .steps(let quality) = precision, !(quality.isFinite && (0...120).contains(quality)) {
-            throw Invalid(option: "quality", value: "\(quality)", expected: "0 to 120 dB")
-        }
+        try validateDecoding()
         guard deadZone.isFinite, (0...1).contains(deadZone) else { throw Invalid(option: "dead-zone", value: "\(deadZone)", expected: "0 to 1 steps") }
         guard clipPercent.isFinite, (0..<50).contains(clipPercent) else {
             throw Invalid(option: "clip", value: "\(clipPercent)", expected: "0 to under 50 percent")
@@ -91,19 +86,32 @@ public struct CodingSettings: Codable, Sendable, Equatable, CustomStringConverti
         guard gopSeconds.isFinite, gopSeconds > 0, gopSeconds <= 86400 else {
             throw Invalid(option: "gop", value: "\(gopSeconds)", expected: "over 0, up to 86400 seconds")
         }
-        if let weights = channelWeights {
-            guard quality != nil else { throw Invalid(option: "weighting", value: "task", expected: "step mode (--quality) only") }
-            if let bad = weights.first(where: { !($0.isFinite && (0.001...1000).contains($0)) }) {
-                throw Invalid(option: "weighting", value: "channel weight \(bad)", expected: "0.001 to 1000")
-            }
-        }
     }
 
     /// `validate`, and the channel weights (if any) one per channel of `channels`.
     public func validate(channels: Int) throws {
         try validate()
-        if let weights = channelWeights, weights.count != channels {
-            throw Invalid(option: "weighting", value: "\(weights.count) channel weights", expected: "one per channel, \(channels)")
+        try validateDecoding(channels: channels)
+    }
+
+    /// What a decoder needs to hold, checked on reading a file: the precision and the channel
+    /// weights (one per channel of `channels`, when given). The encoder-only settings (dead
+    /// zone, clip, group length) are records, and older files wrote them under looser rules.
+    public func validateDecoding(channels: Int? = nil) throws {
+        if case .quantized(let levels) = precision, !(2...65536).contains(levels) {
+            throw Invalid(option: "levels", value: "\(levels)", expected: "2 to 65536 levels")
+        }
+        if case .steps(let quality) = precision, !(quality.isFinite && (0...120).contains(quality)) {
+            throw Invalid(option: "quality", value: "\(quality)", expected: "0 to 120 dB")
+        }
+        if let weights = channelWeights {
+            guard quality != nil else { throw Invalid(option: "weighting", value: "task", expected: "step mode (--quality) only") }
+            if let bad = weights.first(where: { !($0.isFinite && (0.001...1000).contains($0)) }) {
+                throw Invalid(option: "weighting", value: "channel weight \(bad)", expected: "0.001 to 1000")
+            }
+            if let channels, weights.count != channels {
+                throw Invalid(option: "weighting", value: "\(weights.count) channel weights", expected: "one per channel, \(channels)")
+            }
         }
     }
 }

@@ -34,6 +34,12 @@ public final class FrameEncoder {
         return steps.encode(tensor.values, previous: intra ? nil : previousValues, quality: quality)
     }
 
+    /// Step mode: whether the frame at `seconds` must be an I-frame although it is not a cut
+    /// (no reference yet, or the group is over), so a rate controller sends it like one.
+    public func refreshDue(seconds: Double) -> Bool {
+        !settings.intraOnly && (previousValues == nil || seconds - lastIntraSeconds >= settings.gopSeconds)
+    }
+
     /// Step mode: takes a frame from `trial` as sent (the next frame predicts from it).
     public func accept(_ frame: EncodedFrame, seconds: Double) {
         if frame.type == .intra { lastIntraSeconds = seconds }

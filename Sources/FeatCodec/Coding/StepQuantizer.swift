@@ -5,8 +5,9 @@ enum StepQuantizer {
     /// The step that gives a uniform quantizer about `quality` dB of SNR at high rate on a tensor
     /// whose values have root-mean-square `rms`: noise step^2 / 12 against rms^2.
     static func step(quality: Double, rms: Float) -> Float {
-        let s = Double(rms) * (12.0).squareRoot() * pow(10, -quality / 20)
-        return s.isFinite && s > 0 ? Float(s) : 1
+        let s = Float(Double(rms) * (12.0).squareRoot() * pow(10, -quality / 20))
+        // A step the decoder accepts (finite, normal) even for absurd tensors.
+        return s.isFinite && s >= Float.leastNormalMagnitude ? s : (s.isFinite ? Float.leastNormalMagnitude : 1)
     }
 
     /// Root-mean-square of `values` (in double precision, so encoder and decoder never differ).

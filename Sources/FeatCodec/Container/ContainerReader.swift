@@ -75,7 +75,7 @@ public final class ContainerReader {
                 throw ContainerError.tooLarge(name, shape: parameters.shape, limit: limits.maxFrameElements)
             }
             do {
-                try parameters.coding.validate(channels: parameters.shape[0])
+                try parameters.coding.validateDecoding(channels: parameters.shape[0])
             } catch let invalid as CodingSettings.Invalid {
                 throw ContainerError.damagedHeader(name, reason: "bad coding settings (\(invalid))")
             }

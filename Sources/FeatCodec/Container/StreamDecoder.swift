@@ -113,8 +113,9 @@ public final class StreamDecoder {
         report.startOffset = startOffset(for: range)
         // The index's sequence number for each packet offset, when the file has an index.
         let indexed = reader.index.map { Dictionary($0.map { (Int($0.offset), Int($0.sequence)) }, uniquingKeysWith: { a, _ in a }) }
-        // The smallest packet: a header and one mode byte per channel.
-        let smallestPacket = PacketHeader.size + parameters.shape[0]
+        // The smallest packet: a header and one mode byte per channel; in step mode a step and
+        // the few bytes of a range-coded stream that skips every channel.
+        let smallestPacket = PacketHeader.size + (parameters.coding.quality != nil ? 8 : parameters.shape[0])
         var expected: Int?
         var needIntra = false
         var seen = Set<Int>()

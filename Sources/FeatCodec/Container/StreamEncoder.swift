@@ -69,6 +69,10 @@ public final class StreamEncoder {
         coder.trial(tensor, seconds: stamp.seconds, forceIntra: forceIntra, quality: quality)
     }
 
+    /// Step mode: the frame at `seconds` will be an I-frame although it is not a cut (the first
+    /// frame, or the group is over).
+    public func refreshDue(at seconds: Double) -> Bool { coder.refreshDue(seconds: seconds) }
+
     /// Writes a frame from `trial` (the latest trial of this tensor) and takes it as the reference.
     public func append(trial frame: EncodedFrame, at stamp: Stamp) throws {
         coder.accept(frame, seconds: stamp.seconds)

@@ -1,4 +1,5 @@
 import CDNNL
+import Foundation
 
 // The one place featstream talks to oneDNN's C API (2.x). oneDNN 3.0 replaced the operation
 // descriptors with direct primitive-descriptor constructors; a port changes this file only.
@@ -42,7 +43,8 @@ final class Engine {
 
     /// oneDNN's OpenMP threads for every primitive run after this call (0: one per core).
     static func setThreads(_ threads: Int) {
-        if threads > 0 { _ = fs_omp_set_num_threads(Int32(threads)) }
+        // 0 must undo an earlier model's count, not keep it.
+        _ = fs_omp_set_num_threads(Int32(threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount))
     }
 }
 

@@ -95,8 +95,9 @@ public enum FeatureEncoding {
                     do {
                         try code(job)
                     } catch {
-                        self.error = error
+                        self.error = error  // the first error: the frames after it are not coded
                         queue.close()
+                        break
                     }
                 }
                 done.signal()
@@ -126,7 +127,8 @@ public enum FeatureEncoding {
                                      bufferFullness: nil, fps: nil, reason: nil))
                 return
             }
-            let chosen = controller.decide(seconds: job.stamp.seconds, sourceFrame: job.stamp.sourceFrame, cut: job.cut) { q, intra in
+            let chosen = controller.decide(seconds: job.stamp.seconds, sourceFrame: job.stamp.sourceFrame, cut: job.cut,
+                                             refresh: encoder.refreshDue(at: job.stamp.seconds)) { q, intra in
                 encoder.trial(job.tensor, at: job.stamp, forceIntra: intra, quality: q)
             }
             if let chosen { try encoder.append(trial: chosen, at: job.stamp) }

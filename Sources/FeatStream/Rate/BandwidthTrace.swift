@@ -4,8 +4,13 @@ import Foundation
 /// one (the first also before it, the last for ever). From `--bandwidth FILE` (CSV
 /// `seconds,kbit_s`) or one rate (`--target-kbps`).
 public struct BandwidthTrace: Sendable, Equatable {
-    /// The times the rate changes, ascending, and the rate from each, in kbit/s (over 0).
+    /// The times the rate changes, ascending, and the rate from each, in kbit/s (at least 1).
     public let points: [(seconds: Double, kilobitsPerSecond: Double)]
+    /// Bytes carried from the first point's time to each point's (prefix sums, so `bytes` costs
+    /// a binary search whatever the trace's length).
+    private let carried: [Double]
+    /// The range of rates a link may have, kbit/s.
+    static let rates: ClosedRange<Double> = 1...1e7
 
     /// A bad trace file or rate, in one line.
     public struct Invalid: Error, CustomStringConvertible {
@@ -15,53 +20,75 @@ public struct BandwidthTrace: Sendable, Equatable {
 
     /// One rate for all time.
     public init(kilobitsPerSecond: Double) throws {
-        guard kilobitsPerSecond.isFinite, kilobitsPerSecond > 0, kilobitsPerSecond <= 1e7 else {
-            throw Invalid(description: "--target-kbps: \(kilobitsPerSecond) is out of range (over 0, up to 10000000)")
+        guard kilobitsPerSecond.isFinite, BandwidthTrace.rates.contains(kilobitsPerSecond) else {
+            throw Invalid(description: "--target-kbps: \(kilobitsPerSecond) is out of range (1 to 10000000)")
         }
         points = [(0, kilobitsPerSecond)]
+        carried = [0]
     }
 
     /// Parses CSV lines `seconds,kbit_s` (a header line and blank lines are allowed); `name`
     /// names the file in errors.
     public init(csv: String, name: String) throws {
         var points: [(Double, Double)] = []
+        var first = true
         for (number, raw) in csv.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-            if line.isEmpty || (points.isEmpty && line.first.map { !$0.isNumber && $0 != "." && $0 != "-" } == true) { continue }
+            if line.isEmpty { continue }
             let fields = line.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            // The first line may be a header (its first field not a number).
+            defer { first = false }
+            if first && Double(fields.first ?? "") == nil { continue }
             guard fields.count == 2, let seconds = Double(fields[0]), let rate = Double(fields[1]) else {
                 throw Invalid(description: "\(name):\(number + 1): expected 'seconds,kbit_s', got '\(line.prefix(60))'")
             }
             guard seconds.isFinite, seconds >= 0, seconds <= 1e9, points.last.map({ seconds > $0.0 }) ?? true else {
                 throw Invalid(description: "\(name):\(number + 1): time \(fields[0]) must be finite, 0 or more, and after the line before")
             }
-            guard rate.isFinite, rate > 0, rate <= 1e7 else {
-                throw Invalid(description: "\(name):\(number + 1): rate \(fields[1]) kbit/s is out of range (over 0, up to 10000000)")
+            guard rate.isFinite, BandwidthTrace.rates.contains(rate) else {
+                throw Invalid(description: "\(name):\(number + 1): rate \(fields[1]) kbit/s is out of range (1 to 10000000)")
             }
             points.append((seconds, rate))
         }
         guard !points.isEmpty else { throw Invalid(description: "\(name): no 'seconds,kbit_s' lines") }
         self.points = points
+        var carried = [0.0]
+        for k in 1..<points.count {
+            carried.append(carried[k - 1] + (points[k].0 - points[k - 1].0) * points[k - 1].1 * 125)
+        }
+        self.carried = carried
+    }
+
+    /// The trace in the file at `path` (at most 16 MiB are read: a pipe or a device is read once).
+    public static func read(_ path: String) throws -> BandwidthTrace {
+        guard let file = FileHandle(forReadingAtPath: path) else { throw Invalid(description: "--bandwidth: cannot read \(path)") }
+        defer { try? file.close() }
+        let data = (try? file.read(upToCount: 16 << 20)) ?? Data()
+        return try BandwidthTrace(csv: String(decoding: data, as: UTF8.self), name: path)
     }
 
     /// The rate at time `t`, in kbit/s.
-    public func kilobitsPerSecond(at t: Double) -> Double {
-        var rate = points[0].kilobitsPerSecond
-        for p in points where p.seconds <= t { rate = p.kilobitsPerSecond }
-        return rate
-    }
+    public func kilobitsPerSecond(at t: Double) -> Double { points[segment(t)].kilobitsPerSecond }
 
     /// Bytes the link carries from `t0` to `t1` (0 when `t1 <= t0`).
     public func bytes(from t0: Double, to t1: Double) -> Double {
-        guard t1 > t0 else { return 0 }
-        var total = 0.0
-        for (k, p) in points.enumerated() {
-            let start = k == 0 ? -Double.infinity : p.seconds
-            let end = k + 1 < points.count ? points[k + 1].seconds : .infinity
-            let overlap = min(end, t1) - max(start, t0)
-            if overlap > 0 { total += overlap * p.kilobitsPerSecond * 125 }
+        t1 > t0 ? carriedUntil(t1) - carriedUntil(t0) : 0
+    }
+
+    /// The last point at or before `t` (the first for earlier times).
+    private func segment(_ t: Double) -> Int {
+        var (low, high) = (0, points.count - 1)
+        while low < high {
+            let middle = (low + high + 1) / 2
+            if points[middle].seconds <= t { low = middle } else { high = middle - 1 }
         }
-        return total
+        return low
+    }
+
+    /// Bytes carried from the first point's time to `t` (negative before it).
+    private func carriedUntil(_ t: Double) -> Double {
+        let k = segment(t)
+        return carried[k] + (t - points[k].seconds) * points[k].kilobitsPerSecond * 125
     }
 
     /// Point by point (tuples block the synthesised conformance).

@@ -109,10 +109,13 @@ public final class RateController {
     public var fps: Double { gridFPS / Double(RateController.divisors[level]) }
 
     /// Decides for the frame at `seconds`; `trial(quality, intra)` codes it (without sending).
-    /// Returns the coded frame to send, or nil to drop it.
-    public func decide(seconds: Double, sourceFrame: Int, cut: Bool, trial: (Double, Bool) -> EncodedFrame) -> EncodedFrame? {
+    /// `refresh`: the coder will make it an I-frame anyway (its group is over), so it is sent
+    /// like a cut: a P-frame cannot follow until one is. Returns the coded frame to send, or nil
+    /// to drop it.
+    public func decide(seconds: Double, sourceFrame: Int, cut: Bool, refresh: Bool = false,
+                       trial: (Double, Bool) -> EncodedFrame) -> EncodedFrame? {
         link.drain(until: seconds)
-        let mustSend = cut || pendingCut
+        let mustSend = cut || pendingCut || refresh
         let intra = mustSend
         var trials: [Double: EncodedFrame] = [:]
         func size(_ q: Double) -> Int {
@@ -143,7 +146,7 @@ public final class RateController {
                 return drop("buffer full: cut deferred")
             }
             if q < minimum { warnOnce(seconds) }
-            return send(trials[q]!, q, seconds, sourceFrame, cut, q < minimum ? "cut below --min-quality" : nil)
+            return send(trials[q]!, q, seconds, sourceFrame, cut, q < minimum ? (cut ? "cut" : "I-frame") + " below --min-quality" : nil)
         }
         if let q = highest(below: budget, upTo: settings.maxQuality, size), q >= minimum {
             let frame = send(trials[q]!, q, seconds, sourceFrame, cut, nil)

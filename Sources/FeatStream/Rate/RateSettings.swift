@@ -30,7 +30,8 @@ public struct RateSettings: Sendable, CustomStringConvertible {
             throw CodingSettings.Invalid(option: "min-quality", value: "\(minQuality)", expected: "0 to 120 dB")
         }
         guard maxQuality.isFinite, (minQuality...120).contains(maxQuality) else {
-            throw CodingSettings.Invalid(option: "quality", value: "\(maxQuality)", expected: "--min-quality to 120 dB")
+            throw CodingSettings.Invalid(option: "quality", value: "\(maxQuality)",
+                                         expected: "--min-quality (\(minQuality)) to 120 dB; the default ceiling is \(RateSettings.defaultMaxQuality)")
         }
     }
 

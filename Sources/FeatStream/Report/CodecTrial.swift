@@ -48,7 +48,8 @@ public enum CodecTrial {
         let encodeStart = DispatchTime.now().uptimeNanoseconds
         for (k, frame) in frames.enumerated() {
             if let controller {
-                let chosen = controller.decide(seconds: frame.stamp.seconds, sourceFrame: frame.stamp.sourceFrame, cut: frame.cut) { q, intra in
+                let chosen = controller.decide(seconds: frame.stamp.seconds, sourceFrame: frame.stamp.sourceFrame, cut: frame.cut,
+                                                  refresh: encoder.refreshDue(at: frame.stamp.seconds)) { q, intra in
                     encoder.trial(frame.tensor, at: frame.stamp, forceIntra: intra, quality: q)
                 }
                 guard let chosen else { continue }
