@@ -54,12 +54,26 @@ public final class OutputFile {
         }
         let url = URL(fileURLWithPath: target)
         let directory = url.deletingLastPathComponent().path
-        var template = Array((directory + "/." + url.lastPathComponent + ".XXXXXX.partial").utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemps($0.baseAddress!, 8) }
-        guard fd >= 0 else { throw OutputError(target, "cannot create a file in \(directory) (\(String(cString: strerror(errno))))") }
-        let temporaryPath = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        temporary = (temporaryPath, TemporaryFiles.add(temporaryPath))
-        (handle, isSeekable) = (FileHandle(fileDescriptor: fd, closeOnDealloc: true), true)
+        // As mkstemp(3) does, but the name is registered for the signal handler before the file
+        // exists: a signal between creating and registering would leave the file behind.
+        let letters = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        var created: (path: String, slot: Int?, fd: Int32)?
+        for _ in 0..<100 where created == nil {
+            let name = "/." + url.lastPathComponent + "." + String((0..<6).map { _ in letters.randomElement()! }) + ".partial"
+            let temporaryPath = directory + name
+            let slot = TemporaryFiles.add(temporaryPath)
+            let fd = open(temporaryPath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            if fd >= 0 {
+                created = (temporaryPath, slot, fd)
+                break
+            }
+            let error = errno
+            if let slot { TemporaryFiles.remove(slot) }
+            guard error == EEXIST else { throw OutputError(target, "cannot create a file in \(directory) (\(String(cString: strerror(error))))") }
+        }
+        guard let created else { throw OutputError(target, "cannot create a file in \(directory) (no free temporary name)") }
+        temporary = (created.path, created.slot)
+        (handle, isSeekable) = (FileHandle(fileDescriptor: created.fd, closeOnDealloc: true), true)
     }
 
     /// Closes a regular file and renames it into place; copies a spooled output to its stream.
