@@ -68,8 +68,8 @@ public final class RateController {
         }
     }
 
-    /// Grid divisors, the frame-rate steps.
-    static let divisors = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32]
+    /// Grid divisors, the frame-rate steps (a 30 fps grid reaches 0.23 fps).
+    static let divisors = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128]
     /// The lowest frame rate the controller goes to.
     static let lowestFPS = 0.2
 
@@ -116,10 +116,9 @@ public final class RateController {
                        trial: (Double, Bool) -> EncodedFrame) -> EncodedFrame? {
         link.drain(until: seconds)
         let mustSend = cut || pendingCut || refresh
-        let intra = mustSend
         var trials: [Double: EncodedFrame] = [:]
         func size(_ q: Double) -> Int {
-            if trials[q] == nil { trials[q] = trial(q, intra) }
+            if trials[q] == nil { trials[q] = trial(q, mustSend) }
             return StreamEncoder.packetBytes(payloadBytes: trials[q]!.payload.count)
         }
         func drop(_ reason: String) -> EncodedFrame? {
