@@ -11,16 +11,19 @@ struct RateOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Follow a link whose rate changes: CSV lines 'seconds,kbit_s', each rate holding until the next.", valueName: "file"))
     var bandwidth: String?
 
-    @Option(help: ArgumentHelp("With rate control: how late after its time a frame may arrive (the link buffer).", valueName: "seconds"))
-    var bufferSeconds = 1.0
+    @Option(help: ArgumentHelp("With rate control: how late after its time a frame may arrive (the link buffer; default 1).", valueName: "seconds"))
+    var bufferSeconds: Double?
 
-    @Option(help: ArgumentHelp("With rate control: below this quality (dB) the frame rate drops first.", valueName: "dB"))
-    var minQuality = RateSettings.defaultMinQuality
+    @Option(help: ArgumentHelp("With rate control: below this quality (dB) the frame rate drops first (default \(RateSettings.defaultMinQuality)).", valueName: "dB"))
+    var minQuality: Double?
 
     var enabled: Bool { targetKbps != nil || bandwidth != nil }
 
     func validate() throws {
         guard !(targetKbps != nil && bandwidth != nil) else { throw ValidationError("choose one of --target-kbps and --bandwidth") }
+        if !enabled && (bufferSeconds != nil || minQuality != nil) {
+            throw ValidationError("--buffer-seconds and --min-quality need rate control (--target-kbps or --bandwidth)")
+        }
         if let targetKbps {
             do { _ = try BandwidthTrace(kilobitsPerSecond: targetKbps) } catch let invalid as BandwidthTrace.Invalid { throw ValidationError(invalid.description) }
         }
@@ -30,7 +33,7 @@ struct RateOptions: ParsableArguments {
     /// file is read (`settings` reads it, once).
     func check(maxQuality: Double) throws {
         var s = RateSettings(trace: try BandwidthTrace(kilobitsPerSecond: 1))
-        (s.bufferSeconds, s.minQuality, s.maxQuality) = (bufferSeconds, minQuality, maxQuality)
+        apply(to: &s, maxQuality: maxQuality)
         do { try s.validate() } catch let invalid as CodingSettings.Invalid { throw ValidationError(invalid.description) }
     }
 
@@ -46,8 +49,15 @@ struct RateOptions: ParsableArguments {
             return nil
         }
         var s = RateSettings(trace: trace)
-        (s.bufferSeconds, s.minQuality, s.maxQuality) = (bufferSeconds, minQuality, maxQuality)
+        apply(to: &s, maxQuality: maxQuality)
         try s.validate()
         return s
+    }
+
+    /// The options given, over `settings`' defaults.
+    private func apply(to settings: inout RateSettings, maxQuality: Double) {
+        if let bufferSeconds { settings.bufferSeconds = bufferSeconds }
+        if let minQuality { settings.minQuality = minQuality }
+        settings.maxQuality = maxQuality
     }
 }

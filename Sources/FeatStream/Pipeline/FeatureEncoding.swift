@@ -49,8 +49,10 @@ public enum FeatureEncoding {
     ) throws -> Summary {
         precondition(rate == nil || coding.quality != nil, "rate control codes in step mode")
         let encoder = try StreamEncoder(parameters: parameters(reader, gate: gate, model: model, coding: coding), sink: output)
+        // The grid is --fps, but never above the source's rate (its frames are the most there are).
+        let sourceFPS = reader.info.framesPerSecond ?? 30
         let controller = rate.map {
-            RateController(settings: $0, gridFPS: gate.fps?.doubleValue ?? reader.info.framesPerSecond ?? 30, headerBytes: encoder.bytesWritten)
+            RateController(settings: $0, gridFPS: min(gate.fps?.doubleValue ?? sourceFPS, sourceFPS), headerBytes: encoder.bytesWritten)
         }
         let stage = CodingStage(encoder: encoder, controller: controller, quality: coding.quality)
         let selection: SelectionSummary
