@@ -7,8 +7,9 @@ import Foundation
 ///   directory is never replaced or deleted;
 /// - a character device, named pipe or socket: written directly, as a stream;
 /// - anything else: a regular file, written under a unique temporary name in the same
-///   directory (mkstemp) and renamed into place by `commit` (rename(2) is atomic: a file already
-///   there is replaced whole, and of two writers the last to finish wins with a complete file).
+///   directory (created exclusively, as mkstemp does) and renamed into place by `commit`
+///   (rename(2) is atomic: a file already there is replaced whole, and of two writers the last
+///   to finish wins with a complete file).
 ///   The temporary file is deleted when the output is dropped uncommitted, on an error, and on
 ///   SIGINT, SIGTERM or SIGHUP.
 public final class OutputFile {
