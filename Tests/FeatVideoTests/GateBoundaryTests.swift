@@ -88,4 +88,20 @@ import Testing
             }
         }
     }
+
+    /// The frame-rate grid is anchored exactly on the first frame: 25 fps to 10 fps puts every
+    /// other grid point halfway between two frames, and the tie goes to the earlier one (a grid
+    /// one time-base tick late would take the later frame instead).
+    @Test func gridAnchoredOnTheFirstFrame() {
+        var sieve = FrameSieve(settings: GateSettings(fps: Rational(10)))
+        var sieved: [FrameSieve.Sieved] = []
+        for i in 0..<21 {
+            let frame = VideoFrame(index: i, pts: Int64(i * 512), timeBase: Rational(1, 12800),
+                                   rgb: [UInt8](repeating: 90, count: Self.side * Self.side * 3))
+            sieved += sieve.push(frame)
+        }
+        sieved += sieve.finish()
+        #expect(sieved.first?.kind == .cut)
+        #expect(sieved.filter { $0.kind == .grid }.map(\.frame.index) == [2, 5, 7, 10, 12, 15, 17, 20])
+    }
 }
