@@ -156,5 +156,7 @@ import Testing
         levels.channelWeights = [1]
         #expect(throws: CodingSettings.Invalid.self) { try levels.validate() }
         #expect(throws: Never.self) { try Self.settings(quality: 120, weights: [1, 2, 3]).validate(channels: 3) }
+        // A library user gets the same check from the stream encoder (the frames are 4 channels).
+        #expect(throws: CodingSettings.Invalid.self) { try makeStream(count: 2, settings: Self.settings(quality: 30, weights: [1, 2, 3])) }
     }
 }

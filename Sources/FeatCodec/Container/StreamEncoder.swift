@@ -47,8 +47,11 @@ public final class StreamEncoder {
     private let writer: ContainerWriter
     private var summary = Summary()
 
-    /// Writes the header at once; `sink` receives the stream as it is coded.
+    /// Writes the header at once; `sink` receives the stream as it is coded. Throws
+    /// `CodingSettings.Invalid` for settings out of range (a channel weight per channel too).
     public init(parameters: ParameterSet, sink: ByteSink) throws {
+        precondition(parameters.shape.count == 3)
+        try parameters.coding.validate(channels: parameters.shape[0])
         self.parameters = parameters
         coder = FrameEncoder(settings: parameters.coding, shape: parameters.shape)
         writer = try ContainerWriter(sink: sink, parameters: parameters)
