@@ -75,7 +75,6 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
         settings.minQuality = 14
         let controller = RateController(settings: settings, gridFPS: 10, headerBytes: header)
         var packets: [(Double, Int)] = [], cuts: [Double] = []
-        var previousIntra = true
         for k in 0..<Int(seconds * 10) {
             let t = Double(k) / 10
             let cut = k == 0 || (k % 43 == 0)
@@ -85,10 +84,8 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
             }
             if let chosen {
                 packets.append((t, StreamEncoder.packetBytes(payloadBytes: chosen.payload.count)))
-                previousIntra = chosen.type == .intra
             }
         }
-        _ = previousIntra
         return Run(controller: controller, packets: packets, cuts: cuts)
     }
 
