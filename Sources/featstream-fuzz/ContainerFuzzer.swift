@@ -33,6 +33,7 @@ struct ContainerFuzzer: Fuzzer {
             ([5, 3, 3], .quantized(levels: 8), nil, true, 6),
             ([4, 8, 8], .steps(quality: 30), nil, false, 12),
             ([3, 5, 7], .steps(quality: 12), [0.5, 1, 2] as [Float]?, false, 10),
+            ([4, 8, 8], .layeredSteps(quality: 36, layers: 3), nil, false, 12),
         ] {
             var settings = CodingSettings()
             settings.precision = precision
@@ -124,6 +125,7 @@ extension ContainerFuzzer {
         ("packet time base", { f, _, r in f.onePacket(r.next()) {
             $0.timeBaseNumerator = Int32(truncatingIfNeeded: r.edgeInteger()); $0.timeBaseDenominator = Int32(truncatingIfNeeded: r.edgeInteger()) } }),
         ("packet type", { f, _, r in f.onePacket(r.next()) { $0.type = UInt8(truncatingIfNeeded: r.next()) % 4 } }),
+        ("packet layer", { f, _, r in f.onePacket(r.next()) { $0.layer = UInt8(truncatingIfNeeded: r.edgeInteger(near: Int64($0.layer))) } }),
         ("packet admission", { f, _, r in f.onePacket(r.next()) { $0.admission = UInt8(truncatingIfNeeded: r.next()) } }),
         ("payload length", { f, _, r in f.onePacket(r.next()) { $0.lengthOverride = UInt32(truncatingIfNeeded: r.edgeInteger(near: Int64($0.payload.count))) } }),
         ("payload CRC", { f, _, r in f.onePacket(r.next()) { $0.payloadCRCOverride = UInt32(truncatingIfNeeded: r.next()) } }),
@@ -157,7 +159,8 @@ extension ContainerFuzzer {
         ("precision", { f, _, r in f.editJSON { json in
             var coding = json["coding"] as? [String: Any] ?? [:]
             coding["precision"] = r.pick([["float16": [:]], ["float32": [:]], ["quantized": ["levels": 16]], ["other": [:]], "x",
-                                          ["steps": ["quality": r.pick([30, -1, 121, 0, 120])]], ["steps": [:]]] as [Any])
+                                          ["steps": ["quality": r.pick([30, -1, 121, 0, 120])]], ["steps": [:]],
+                                          ["layeredSteps": ["quality": r.pick([36, 5, 120]), "layers": r.pick([1, 2, 3, 0, 9, -1])]]] as [Any])
             json["coding"] = coding } }),
         ("channel weights", { f, base, r in f.editJSON { json in
             var coding = json["coding"] as? [String: Any] ?? [:]
@@ -190,6 +193,7 @@ extension ContainerFuzzer {
         ("version", { f, _, r in f.major = r.pick([0, 1, 1, 2, UInt16.max]); f.minor = UInt16(truncatingIfNeeded: r.next()) }),
         ("index entry offset", { f, _, r in f.editIndex(r.next()) { $0.offset = UInt64(bitPattern: r.edgeInteger(near: Int64($0.offset))) } }),
         ("index entry sequence", { f, _, r in f.editIndex(r.next()) { $0.sequence = UInt32(truncatingIfNeeded: r.edgeInteger(near: Int64($0.sequence))) } }),
+        ("index entry layer", { f, _, r in f.editIndex(r.next()) { $0.layer = UInt8(truncatingIfNeeded: r.edgeInteger(near: Int64($0.layer))) } }),
         ("index entry type", { f, _, r in f.editIndex(r.next()) { $0.type = UInt8(truncatingIfNeeded: r.next()) % 3 } }),
         ("index dropped", { f, _, _ in f.index = nil }),
         ("index stale", { f, _, r in

@@ -16,6 +16,11 @@ struct CodingOptions: ParsableArguments {
         valueName: "dB"))
     var quality: Double?
 
+    @Option(help: ArgumentHelp(
+        "Step mode: code each frame as a base layer and N-1 refinement layers (2-8), each +9.5 dB, so a reader can stop after any layer; --quality is what all of them give.",
+        valueName: "N"))
+    var layers: Int?
+
     /// What step mode's distortion weighs.
     enum Weighting: String, ExpressibleByArgument, CaseIterable {
         case task, mse
@@ -45,6 +50,7 @@ struct CodingOptions: ParsableArguments {
     func validate() throws {
         let modes = [bits != nil, levels != nil, quality != nil, lossless, fp16].filter { $0 }.count
         guard modes <= 1 else { throw ValidationError("choose one of --bits, --levels, --quality, --lossless, --fp16") }
+        if layers != nil && quality == nil { throw ValidationError("--layers: layered coding is step mode (give --quality)") }
         if let bits, !(2...16).contains(bits) { throw ValidationError("--bits: \(bits) is out of range (2 to 16)") }
         do { try settings.validate() } catch let invalid as CodingSettings.Invalid { throw ValidationError(invalid.description) }
     }
@@ -69,7 +75,7 @@ struct CodingOptions: ParsableArguments {
         } else if fp16 {
             s.precision = .float16
         } else if let quality {
-            s.precision = .steps(quality: quality)
+            s.precision = layers.map { $0 == 1 ? .steps(quality: quality) : .layeredSteps(quality: quality, layers: $0) } ?? .steps(quality: quality)
         } else {
             s.precision = .quantized(levels: levels ?? (1 << (bits ?? 8)))
         }

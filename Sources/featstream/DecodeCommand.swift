@@ -37,6 +37,9 @@ struct DecodeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Also write each frame as DIR/frame-NNNNNN.npy (NNNNNN: sequence number).", valueName: "dir"))
     var perFrame: String?
 
+    @Option(help: ArgumentHelp("Layered streams: decode only the first K layers of each frame (default: every layer that arrived).", valueName: "K"))
+    var layers: Int?
+
     @OptionGroup(title: "Limits") var limits: LimitOptions
 
     @Flag(name: .shortAndLong, help: "No progress on stderr.")
@@ -44,6 +47,7 @@ struct DecodeCommand: ParsableCommand {
 
     func validate() throws {
         guard ["float32", "float16"].contains(dtype) else { throw ValidationError("--dtype must be float32 or float16") }
+        if let layers, layers < 1 { throw ValidationError("--layers: \(layers) is out of range (1 or more)") }
         guard frames == nil || time == nil else { throw ValidationError("choose --frames or --time, not both") }
         _ = try range()
     }
@@ -67,6 +71,7 @@ struct DecodeCommand: ParsableCommand {
             options.perFrameDirectory = perFrame
             options.timestampsPath = timestamps ?? OutputFile.companion(of: path, input: input, suffix: ".timestamps.json")
             options.limits = limits.limits
+            options.layers = layers
             var progress = Progress(quiet: quiet, duration: nil)
             let summary = try FeatureDecoding.run(input: input, output: path, options: options) { progress.update(frames: $0, seconds: $1) }
             progress.finish()
@@ -78,6 +83,10 @@ struct DecodeCommand: ParsableCommand {
             let shape = summary.shape.map(String.init).joined(separator: "x")
             say("decoded \(report.decoded) frames of \(shape) (\(dtype)) to \(summary.outputPath)"
                 + (report.lost.isEmpty ? "" : "; lost \(report.lost.count): \(report.lost)"))
+            if report.layersDecoded.count > 1 {
+                let counts = report.layersDecoded.enumerated().filter { $0.element > 0 }.map { "\($0.element) with \($0.offset + 1)" }
+                say("layers decoded per frame: " + counts.joined(separator: ", ") + " of \(report.layersDecoded.count)")
+            }
             say(String(format: "%.3f s, %.1f MB of float32 tensors, %.0f MB/s", summary.seconds, summary.megabytes,
                        summary.seconds > 0 ? summary.megabytes / summary.seconds : 0))
         }

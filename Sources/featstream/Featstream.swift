@@ -11,7 +11,7 @@ struct Featstream: ParsableCommand {
             'ffmpeg -vf scale=224:224 -pix_fmt rgb24' does, then a frame-rate decimator and a
             scene-change gate choose which frames the model sees.
             """,
-        subcommands: [ProbeCommand.self, FramesCommand.self, ModelsCommand.self, FeaturesCommand.self, EncodeCommand.self, DecodeCommand.self, InfoCommand.self, ReportCommand.self, BenchModelCommand.self, BenchCodecCommand.self])
+        subcommands: [ProbeCommand.self, FramesCommand.self, ModelsCommand.self, FeaturesCommand.self, EncodeCommand.self, DecodeCommand.self, ExtractCommand.self, InfoCommand.self, ReportCommand.self, BenchModelCommand.self, BenchCodecCommand.self])
 
     static func main() {
         ProcessSetup.run()

@@ -4,9 +4,9 @@ import TestSupport
 import Testing
 
 /// The bitstream as specified: streams written now are byte for byte the committed ones of the
-/// current version (Tests/Golden/streams/1.2), and the committed ones of every version decode to
+/// current version (Tests/Golden/streams/1.3), and the committed ones of every version decode to
 /// what the encoder reconstructs from the same frames (1.0: the first index layout; 1.1: before
-/// step mode).
+/// step mode; 1.2: before layers).
 /// A change to the entropy coder, its contexts, the quantizer or the container that keeps the
 /// round trip exact but changes the bytes (a new, incompatible format) fails here: old files
 /// must keep decoding. Regenerate only with a format version change (FEATSTREAM_WRITE_GOLDEN=1).
@@ -50,9 +50,22 @@ import Testing
         return [("steps-30", plain), ("steps-weighted", weighted)]
     }()
 
-    @Test(arguments: (settings + stepSettings).map(\.0))
+    /// Layered step mode (1.3): three layers, and two with channel weights.
+    static let layeredSettings: [(String, CodingSettings)] = {
+        var three = CodingSettings()
+        three.precision = .layeredSteps(quality: 36, layers: 3)
+        three.gopSeconds = 1
+        var two = CodingSettings()
+        two.precision = .layeredSteps(quality: 24, layers: 2)
+        two.channelWeights = [0.5, 1, 2, 1.25]
+        return [("layers-3", three), ("layers-2-weighted", two)]
+    }()
+
+    static var allSettings: [(String, CodingSettings)] { settings + stepSettings + layeredSettings }
+
+    @Test(arguments: allSettings.map(\.0))
     func streamsMatchTheCommittedOnes(name: String) throws {
-        let settings = (Self.settings + Self.stepSettings).first { $0.0 == name }!.1
+        let settings = Self.allSettings.first { $0.0 == name }!.1
         let (bytes, reconstructions, _) = try makeStream(frames: Self.frames(count: 12), settings: settings)
         let path = Self.directory.appendingPathComponent(name + ".fst")
         if ProcessInfo.processInfo.environment["FEATSTREAM_WRITE_GOLDEN"] == "1" {
@@ -63,6 +76,22 @@ import Testing
         #expect(bytes == committed, "\(name): the encoder writes other bytes than the committed stream (\(bytes.count) vs \(committed.count))")
         let (decoded, report) = try decodeAll(committed)
         #expect(report.problems.isEmpty && decoded.count == 12)
+        #expect(decoded.map(\.1.values).map { $0.map(\.bitPattern) } == reconstructions.map { $0.values.map(\.bitPattern) })
+    }
+
+    /// Files of format 1.2 (step mode before layers) still decode, and 1.3 writes them the same
+    /// but for the version and the header's CRC.
+    @Test(arguments: (settings + stepSettings).map(\.0))
+    func streamsOfVersion12StillDecode(name: String) throws {
+        let settings = (Self.settings + Self.stepSettings).first { $0.0 == name }!.1
+        let (bytes, reconstructions, _) = try makeStream(frames: Self.frames(count: 12), settings: settings)
+        let old = [UInt8](try Data(contentsOf: Self.directory.deletingLastPathComponent().appendingPathComponent("1.2/\(name).fst")))
+        let reader = try ContainerReader(name: "old", bytes: old)
+        #expect(reader.version == (1, 2) && reader.index?.count == 12)
+        let headerEnd = reader.firstPacket
+        #expect(Array(old[headerEnd...]) == Array(bytes[headerEnd...]) && Array(old[12..<(headerEnd - 4)]) == Array(bytes[12..<(headerEnd - 4)]))
+        let (decoded, report) = try decodeAll(old)
+        #expect(report.problems.isEmpty)
         #expect(decoded.map(\.1.values).map { $0.map(\.bitPattern) } == reconstructions.map { $0.values.map(\.bitPattern) })
     }
 

@@ -7,7 +7,13 @@ public struct FstFile {
     public struct Packet {
         public var type: UInt8
         public var admission: UInt8
+        /// Bytes 6 and 7: the layer (format 1.3) and a reserved byte.
         public var reserved: UInt16 = 0
+        /// The layer byte of `reserved`.
+        public var layer: UInt8 {
+            get { UInt8(truncatingIfNeeded: reserved) }
+            set { reserved = reserved & 0xFF00 | UInt16(newValue) }
+        }
         public var sequence: UInt32
         public var sourceFrame: UInt32
         public var pts: Int64
@@ -19,9 +25,9 @@ public struct FstFile {
         public var lengthOverride: UInt32?
         public var payloadCRCOverride: UInt32?
         public var magic: [UInt8] = Array("FPKT".utf8)
-        public init(type: UInt8, admission: UInt8, sequence: UInt32, sourceFrame: UInt32, pts: Int64, timeBaseNumerator: Int32,
+        public init(type: UInt8, admission: UInt8, reserved: UInt16 = 0, sequence: UInt32, sourceFrame: UInt32, pts: Int64, timeBaseNumerator: Int32,
                     timeBaseDenominator: Int32, seconds: Double, payload: [UInt8]) {
-            (self.type, self.admission, self.sequence, self.sourceFrame, self.pts) = (type, admission, sequence, sourceFrame, pts)
+            (self.type, self.admission, self.reserved, self.sequence, self.sourceFrame, self.pts) = (type, admission, reserved, sequence, sourceFrame, pts)
             (self.timeBaseNumerator, self.timeBaseDenominator, self.seconds, self.payload) = (timeBaseNumerator, timeBaseDenominator, seconds, payload)
         }
     }
@@ -31,7 +37,10 @@ public struct FstFile {
         public var type: UInt8
         public var pts: Int64
         public var offset: UInt64
-        public init(sequence: UInt32, type: UInt8, pts: Int64, offset: UInt64) { (self.sequence, self.type, self.pts, self.offset) = (sequence, type, pts, offset) }
+        public var layer: UInt8
+        public init(sequence: UInt32, type: UInt8, layer: UInt8 = 0, pts: Int64, offset: UInt64) {
+            (self.sequence, self.type, self.layer, self.pts, self.offset) = (sequence, type, layer, pts, offset)
+        }
     }
 
     public var major: UInt16
@@ -58,7 +67,7 @@ public struct FstFile {
         while p < indexStart {
             let payloadLength = Int(bytes.le(p + 40, 4))
             packets.append(Packet(
-                type: bytes[p + 4], admission: bytes[p + 5], sequence: UInt32(bytes.le(p + 8, 4)),
+                type: bytes[p + 4], admission: bytes[p + 5], reserved: UInt16(bytes.le(p + 6, 2)), sequence: UInt32(bytes.le(p + 8, 4)),
                 sourceFrame: UInt32(bytes.le(p + 12, 4)), pts: Int64(bitPattern: bytes.le(p + 16, 8)),
                 timeBaseNumerator: Int32(truncatingIfNeeded: bytes.le(p + 24, 4)),
                 timeBaseDenominator: Int32(truncatingIfNeeded: bytes.le(p + 28, 4)),
@@ -97,7 +106,7 @@ public struct FstFile {
         }
         guard var entries = index else { return out }
         if rebuildIndex {
-            entries = zip(packets, offsets).map { IndexEntry(sequence: $0.sequence, type: $0.type, pts: $0.pts, offset: $1) }
+            entries = zip(packets, offsets).map { IndexEntry(sequence: $0.sequence, type: $0.type, layer: $0.layer, pts: $0.pts, offset: $1) }
         }
         let indexOffset = UInt64(out.count)
         var block: [UInt8] = Array("FIDX".utf8)
@@ -105,7 +114,7 @@ public struct FstFile {
         for e in entries {
             block.appendLE(UInt64(e.sequence), 4)
             block.append(e.type)
-            block += [0, 0, 0]
+            block += [e.layer, 0, 0]
             block.appendLE(UInt64(bitPattern: e.pts), 8)
             block.appendLE(e.offset, 8)
         }
@@ -138,7 +147,7 @@ extension FstFile {
         var offset = UInt64(16 + json.count + 4)
         return packets.map { packet in
             defer { offset += UInt64(52 + packet.payload.count) }
-            return IndexEntry(sequence: packet.sequence, type: packet.type, pts: packet.pts, offset: offset)
+            return IndexEntry(sequence: packet.sequence, type: packet.type, layer: packet.layer, pts: packet.pts, offset: offset)
         }
     }
 

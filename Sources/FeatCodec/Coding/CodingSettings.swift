@@ -1,3 +1,5 @@
+import Foundation
+
 /// How tensors are coded: the quantizer and the coding tools.
 public struct CodingSettings: Codable, Sendable, Equatable, CustomStringConvertible {
     /// What a decoded value can be: a quantizer level, or exact float16 or float32 bits.
@@ -10,6 +12,10 @@ public struct CodingSettings: Codable, Sendable, Equatable, CustomStringConverti
         /// rate (`StepQuantizer.step`). Levels are unbounded integers, zero is exact, temporal
         /// prediction works on values, and a frame may carry its own quality (rate control).
         case steps(quality: Double)
+        /// Step mode in `layers` layers (format 1.3, `--layers`): a base layer coded as `steps`,
+        /// then refinement layers, each with a third of the step before (+9.54 dB), so a reader
+        /// may stop after any layer. `quality` is what all the layers give together.
+        case layeredSteps(quality: Double, layers: Int)
         /// Exact float16 round trip.
         case float16
         /// Bit-exact float32.
@@ -34,10 +40,29 @@ public struct CodingSettings: Codable, Sendable, Equatable, CustomStringConverti
     /// The defaults: 256 levels, no dead zone, 0.1 % clipped, an I-frame at least every 10 s.
     public init() {}
 
-    /// The nominal quality of step mode; nil otherwise.
+    /// The nominal quality of step mode (of every layer together); nil otherwise.
     public var quality: Double? {
-        if case .steps(let quality) = precision { return quality }
-        return nil
+        switch precision {
+        case .steps(let quality), .layeredSteps(let quality, _): return quality
+        default: return nil
+        }
+    }
+
+    /// Layers each frame is coded in: 1 unless layered step mode.
+    public var layers: Int {
+        if case .layeredSteps(_, let layers) = precision { return layers }
+        return 1
+    }
+
+    /// The most layers a stream may have.
+    public static let maxLayers = 8
+
+    /// What one refinement layer adds to the quality: its step is a third of the step before.
+    public static let layerGain = 20 * log10(Double(RefinementCoder.divisor))
+
+    /// The nominal quality of the first `count` layers of layered step mode (of step mode for 1).
+    public func quality(ofLayers count: Int) -> Double? {
+        quality.map { $0 - Double(layers - count) * CodingSettings.layerGain }
     }
 
     /// The quantizer's level count; nil for float16 and float32.
@@ -53,6 +78,9 @@ public struct CodingSettings: Codable, Sendable, Equatable, CustomStringConverti
         case .quantized(let levels): precision = "\(levels) levels per channel, clip \(clipPercent) %, dead zone \(deadZone)"
         case .steps(let quality):
             precision = "steps for \(quality) dB" + (channelWeights == nil ? ", mse" : ", task-weighted")
+        case .layeredSteps(let quality, let layers):
+            let each = (1...layers).map { String(format: "%.1f", self.quality(ofLayers: $0)!) }.joined(separator: ", ")
+            precision = "steps for \(quality) dB in \(layers) layers (\(each) dB)" + (channelWeights == nil ? ", mse" : ", task-weighted")
         case .float16: precision = "float16"
         case .float32: precision = "lossless float32"
         }
@@ -101,8 +129,17 @@ public struct CodingSettings: Codable, Sendable, Equatable, CustomStringConverti
         if case .quantized(let levels) = precision, !(2...65536).contains(levels) {
             throw Invalid(option: "levels", value: "\(levels)", expected: "2 to 65536 levels")
         }
-        if case .steps(let quality) = precision, !(quality.isFinite && (0...120).contains(quality)) {
+        if let quality, !(quality.isFinite && (0...120).contains(quality)) {
             throw Invalid(option: "quality", value: "\(quality)", expected: "0 to 120 dB")
+        }
+        if case .layeredSteps(let quality, let layers) = precision {
+            guard (1...CodingSettings.maxLayers).contains(layers) else {
+                throw Invalid(option: "layers", value: "\(layers)", expected: "1 to \(CodingSettings.maxLayers) layers")
+            }
+            // The base layer's quality must be one step mode can code.
+            guard let base = self.quality(ofLayers: 1), base >= 0 else {
+                throw Invalid(option: "layers", value: "\(layers)", expected: String(format: "at most %d layers at %.1f dB: each adds %.2f dB", 1 + Int(quality / CodingSettings.layerGain), quality, CodingSettings.layerGain))
+            }
         }
         if let weights = channelWeights {
             guard quality != nil else { throw Invalid(option: "weighting", value: "task", expected: "step mode (--quality) only") }

@@ -25,6 +25,10 @@ public final class FrameDecoder {
     /// Step mode: its coder, and the previous reconstruction it predicts from.
     private let steps: StepCoder?
     private var previousValues: [Float]?
+    /// Layered step mode: the layers of the frame being decoded so far (base first), and the
+    /// previous frame's refinement layers 1 ... N-1 (nil where it was not decoded).
+    private var currentLayers: [[Float]] = []
+    private var previousLayers: [[Float]] = []
 
     /// A decoder for C x H x W tensors coded with `settings`; it starts without a reference frame.
     public init(settings: CodingSettings, shape: [Int]) {
@@ -40,6 +44,8 @@ public final class FrameDecoder {
     public func reset() {
         previous = nil
         previousValues = nil
+        currentLayers = []
+        previousLayers = []
     }
 
     /// Decodes one frame's payload into a C x H x W tensor and keeps it as the next reference.
@@ -52,11 +58,32 @@ public final class FrameDecoder {
         }
     }
 
+    /// Layered step mode: decodes refinement layer `layer` (1 ... N-1) of the frame whose lower
+    /// layers were decoded last, and returns what the layers so far give. Throws `Failure`
+    /// (`noReference` when the layer below, or this layer of the previous frame, is missing),
+    /// leaving the frame at the layers it had.
+    public func refine(_ payload: ArraySlice<UInt8>, layer: Int, type: FrameType) throws -> Tensor {
+        guard let steps, (1..<settings.layers).contains(layer) else { throw Failure.damaged("layer \(layer) in a stream of \(settings.layers)") }
+        guard currentLayers.count == layer else { throw Failure.noReference }
+        if type == .predicted && previousLayers.count <= layer { throw Failure.noReference }
+        let reference = type == .intra ? nil : previousLayers[layer]
+        do {
+            let values = try RefinementCoder(steps: steps).decode(payload, below: currentLayers[layer - 1], previous: reference)
+            currentLayers.append(values)
+            return Tensor(shape: shape, values: values)
+        } catch is ByteReader.OutOfData {
+            throw Failure.damaged("payload ends early")
+        }
+    }
+
     private func decodeChecked(_ payload: ArraySlice<UInt8>, type: FrameType) throws -> Tensor {
         if let steps {
             if type == .predicted && previousValues == nil { throw Failure.noReference }
             let values = try steps.decode(payload, type: type, previous: type == .intra ? nil : previousValues)
             previousValues = values
+            // The previous frame's layers become the references of the same layers.
+            previousLayers = type == .intra ? [] : currentLayers
+            currentLayers = [values]
             return Tensor(shape: shape, values: values)
         }
         if type == .predicted && previous == nil { throw Failure.noReference }
@@ -114,7 +141,7 @@ public final class FrameDecoder {
     /// The channel's symbols: levels (intra, quantized), residuals (inter) or raw bits.
     private func channel(_ data: ArraySlice<UInt8>, mode: ChannelMode, zero: Int32, channel c: Int) throws -> [Int32] {
         switch settings.precision {
-        case .steps: preconditionFailure("step mode is decoded by StepCoder")
+        case .steps, .layeredSteps: preconditionFailure("step mode is decoded by StepCoder")
         case .quantized(let levels):
             guard let decoded = SymbolModel.decode(data, count: plane, width: shape[2], limit: Int32(levels)) else {
                 throw Failure.damaged("channel \(c): undecodable")
@@ -132,7 +159,7 @@ public final class FrameDecoder {
     /// Symbols back to values; shared with the encoder so both rebuild identical tensors.
     static func values(of symbols: [Int32], precision: CodingSettings.Precision, quantizers: [ChannelQuantizer], plane: Int) -> [Float] {
         switch precision {
-        case .steps: preconditionFailure("step mode is decoded by StepCoder")
+        case .steps, .layeredSteps: preconditionFailure("step mode is decoded by StepCoder")
         case .quantized:
             var values = [Float](repeating: 0, count: symbols.count)
             for (c, q) in quantizers.enumerated() {

@@ -13,6 +13,8 @@ public final class FrameEncoder {
     /// Step mode: its coder, and the previous reconstruction it predicts from.
     private let steps: StepCoder?
     private var previousValues: [Float]?
+    /// Layered step mode: the previous frame's refinement layers (1 ... N-1), references of the same layers.
+    private var previousLayers: [[Float]] = []
 
     /// `shape` is C x H x W.
     public init(settings: CodingSettings, shape: [Int]) {
@@ -26,12 +28,30 @@ public final class FrameEncoder {
     var plane: Int { shape[1] * shape[2] }
 
     /// Step mode: codes one frame at `quality` without taking it as the reference, so a rate
-    /// controller can try several qualities and `accept` the one it sends.
+    /// controller can try several qualities and `accept` the one it sends. Layered step mode:
+    /// `quality` is what every layer gives together; the base layer has `layerGain` dB less per
+    /// refinement layer.
     public func trial(_ tensor: Tensor, seconds: Double, forceIntra: Bool, quality: Double) -> EncodedFrame {
         precondition(tensor.shape == shape || tensor.shape == [1] + shape)
         guard let steps else { preconditionFailure("trial encoding is for step mode") }
         let intra = forceIntra || settings.intraOnly || previousValues == nil || seconds - lastIntraSeconds >= settings.gopSeconds
-        return steps.encode(tensor.values, previous: intra ? nil : previousValues, quality: quality)
+        let layers = settings.layers
+        let baseQuality = quality - Double(layers - 1) * CodingSettings.layerGain
+        let frameStep = StepQuantizer.step(quality: baseQuality, rms: StepQuantizer.rms(tensor.values[...]))
+        var frame = steps.encode(tensor.values, previous: intra ? nil : previousValues, step: frameStep)
+        guard layers > 1 else { return frame }
+        let refiner = RefinementCoder(steps: steps)
+        var below = frame.reconstruction.values
+        for k in 1..<layers {
+            let layer = refiner.encode(tensor.values, below: below, previous: intra ? nil : previousLayers[k - 1],
+                                       step: RefinementCoder.step(base: frameStep, layer: k))
+            frame.refinements.append(EncodedLayer(payload: layer.payload, reconstruction: Tensor(shape: shape, values: layer.reconstruction),
+                                                  channelModes: layer.channelModes))
+            below = layer.reconstruction
+        }
+        return EncodedFrame(type: frame.type, payload: frame.payload, reconstruction: Tensor(shape: shape, values: below),
+                            channelModes: frame.channelModes, codedSymbols: frame.codedSymbols, refinements: frame.refinements,
+                            baseLayer: frame.reconstruction)
     }
 
     /// Step mode: whether the frame at `seconds` must be an I-frame although it is not a cut
@@ -43,7 +63,8 @@ public final class FrameEncoder {
     /// Step mode: takes a frame from `trial` as sent (the next frame predicts from it).
     public func accept(_ frame: EncodedFrame, seconds: Double) {
         if frame.type == .intra { lastIntraSeconds = seconds }
-        previousValues = frame.reconstruction.values
+        previousValues = frame.baseReconstruction.values
+        previousLayers = frame.refinements.map(\.reconstruction.values)
     }
 
     /// Codes one frame. `forceIntra`: a cut or the caller's choice. An I-frame is also coded
@@ -167,7 +188,7 @@ public final class FrameEncoder {
         case .quantized:
             let q = quantizers[c]
             for i in range { symbols[i] = q.quantize(values[i]) }
-        case .steps: preconditionFailure("step mode is coded by StepCoder")
+        case .steps, .layeredSteps: preconditionFailure("step mode is coded by StepCoder")
         case .float16:
             for i in range { symbols[i] = Int32(Float16(values[i]).bitPattern) }
         case .float32:
@@ -184,7 +205,7 @@ public final class FrameEncoder {
 
     private func codeAlone(_ symbols: ArraySlice<Int32>, channel: Int) -> [UInt8] {
         switch settings.precision {
-        case .steps: preconditionFailure("step mode is coded by StepCoder")
+        case .steps, .layeredSteps: preconditionFailure("step mode is coded by StepCoder")
         case .quantized:
             return SymbolModel.encode(aloneSymbols(symbols, channel: channel), width: shape[2])
         case .float16: return ByteModel.encode(symbols.map { UInt32(bitPattern: $0) }, planes: 2)
@@ -194,7 +215,7 @@ public final class FrameEncoder {
 
     private func codeResidual(_ residual: [Int32]) -> [UInt8] {
         switch settings.precision {
-        case .steps: preconditionFailure("step mode is coded by StepCoder")
+        case .steps, .layeredSteps: preconditionFailure("step mode is coded by StepCoder")
         case .quantized: return SymbolModel.encode(residual, width: shape[2])
         case .float16: return ByteModel.encode(residual.map { UInt32(bitPattern: $0) }, planes: 2)
         case .float32: return ByteModel.encode(residual.map { UInt32(bitPattern: $0) }, planes: 4)

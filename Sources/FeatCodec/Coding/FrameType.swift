@@ -33,4 +33,30 @@ public struct EncodedFrame: Sendable {
     /// Every symbol the entropy coder coded in this frame, channel after channel (levels from
     /// the zero level, residuals, or raw float bits): for measuring the coder against bounds.
     public let codedSymbols: [Int32]
+    /// Layered step mode: refinement layers 1 ... N-1 over the base layer (`payload`), each sent
+    /// as its own packet; empty otherwise. `reconstruction` is then what every layer gives.
+    public internal(set) var refinements: [EncodedLayer] = []
+    /// Layered step mode: what the base layer alone gives.
+    var baseLayer: Tensor?
+
+    /// What the base layer alone gives (the reference of the next frame's base layer).
+    public var baseReconstruction: Tensor { baseLayer ?? reconstruction }
+
+    /// What the first `count` layers give (1: the base layer; every layer: `reconstruction`).
+    public func reconstruction(ofLayers count: Int) -> Tensor {
+        count <= 1 ? baseReconstruction : refinements[min(count, refinements.count + 1) - 2].reconstruction
+    }
+
+    /// Payload bytes of every layer.
+    public var payloadBytes: Int { refinements.reduce(payload.count) { $0 + $1.payload.count } }
+}
+
+/// One refinement layer of a frame (layered step mode).
+public struct EncodedLayer: Sendable {
+    /// Its packet's payload (docs/FORMAT.md, "Refinement layers").
+    public let payload: [UInt8]
+    /// What the layers up to and including this one give, bit for bit as `FrameDecoder` does.
+    public let reconstruction: Tensor
+    /// Channels inherited or skipped / refined / predicted from the previous frame (as skip / intra / inter / refresh).
+    public let channelModes: [Int]
 }

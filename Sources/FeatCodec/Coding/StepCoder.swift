@@ -57,7 +57,11 @@ struct StepCoder {
 
     /// Codes `values`; `previous` is the last reconstruction (nil: an I-frame).
     func encode(_ values: [Float], previous: [Float]?, quality: Double) -> EncodedFrame {
-        let frameStep = StepQuantizer.step(quality: quality, rms: StepQuantizer.rms(values[...]))
+        encode(values, previous: previous, step: StepQuantizer.step(quality: quality, rms: StepQuantizer.rms(values[...])))
+    }
+
+    /// Codes `values` with the frame step `frameStep`; `previous` as above.
+    func encode(_ values: [Float], previous: [Float]?, step frameStep: Float) -> EncodedFrame {
         var model = LevelModel()
         var coder = RangeEncoder()
         var modes = ModeModel()
@@ -95,7 +99,7 @@ struct StepCoder {
                     levels.replaceSubrange(base..<(base + plane), with: predicted)
                 case .skip: break
                 }
-                if best.mode != .skip { code(levels, channel: c, mode: best.mode, model: &model, coder: &coder) }
+                if best.mode != .skip { code(levels, channel: c, modeSet: best.mode == .alone ? 0 : 1, model: &model, coder: &coder) }
                 counts[Int(best.mode.channelMode.rawValue)] += 1
                 rebuild(&reconstruction, levels, channel: c, mode: best.mode, offset: offset, previous: previous, step: s)
             }
@@ -109,7 +113,7 @@ struct StepCoder {
 
     /// Nearest levels of (x - w p) / s - offset into `levels`; returns the squared error in steps
     /// plus lambda x a rough count of the bits they cost (the mode decision's measure).
-    private func quantize(_ x: UnsafeBufferPointer<Float>, minus p: UnsafeBufferPointer<Float>?, weight w: Float, step s: Float, offset: Int32,
+    func quantize(_ x: UnsafeBufferPointer<Float>, minus p: UnsafeBufferPointer<Float>?, weight w: Float, step s: Float, offset: Int32,
                           into levels: inout [Int32]) -> Float {
         var error: Float = 0, bits: Float = 0
         let inverse = 1 / s
@@ -125,7 +129,7 @@ struct StepCoder {
     }
 
     /// Squared error in steps of keeping `p` for `x`.
-    private static func squaredError(_ x: UnsafeBufferPointer<Float>, _ p: UnsafeBufferPointer<Float>, step s: Float) -> Float {
+    static func squaredError(_ x: UnsafeBufferPointer<Float>, _ p: UnsafeBufferPointer<Float>, step s: Float) -> Float {
         var total: Float = 0
         let inverse = 1 / s
         for i in 0..<x.count {
@@ -142,9 +146,8 @@ struct StepCoder {
         return Float(sum / Double(max(x.count, 1)))
     }
 
-    /// Codes channel c's levels in raster order.
-    private func code(_ levels: [Int32], channel c: Int, mode: Mode, model: inout LevelModel, coder: inout RangeEncoder) {
-        let m = mode == .alone ? 0 : 1
+    /// Codes channel c's levels in raster order, in the contexts of `modeSet` (`LevelModel`).
+    func code(_ levels: [Int32], channel c: Int, modeSet m: Int, model: inout LevelModel, coder: inout RangeEncoder) {
         levels.withUnsafeBufferPointer { all in
             let q = all.baseAddress! + c * plane
             let before = c > 0 ? q - plane : nil
@@ -188,29 +191,33 @@ struct StepCoder {
                 guard let o = model.decodeOffset(&coder) else { throw FrameDecoder.Failure.damaged("channel \(c): bad offset") }
                 offset = o
             }
-            if mode != .skip {
-                let m = mode == .alone ? 0 : 1
-                try levels.withUnsafeMutableBufferPointer { all in
-                    let q = all.baseAddress! + c * plane
-                    let before = c > 0 ? UnsafePointer(q - plane) : nil
-                    for y in 0..<height {
-                        for x in 0..<width {
-                            let bucket = LevelModel.bucket(q, before, y: y, x: x, width: width)
-                            let sign = LevelModel.signContext(q, y: y, x: x, width: width)
-                            guard let level = model.decode(mode: m, bucket: bucket, signContext: sign, &coder) else {
-                                throw FrameDecoder.Failure.damaged("channel \(c): undecodable")
-                            }
-                            q[y * width + x] = level
-                        }
-                    }
-                }
-            }
+            if mode != .skip { try decodeLevels(into: &levels, channel: c, modeSet: mode == .alone ? 0 : 1, model: &model, coder: &coder) }
             rebuild(&reconstruction, levels, channel: c, mode: mode, offset: offset, previous: previous, step: step(frameStep, channel: c))
         }
         guard coder.overrun == 0 else { throw FrameDecoder.Failure.damaged("the stream ends early") }
         // The encoder's levels and steps always rebuild finite values.
         guard reconstruction.allSatisfy(\.isFinite) else { throw FrameDecoder.Failure.damaged("values out of range") }
         return reconstruction
+    }
+}
+
+extension StepCoder {
+    /// Decodes channel c's levels, coded by `code` in the contexts of `modeSet`, into `levels`.
+    func decodeLevels(into levels: inout [Int32], channel c: Int, modeSet m: Int, model: inout LevelModel, coder: inout RangeDecoder) throws {
+        try levels.withUnsafeMutableBufferPointer { all in
+            let q = all.baseAddress! + c * plane
+            let before = c > 0 ? UnsafePointer(q - plane) : nil
+            for y in 0..<height {
+                for x in 0..<width {
+                    let bucket = LevelModel.bucket(q, before, y: y, x: x, width: width)
+                    let sign = LevelModel.signContext(q, y: y, x: x, width: width)
+                    guard let level = model.decode(mode: m, bucket: bucket, signContext: sign, &coder) else {
+                        throw FrameDecoder.Failure.damaged("channel \(c): undecodable")
+                    }
+                    q[y * width + x] = level
+                }
+            }
+        }
     }
 }
 

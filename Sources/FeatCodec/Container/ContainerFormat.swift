@@ -7,18 +7,22 @@ public enum ContainerFormat {
     /// 1.1: the index ends with the seconds of source video the stream covers.
     /// 1.2: step mode (`coding.precision` `steps`, `coding.channelWeights`); a 1.1 reader
     /// refuses such a parameter set, and 1.2 reads every older file.
-    public static let minorVersion: UInt16 = 2
+    /// 1.3: layered step mode (`coding.precision` `layeredSteps`): refinement layers in packets
+    /// of their own (packet byte 6, index entry byte 5), in frame order or all base layers first.
+    public static let minorVersion: UInt16 = 3
     static let indexMagic: [UInt8] = Array("FIDX".utf8)
     static let trailerMagic: [UInt8] = Array("FEATSEND".utf8)
     static let indexEntrySize = 24
     static let trailerSize = 16
 
-    /// One index entry: where a coded frame starts.
+    /// One index entry: where a coded frame (or one layer of it) starts.
     public struct IndexEntry: Sendable, Equatable {
         /// The frame's sequence number among coded frames, from 0.
         public let sequence: UInt32
         /// I or P: seeking starts at an I-frame.
         public let type: FrameType
+        /// The layer the packet holds (0: the base layer).
+        public var layer: UInt8 = 0
         /// Presentation time, in units of the packet's time base.
         public let pts: Int64
         /// Byte offset of the packet's magic from the start of the file.

@@ -83,12 +83,12 @@ public final class ContainerReader {
         } catch is ByteReader.OutOfData {
             throw ContainerError.damagedHeader(name, reason: "file ends inside the header")
         }
-        (index, sourceSeconds, packetsEnd) = ContainerReader.readIndex(bytes, after: firstPacket, minor: version.minor)
+        (index, sourceSeconds, packetsEnd) = ContainerReader.readIndex(bytes, after: firstPacket, minor: version.minor, layers: parameters.coding.layers)
     }
 
     /// The index, the source seconds it records (format 1.1) and where packets end, if the file
     /// ends with an intact trailer and index.
-    private static func readIndex(_ bytes: [UInt8], after first: Int, minor: UInt16) -> ([ContainerFormat.IndexEntry]?, Double?, Int) {
+    private static func readIndex(_ bytes: [UInt8], after first: Int, minor: UInt16, layers: Int) -> ([ContainerFormat.IndexEntry]?, Double?, Int) {
         let n = bytes.count
         guard n >= first + ContainerFormat.trailerSize, bytes[(n - 8)...].elementsEqual(ContainerFormat.trailerMagic) else {
             return (nil, nil, n)
@@ -103,14 +103,18 @@ public final class ContainerReader {
               let count = try? r.u32(), Int(count) * ContainerFormat.indexEntrySize + tail == r.remaining else { return (nil, nil, n) }
         var entries: [ContainerFormat.IndexEntry] = []
         var previous: UInt64?
-        for position in 0..<count {
-            // The writer lists sequence numbers 0, 1, 2, ... at offsets in file order, before the index.
-            guard let sequence = try? r.u32(), sequence == position, let typeByte = try? r.u8(), let type = FrameType(rawValue: typeByte),
-                  (try? r.take(3)) != nil, let pts = try? r.i64(), let offset = try? r.u64(),
+        // The writer lists the base layers' sequence numbers 0, 1, 2, ... at offsets in file
+        // order, before the index; each refinement layer's follow its base, rising too.
+        var next = [UInt32](repeating: 0, count: layers)
+        for _ in 0..<count {
+            guard let sequence = try? r.u32(), let typeByte = try? r.u8(), let type = FrameType(rawValue: typeByte),
+                  let layer = try? r.u8(), Int(layer) < layers, (try? r.take(2)) != nil, let pts = try? r.i64(), let offset = try? r.u64(),
+                  layer == 0 ? sequence == next[0] : (sequence >= next[Int(layer)] && sequence < next[0]),
                   offset >= UInt64(first), offset < raw, raw - offset >= UInt64(PacketHeader.size), (previous.map { offset > $0 } ?? true)
             else { return (nil, nil, n) }
             previous = offset
-            entries.append(.init(sequence: sequence, type: type, pts: pts, offset: offset))
+            next[Int(layer)] = sequence + 1
+            entries.append(.init(sequence: sequence, type: type, layer: layer, pts: pts, offset: offset))
         }
         let seconds = minor >= 1 ? try? r.f64() : nil
         guard let stored = try? r.u32(), stored == CRC32C.checksum(bytes[start..<(n - 20)]) else { return (nil, nil, n) }

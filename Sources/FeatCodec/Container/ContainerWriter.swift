@@ -6,6 +6,8 @@ final class ContainerWriter {
     private var offset: UInt64 = 0
     private var index: [ContainerFormat.IndexEntry] = []
     private(set) var payloadBytes = 0
+    /// Frames appended by `append(_:at:)`: the next frame's sequence number.
+    private var frames: UInt32 = 0
     var packets: Int { index.count }
     var bytesWritten: UInt64 { offset }
 
@@ -22,15 +24,29 @@ final class ContainerWriter {
         try write(w.bytes)
     }
 
-    /// Appends one coded frame with its place in the source video.
+    /// Appends one coded frame with its place in the source video: one packet, or one per layer.
     func append(_ frame: EncodedFrame, at stamp: StreamEncoder.Stamp) throws {
-        let header = PacketHeader(
-            type: frame.type, admission: stamp.admission, sequence: UInt32(index.count), sourceFrame: UInt32(clamping: stamp.sourceFrame),
+        let template = PacketHeader(
+            type: frame.type, admission: stamp.admission, sequence: frames, sourceFrame: UInt32(clamping: stamp.sourceFrame),
             pts: stamp.pts, timeBaseNumerator: stamp.timeBase.numerator, timeBaseDenominator: stamp.timeBase.denominator,
-            seconds: stamp.seconds, payloadLength: UInt32(frame.payload.count), payloadCRC: CRC32C.checksum(frame.payload))
-        index.append(.init(sequence: header.sequence, type: frame.type, pts: header.pts, offset: offset))
-        try write(header.bytes + frame.payload)
-        payloadBytes += frame.payload.count
+            seconds: stamp.seconds)
+        try append(template, payload: frame.payload[...])
+        for (k, layer) in frame.refinements.enumerated() {
+            var header = template
+            header.layer = UInt8(k + 1)
+            try append(header, payload: layer.payload[...])
+        }
+        frames += 1
+    }
+
+    /// Appends one packet as `header` describes it (its length and CRC filled in here): how
+    /// `StreamExtractor` copies packets without decoding them. The caller numbers the frames.
+    func append(_ header: PacketHeader, payload: ArraySlice<UInt8>) throws {
+        var header = header
+        (header.payloadLength, header.payloadCRC) = (UInt32(payload.count), CRC32C.checksum(payload))
+        index.append(.init(sequence: header.sequence, type: header.type, layer: header.layer, pts: header.pts, offset: offset))
+        try write(header.bytes + Array(payload))
+        payloadBytes += payload.count
     }
 
     /// Writes the index (with the source time the stream covers, format 1.1) and the trailer.
@@ -41,7 +57,8 @@ final class ContainerWriter {
         for entry in index {
             w.u32(entry.sequence)
             w.u8(entry.type.rawValue)
-            w.u8(0); w.u16(0)
+            w.u8(entry.layer)
+            w.u16(0)
             w.i64(entry.pts)
             w.u64(entry.offset)
         }

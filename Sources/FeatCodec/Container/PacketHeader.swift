@@ -14,7 +14,10 @@ public struct PacketHeader: Sendable, Equatable {
     public internal(set) var type: FrameType
     /// Why the frame selection admitted the frame.
     public internal(set) var admission: Admission
-    /// Position among the coded frames, from 0 (the writer numbers them).
+    /// Layer of the frame this packet holds: 0 the base layer (every stream), 1 ... N-1 the
+    /// refinement layers of layered step mode (format 1.3).
+    public internal(set) var layer: UInt8
+    /// Position among the coded frames, from 0 (the writer numbers them; a frame's layers share it).
     public internal(set) var sequence: UInt32
     /// Index of the frame among all decoded frames of the source video.
     public internal(set) var sourceFrame: UInt32
@@ -31,9 +34,9 @@ public struct PacketHeader: Sendable, Equatable {
     /// CRC-32C of the payload.
     public internal(set) var payloadCRC: UInt32
 
-    init(type: FrameType, admission: Admission, sequence: UInt32, sourceFrame: UInt32, pts: Int64,
+    init(type: FrameType, admission: Admission, layer: UInt8 = 0, sequence: UInt32, sourceFrame: UInt32, pts: Int64,
                 timeBaseNumerator: Int32, timeBaseDenominator: Int32, seconds: Double, payloadLength: UInt32 = 0, payloadCRC: UInt32 = 0) {
-        (self.type, self.admission, self.sequence, self.sourceFrame, self.pts) = (type, admission, sequence, sourceFrame, pts)
+        (self.type, self.admission, self.layer, self.sequence, self.sourceFrame, self.pts) = (type, admission, layer, sequence, sourceFrame, pts)
         (self.timeBaseNumerator, self.timeBaseDenominator, self.seconds) = (timeBaseNumerator, timeBaseDenominator, seconds)
         (self.payloadLength, self.payloadCRC) = (payloadLength, payloadCRC)
     }
@@ -43,7 +46,8 @@ public struct PacketHeader: Sendable, Equatable {
         w.append(PacketHeader.magic)
         w.u8(type.rawValue)
         w.u8(admission.rawValue)
-        w.u16(0)
+        w.u8(layer)
+        w.u8(0)
         w.u32(sequence)
         w.u32(sourceFrame)
         w.i64(pts)
@@ -63,8 +67,9 @@ public struct PacketHeader: Sendable, Equatable {
         do {
             _ = try r.take(4)
             guard let type = FrameType(rawValue: try r.u8()), let admission = Admission(rawValue: try r.u8()) else { return nil }
-            _ = try r.u16()
-            self.init(type: type, admission: admission, sequence: try r.u32(), sourceFrame: try r.u32(), pts: try r.i64(),
+            let layer = try r.u8()
+            _ = try r.u8()
+            self.init(type: type, admission: admission, layer: layer, sequence: try r.u32(), sourceFrame: try r.u32(), pts: try r.i64(),
                       timeBaseNumerator: try r.i32(), timeBaseDenominator: try r.i32(), seconds: try r.f64(),
                       payloadLength: try r.u32(), payloadCRC: try r.u32())
             let stored = try r.u32()

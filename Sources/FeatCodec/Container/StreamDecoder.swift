@@ -45,6 +45,10 @@ public final class StreamDecoder {
         /// Frames the index lists that were never found in the packets.
         case missing(LostFrames)
         case noIndex
+        /// Layered streams: a second packet of the same layer of a frame.
+        case duplicate(sequence: Int, layer: Int, offset: Int)
+        /// Layered streams: a refinement layer that could not be used; the frame keeps the layers below.
+        case refinementLost(sequence: Int, layer: Int, offset: Int, reason: String)
 
         /// One sentence, as `info` and `decode` print it.
         public var description: String {
@@ -61,6 +65,10 @@ public final class StreamDecoder {
                 return "packet at byte \(offset) claims frame \(sequence) after frame \(expected - 1); skipped as damage"
             case .missing(let frames): return "frames \(frames) are listed in the index but were not found; lost"
             case .noIndex: return "no index at the end of the file (written to a pipe and cut, or damaged): read front to back"
+            case .duplicate(let sequence, let layer, let offset):
+                return "packet at byte \(offset) repeats layer \(layer) of frame \(sequence); skipped as damage"
+            case .refinementLost(let sequence, let layer, let offset, let reason):
+                return "frame \(sequence) layer \(layer) at byte \(offset): \(reason); frames decode without layer \(layer) until the next I-frame"
             }
         }
     }
@@ -77,6 +85,9 @@ public final class StreamDecoder {
         public var omittedProblems = 0
         /// Where decoding started (an I-frame at or before the range), as a byte offset.
         public var startOffset = 0
+        /// Layered streams: frames of the range decoded with 1, 2, ... layers (for `check`: the
+        /// intact layers each frame has); empty for other streams.
+        public var layersDecoded: [Int] = []
 
         static let problemLimit = 100
 
@@ -85,14 +96,18 @@ public final class StreamDecoder {
         }
     }
 
-    private let reader: ContainerReader
-    private let limits: DecodeLimits
+    let reader: ContainerReader
+    let limits: DecodeLimits
+    /// Layered streams: the most layers of each frame to decode.
+    let maxLayers: Int
 
-    /// `limits.maxOutputBytes` bounds the float32 tensors one decode produces (all frames
-    /// decoded, in the range or not): a small file of skip frames cannot make unbounded work.
-    public init(_ reader: ContainerReader, limits: DecodeLimits = DecodeLimits()) {
+    /// `limits.maxOutputBytes` bounds the float32 tensors one decode produces (all frames and
+    /// layers decoded, in the range or not): a small file of skip frames cannot make unbounded
+    /// work. `layers`: decode at most this many layers of a layered stream (nil: all).
+    public init(_ reader: ContainerReader, limits: DecodeLimits = DecodeLimits(), layers: Int? = nil) {
         self.reader = reader
         self.limits = limits
+        maxLayers = max(1, min(layers ?? Int.max, reader.parameters.coding.layers))
     }
 
     /// Calls `body` with each decoded frame of `range`, in order.
@@ -108,6 +123,7 @@ public final class StreamDecoder {
 
     private func walk(_ range: Range, decoding: Bool, body: (PacketHeader, Tensor) throws -> Void) throws -> Report {
         let parameters = reader.parameters
+        if parameters.coding.layers > 1 { return try walkLayers(range, decoding: decoding, body: body) }
         let frames = FrameDecoder(settings: parameters.coding, shape: parameters.shape)
         var report = Report()
         report.startOffset = startOffset(for: range)
@@ -153,7 +169,7 @@ public final class StreamDecoder {
             case .packet(let header, let payload, let offset):
                 if range.isPast(header) { return false }
                 let sequence = Int(header.sequence)
-                guard isPlausible(sequence, at: offset) else {
+                guard header.layer == 0, isPlausible(sequence, at: offset) else {
                     report.note(.implausibleSequence(sequence: sequence, offset: offset))
                     restart()
                     return true

@@ -86,10 +86,15 @@ public final class StreamEncoder {
     /// its index entry.
     public static func packetBytes(payloadBytes: Int) -> Int { PacketHeader.size + payloadBytes + ContainerFormat.indexEntrySize }
 
+    /// The bytes a coded frame adds to the stream: each layer's packet and index entry.
+    public static func packetBytes(of frame: EncodedFrame) -> Int {
+        frame.refinements.reduce(packetBytes(payloadBytes: frame.payload.count)) { $0 + packetBytes(payloadBytes: $1.payload.count) }
+    }
+
     private func write(_ frame: EncodedFrame, at stamp: Stamp) throws {
         try writer.append(frame, at: stamp)
         if frame.type == .intra { summary.intraFrames += 1 } else { summary.predictedFrames += 1 }
-        summary.payloadBytes += frame.payload.count
+        summary.payloadBytes += frame.payloadBytes
     }
 
     /// Bytes written so far (after `init`: the file header with the parameter set).

@@ -3,7 +3,7 @@
 /// headers, payloads, index and trailer: what a receiver downloads) over the seconds of source
 /// video it covers, from the first decoded source frame to one frame interval past the last.
 public struct StreamStatistics: Sendable, Encodable {
-    /// Intact packets, I and P.
+    /// Intact frames (their base layers' packets), I and P.
     public var frames = 0
     /// Intact I-frames.
     public var intraFrames = 0
@@ -26,6 +26,14 @@ public struct StreamStatistics: Sendable, Encodable {
     public var bytesPerFrame: Double?
     /// Payload bits per tensor element (headers excluded); nil without frames.
     public var bitsPerElement: Double?
+    /// Layered streams: for layer 0, 1, ...: intact packets, and their bytes (headers and
+    /// payloads). One entry for other streams.
+    public var layerPackets: [Int] = []
+    /// See `layerPackets`.
+    public var layerBytes: [Int] = []
+    /// Layered streams: whether some refinement comes before a later frame's base layer
+    /// (`DeliveryOrder.frames`) or none does (`.layers`); nil for other streams.
+    public var deliveryOrder: String?
     /// kbit/s of packets (header and payload) by presentation time, in windows of
     /// `windowSeconds` from 0 to the end of the source covered: what a link carried at each
     /// moment (a rate-controlled stream's achieved rate). Empty without frames, or when the
@@ -38,16 +46,28 @@ public struct StreamStatistics: Sendable, Encodable {
     /// Walks the packets of `reader` (damaged ones are not counted; `StreamDecoder.check` reports them).
     public init(_ reader: ContainerReader) {
         var packets: [(seconds: Double, bytes: Int)] = []
+        let layers = reader.parameters.coding.layers
+        layerPackets = [Int](repeating: 0, count: layers)
+        layerBytes = layerPackets
+        var refinementSeen = false, baseAfterRefinement = false
         reader.walk { event in
-            if case .packet(let header, let payload, _) = event {
+            if case .packet(let header, let payload, _) = event, Int(header.layer) < layers {
                 packets.append((header.seconds, PacketHeader.size + payload.count))
-                if header.type == .intra { intraFrames += 1 } else { predictedFrames += 1 }
                 payloadBytes += payload.count
-                firstSeconds = firstSeconds ?? header.seconds
-                lastSeconds = header.seconds
+                layerPackets[Int(header.layer)] += 1
+                layerBytes[Int(header.layer)] += PacketHeader.size + payload.count
+                guard header.layer == 0 else {
+                    refinementSeen = true
+                    return true
+                }
+                if refinementSeen { baseAfterRefinement = true }
+                if header.type == .intra { intraFrames += 1 } else { predictedFrames += 1 }
+                firstSeconds = min(firstSeconds ?? header.seconds, header.seconds)
+                lastSeconds = max(lastSeconds ?? header.seconds, header.seconds)
             }
             return true
         }
+        if layers > 1 { deliveryOrder = (baseAfterRefinement ? DeliveryOrder.frames : .layers).rawValue }
         frames = intraFrames + predictedFrames
         fileBytes = reader.bytes.count
         sourceSeconds = reader.sourceSeconds ?? firstSeconds.flatMap { StreamStatistics.sourceSeconds(first: $0, last: lastSeconds!, frames: frames) }

@@ -17,6 +17,8 @@ public enum FeatureDecoding {
         public var timestampsPath: String?
         /// Bounds on what the stream may make the decoder allocate.
         public var limits = DecodeLimits()
+        /// Layered streams: decode at most this many layers of each frame (nil: every layer that arrived).
+        public var layers: Int?
         /// The defaults: every frame, float32, no per-frame files, no timestamps.
         public init() {}
     }
@@ -57,7 +59,7 @@ public enum FeatureDecoding {
         let stem = URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent
         // The frame count goes into the header at the end: a stream output is spooled.
         let file = try OutputFile(output, defaultName: stem + ".npy", seekable: true)
-        let decoder = StreamDecoder(reader, limits: options.limits)
+        let decoder = StreamDecoder(reader, limits: options.limits, layers: options.layers)
         let writer = try NpyWriter(file, trailingShape: shape, element: options.element)
         if let directory = options.perFrameDirectory { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         var records: [FrameRecord] = []

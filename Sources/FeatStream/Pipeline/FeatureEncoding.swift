@@ -125,7 +125,7 @@ public enum FeatureEncoding {
             guard let controller else {
                 let frame = try encoder.append(job.tensor, at: job.stamp, forceIntra: job.cut)
                 sentLog.append(.init(seconds: job.stamp.seconds, sourceFrame: job.stamp.sourceFrame, cut: job.cut, sent: true, type: frame.type.letter,
-                                     quality: quality, bytes: StreamEncoder.packetBytes(payloadBytes: frame.payload.count),
+                                     quality: quality, bytes: StreamEncoder.packetBytes(of: frame),
                                      bufferFullness: nil, fps: nil, reason: nil))
                 return
             }

@@ -55,11 +55,11 @@ public enum CodecTrial {
                 guard let chosen else { continue }
                 try encoder.append(trial: chosen, at: frame.stamp)
                 symbols += chosen.codedSymbols
-                frameBytes.append(StreamEncoder.packetBytes(payloadBytes: chosen.payload.count))
+                frameBytes.append(StreamEncoder.packetBytes(of: chosen))
             } else {
                 let coded = try encoder.append(frame.tensor, at: frame.stamp, forceIntra: frame.cut)
                 symbols += coded.codedSymbols
-                frameBytes.append(StreamEncoder.packetBytes(payloadBytes: coded.payload.count))
+                frameBytes.append(StreamEncoder.packetBytes(of: coded))
             }
             sent.append(k)
         }

@@ -1,0 +1,225 @@
+@testable import FeatCodec
+import Foundation
+import TestSupport
+import Testing
+
+/// Layered step mode (format 1.3): every number of layers decodes to the encoder's own
+/// reconstruction of that many layers, bit for bit, in either delivery order, from a whole file,
+/// a file cut anywhere, an extracted file or bytes still arriving through a pipe; a damaged
+/// refinement lowers the quality until the next I-frame and loses no frame.
+@Suite struct LayerTests {
+    static let frameCount = 20
+
+    /// `StepCoderTests.everyMode`, and a channel that stays still but for one value that moves a
+    /// lot each frame (this layer of the previous frame predicts the rest best).
+    static let everyMode: [Tensor] = StepCoderTests.everyMode(count: frameCount).enumerated().map { t, frame in
+        var v = frame.values
+        let plane = frame.shape[1] * frame.shape[2], first = StepCoderTests.everyMode(count: 1)[0].values
+        for i in (4 * plane)..<(5 * plane) { v[i] = first[i] }
+        v[4 * plane + 17] += 2 * Float(t)
+        return Tensor(shape: frame.shape, values: v)
+    }
+
+    static func settings(layers: Int, quality: Double = 36) -> CodingSettings {
+        var s = CodingSettings()
+        s.precision = .layeredSteps(quality: quality, layers: layers)
+        s.gopSeconds = 1  // frames are 0.2 s apart: I-frames at 0, 5, 10, 15
+        return s
+    }
+
+    /// A layered stream of frames that take every mode (`StepCoderTests.everyMode`), and its frames as coded.
+    static func stream(layers: Int = 3, originals: [Tensor] = everyMode) throws -> (bytes: [UInt8], frames: [EncodedFrame], originals: [Tensor]) {
+        let parameters = ParameterSet(
+            model: .init(name: "test", split: "x", checkpointSHA256: "00", mean: [0, 0, 0], std: [1, 1, 1]),
+            shape: originals[0].shape, coding: settings(layers: layers),
+            source: .init(name: "synthetic", width: 8, height: 8, frameRate: "5", durationSeconds: 4),
+            selection: .init(fps: "source", cutThreshold: 12, cutRatio: 3, minSceneSeconds: 0.4, flashFrames: 5, changeThreshold: 6, maxGapSeconds: 2),
+            encoder: "test")
+        let sink = MemorySink()
+        let encoder = try StreamEncoder(parameters: parameters, sink: sink)
+        var frames: [EncodedFrame] = []
+        for (t, tensor) in originals.enumerated() {
+            frames.append(try encoder.append(tensor, at: .init(sourceFrame: t, pts: Int64(t), timeBase: (1, 5), seconds: Double(t) / 5,
+                                                               admission: t == 0 ? .cut : .changed)))
+        }
+        _ = try encoder.finish(sourceSeconds: Double(frameCount) / 5)
+        return (sink.bytes, frames, originals)
+    }
+
+    /// Decodes `bytes` with at most `layers` layers: the tensors as bit patterns, and the report.
+    static func decode(_ bytes: [UInt8], layers: Int? = nil) throws -> (bits: [[UInt32]], report: StreamDecoder.Report) {
+        let reader = try ContainerReader(name: "layers.fst", bytes: bytes)
+        var bits: [[UInt32]] = []
+        let report = try StreamDecoder(reader, layers: layers).decode { _, tensor in bits.append(tensor.values.map(\.bitPattern)) }
+        return (bits, report)
+    }
+
+    static func bits(_ frames: [EncodedFrame], layers: Int) -> [[UInt32]] {
+        frames.map { $0.reconstruction(ofLayers: layers).values.map(\.bitPattern) }
+    }
+
+    /// The offset of the packet of `layer` of frame `sequence`, from the index.
+    static func offset(_ bytes: [UInt8], sequence: Int, layer: Int) throws -> Int {
+        let entry = try ContainerReader(name: "layers.fst", bytes: bytes).index!.first { $0.sequence == sequence && $0.layer == layer }!
+        return Int(entry.offset)
+    }
+
+    @Test func everyLayerCountDecodesToTheEncodersReconstruction() throws {
+        let (bytes, frames, _) = try Self.stream()
+        #expect(frames.allSatisfy { $0.refinements.count == 2 })
+        #expect(try ContainerReader(name: "t", bytes: bytes).index?.count == 3 * Self.frameCount)
+        for k in 1...3 {
+            let (decoded, report) = try Self.decode(bytes, layers: k)
+            #expect(report.problems.isEmpty && report.lost.isEmpty)
+            #expect(decoded == Self.bits(frames, layers: k), "\(k) layers")
+            #expect(report.layersDecoded == (1...3).map { $0 == k ? Self.frameCount : 0 })
+        }
+        #expect(try Self.decode(bytes).bits == Self.bits(frames, layers: 3))
+        #expect(Self.bits(frames, layers: 3) == frames.map { $0.reconstruction.values.map(\.bitPattern) })
+        // Every refinement mode is taken somewhere: inherit or skip, refine, predicted.
+        let modes = frames.flatMap(\.refinements).map(\.channelModes).reduce([0, 0, 0, 0]) { zip($0, $1).map(+) }
+        #expect(modes[0] > 0 && modes[1] > 0 && modes[2] > 0)
+    }
+
+    @Test func eachLayerAddsItsQuality() throws {
+        let (_, frames, originals) = try Self.stream(originals: featureFrames(count: Self.frameCount))
+        let snr = (1...3).map { k in
+            zip(originals, frames).map { StepCoderTests.snr($0, $1.reconstruction(ofLayers: k)) }.reduce(0, +) / Double(Self.frameCount)
+        }
+        // Nominal 16.9, 26.5 and 36 dB; each refinement divides the step by 3 (+9.5 dB).
+        #expect(abs(snr[2] - 36) < 2.5, "\(snr)")
+        #expect(snr[1] - snr[0] > 6 && snr[2] - snr[1] > 6, "\(snr)")
+    }
+
+    @Test func aFileCutAfterAnyLayerDecodesAtTheQualityThatArrived() throws {
+        let (bytes, frames, _) = try Self.stream()
+        // Frame order: cut after frame 7's first refinement.
+        let cut = try Self.offset(bytes, sequence: 7, layer: 2)
+        let (decoded, report) = try Self.decode(Array(bytes[..<cut]))
+        #expect(decoded == Array(Self.bits(frames, layers: 3).prefix(7)) + [Self.bits(frames, layers: 2)[7]])
+        #expect(report.lost.isEmpty && report.layersDecoded == [0, 1, 7])
+        // Base layers first: cut in the pass of the second refinements, after frame 11's.
+        let layered = MemorySink()
+        _ = try StreamExtractor.extract(ContainerReader(name: "t", bytes: bytes), layers: nil, order: .layers, to: layered)
+        let cutLayered = try Self.offset(layered.bytes, sequence: 12, layer: 2)
+        let (progressive, report2) = try Self.decode(Array(layered.bytes[..<cutLayered]))
+        #expect(progressive == Array(Self.bits(frames, layers: 3).prefix(12)) + Array(Self.bits(frames, layers: 2).suffix(8)))
+        #expect(report2.lost.isEmpty && report2.layersDecoded == [0, 8, 12])
+    }
+
+    @Test func extractKeepsLayersWithoutReencoding() throws {
+        let (bytes, frames, _) = try Self.stream()
+        for k in 1...2 {
+            let sink = MemorySink()
+            let summary = try StreamExtractor.extract(ContainerReader(name: "t", bytes: bytes), layers: k, order: .frames, to: sink)
+            #expect(summary.frames == Self.frameCount && summary.packets == k * Self.frameCount && summary.fileBytes == sink.bytes.count)
+            let reader = try ContainerReader(name: "x", bytes: sink.bytes)
+            let quality = 36 - Double(3 - k) * CodingSettings.layerGain
+            #expect(reader.parameters.coding.precision == (k == 1 ? .steps(quality: quality) : .layeredSteps(quality: quality, layers: k)))
+            #expect(reader.index?.count == k * Self.frameCount)
+            let (decoded, report) = try Self.decode(sink.bytes)
+            #expect(report.problems.isEmpty && decoded == Self.bits(frames, layers: k))
+            // Smaller by exactly the packets and index entries left out (and the parameter set's change).
+            let dropped = frames.flatMap { $0.refinements.suffix(3 - k) }.reduce(0) { $0 + StreamEncoder.packetBytes(payloadBytes: $1.payload.count) }
+            let header = try ContainerReader(name: "t", bytes: bytes).firstPacket
+            #expect(sink.bytes.count == bytes.count - dropped + reader.firstPacket - header)
+        }
+        // The base layer alone is a plain step-mode stream: its payloads are the base layers'.
+        let base = MemorySink()
+        _ = try StreamExtractor.extract(ContainerReader(name: "t", bytes: bytes), layers: 1, order: .frames, to: base)
+        var payloads: [[UInt8]] = []
+        try ContainerReader(name: "b", bytes: base.bytes).walk {
+            if case .packet(_, let payload, _) = $0 { payloads.append(Array(payload)) }
+            return true
+        }
+        #expect(payloads == frames.map(\.payload))
+    }
+
+    @Test func baseLayersFirstDecodesLikeFrameOrder() throws {
+        let (bytes, frames, _) = try Self.stream()
+        let sink = MemorySink()
+        _ = try StreamExtractor.extract(ContainerReader(name: "t", bytes: bytes), layers: nil, order: .layers, to: sink)
+        #expect(sink.bytes.count == bytes.count)
+        let reader = try ContainerReader(name: "l", bytes: sink.bytes)
+        #expect(reader.index?.map(\.layer) == (0..<3).flatMap { Array(repeating: UInt8($0), count: Self.frameCount) })
+        let frameOrder = try ContainerReader(name: "f", bytes: bytes)
+        #expect(StreamStatistics(reader).deliveryOrder == "layers" && StreamStatistics(frameOrder).deliveryOrder == "frames")
+        #expect(try Self.decode(sink.bytes).bits == Self.bits(frames, layers: 3))
+        // A range seeks to the I-frame before it (frame 5) and decodes every layer.
+        let reader2 = try ContainerReader(name: "l", bytes: sink.bytes)
+        var ranged: [[UInt32]] = []
+        let report = try StreamDecoder(reader2).decode(.frames(7, 9)) { _, t in ranged.append(t.values.map(\.bitPattern)) }
+        #expect(ranged == Array(Self.bits(frames, layers: 3)[7..<9]) && report.startOffset == Int(reader2.index![5].offset))
+    }
+
+    @Test func aDamagedRefinementLowersTheQualityUntilTheNextIFrame() throws {
+        var (bytes, frames, _) = try Self.stream()
+        #expect(frames[5].type == .intra && frames[6].type == .predicted && frames[10].type == .intra)
+        let offset = try Self.offset(bytes, sequence: 6, layer: 1)
+        bytes[offset + PacketHeader.size + 2] ^= 0x10
+        let (decoded, report) = try Self.decode(bytes)
+        #expect(report.lost.isEmpty)
+        #expect(report.problems == [.refinementLost(sequence: 6, layer: 1, offset: offset, reason: "payload fails its CRC-32C")])
+        let full = Self.bits(frames, layers: 3), base = Self.bits(frames, layers: 1)
+        #expect(decoded == Array(full[0..<6]) + Array(base[6..<10]) + Array(full[10...]))
+        #expect(report.layersDecoded == [4, 0, 16])
+    }
+
+    @Test func baseLayersFirstDecodeProgressivelyThroughAPipe() throws {
+        let (bytes, frames, _) = try Self.stream()
+        let sink = MemorySink()
+        _ = try StreamExtractor.extract(ContainerReader(name: "t", bytes: bytes), layers: nil, order: .layers, to: sink)
+        let file = sink.bytes
+        let basesEnd = try Self.offset(file, sequence: 0, layer: 1)
+        let pipe = Pipe()
+        let read = DispatchSemaphore(value: 0)
+        let writer = Thread {
+            // In pieces of 700 bytes (atomic on a pipe), each once the reader has taken the one before.
+            var position = 0
+            while position < file.count {
+                let end = min(file.count, position + 700)
+                pipe.fileHandleForWriting.write(Data(file[position..<end]))
+                position = end
+                read.wait()
+            }
+            try? pipe.fileHandleForWriting.close()
+        }
+        writer.start()
+        let byLayers = (1...3).map { Self.bits(frames, layers: $0) }
+        var received: [UInt8] = []
+        var layersSeen: [[Int]] = []  // per read: how many layers each decoded frame had
+        var everyFrameAtBaseBy: Int?
+        while true {
+            let chunk = pipe.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            received += chunk
+            defer { read.signal() }
+            guard let reader = try? ContainerReader(name: "pipe", bytes: received) else { continue }
+            var layers: [Int] = []
+            _ = try StreamDecoder(reader).decode { header, tensor in
+                let bits = tensor.values.map(\.bitPattern)
+                layers.append((1...3).first { byLayers[$0 - 1][Int(header.sequence)] == bits } ?? 0)
+            }
+            #expect(!layers.contains(0), "a frame decoded to no layer count's reconstruction")
+            if layers.count == Self.frameCount && everyFrameAtBaseBy == nil { everyFrameAtBaseBy = received.count }
+            layersSeen.append(layers)
+        }
+        #expect(received == file)
+        // Every frame was there at the base quality once the base layers had arrived, before any refinement.
+        #expect(everyFrameAtBaseBy.map { $0 <= basesEnd + 700 } == true)
+        // Each frame's layers only grow as bytes arrive, and end complete.
+        for (a, b) in zip(layersSeen, layersSeen.dropFirst()) where a.count == Self.frameCount {
+            #expect(b.count == Self.frameCount && zip(a, b).allSatisfy { $0 <= $1 })
+        }
+        #expect(layersSeen.last == Array(repeating: 3, count: Self.frameCount))
+    }
+
+    @Test func settingsOutOfRangeAreRefused() {
+        for (quality, layers) in [(36.0, 0), (36.0, 9), (15.0, 3)] {
+            var s = CodingSettings()
+            s.precision = .layeredSteps(quality: quality, layers: layers)
+            #expect(throws: CodingSettings.Invalid.self) { try s.validate() }
+        }
+        #expect(CodingSettings.layerGain > 9.5 && CodingSettings.layerGain < 9.55)
+    }
+}
