@@ -84,8 +84,9 @@ struct DecodeCommand: ParsableCommand {
             say("decoded \(report.decoded) frames of \(shape) (\(dtype)) to \(summary.outputPath)"
                 + (report.lost.isEmpty ? "" : "; lost \(report.lost.count): \(report.lost)"))
             if report.layersDecoded.count > 1 {
-                let counts = report.layersDecoded.enumerated().filter { $0.element > 0 }.map { "\($0.element) with \($0.offset + 1)" }
-                say("layers decoded per frame: " + counts.joined(separator: ", ") + " of \(report.layersDecoded.count)")
+                let total = report.layersDecoded.count
+                let counts = report.layersDecoded.enumerated().filter { $0.element > 0 }.map { "\($0.element) with \($0.offset + 1) of \(total)" }
+                say("layers decoded per frame: " + counts.joined(separator: ", "))
             }
             say(String(format: "%.3f s, %.1f MB of float32 tensors, %.0f MB/s", summary.seconds, summary.megabytes,
                        summary.seconds > 0 ? summary.megabytes / summary.seconds : 0))

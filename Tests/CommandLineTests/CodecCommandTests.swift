@@ -124,6 +124,71 @@ import Testing
         }
     }
 
+    /// Layered files as a user makes and reads them: each layer count decodes at its quality,
+    /// the layers cost at most 10 % more than one layer of the same final quality, extract
+    /// writes fewer layers or the base layers first without re-encoding, and a file cut in the
+    /// refinements still decodes every frame.
+    @Test func layersFromTheCommandLine() throws {
+        let reference = try reference()
+        func snr(_ decoded: Tensor) -> Double {
+            var signal = 0.0, noise = 0.0
+            for (a, b) in zip(reference.values, decoded.values) {
+                signal += Double(a) * Double(a)
+                noise += Double(a - b) * Double(a - b)
+            }
+            return 10 * log10(signal / noise)
+        }
+        func size(_ path: String) throws -> Int { try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int }
+        func decode(_ fst: String, _ options: [String] = []) throws -> (Tensor, String) {
+            let npy = dir + "/layers.npy"
+            let result = try featstream(["decode", fst, "-o", npy] + options)
+            try #require(result.status == 0, "\(result.err)")
+            return (try NpyReader.read(npy), result.out)
+        }
+        let single = dir + "/single.fst", layered = dir + "/layered.fst"
+        for (path, options) in [(single, [String]()), (layered, ["--layers", "3"])] {
+            let encode = try featstream(["encode", Fixtures.bikes, "--fps", "5", "--quality", "30", "--weighting", "mse", "-q", "-o", path] + options)
+            try #require(encode.status == 0, "\(encode.err)")
+        }
+        let (layeredBytes, singleBytes) = (try size(layered), try size(single))
+        #expect(Double(layeredBytes) <= 1.10 * Double(singleBytes), "\(layeredBytes) vs \(singleBytes)")
+        let (full, said) = try decode(layered)
+        #expect(said.contains("layers decoded per frame: \(reference.shape[0]) with 3 of 3"), "\(said)")
+        let snrs = try [1, 2].map { snr(try decode(layered, ["--layers", "\($0)"]).0) } + [snr(full)]
+        #expect(abs(snrs[2] - 30) < 1 && snrs[1] - snrs[0] > 6 && snrs[2] - snrs[1] > 6, "\(snrs)")
+        let info = try featstream(["info", layered])
+        #expect(info.out.contains("steps for 30.0 dB in 3 layers (10.9, 20.5, 30.0 dB)") && info.out.contains("layers:    3, in frames order"), "\(info.out)")
+        #expect(info.out.contains("K = 1:  10.9 dB nominal") && info.out.contains("K = 3:  30.0 dB nominal"), "\(info.out)")
+
+        // extract: the base layer alone is what decode --layers 1 gives; the reordered file decodes alike.
+        let base = dir + "/base.fst", reordered = dir + "/reordered.fst"
+        #expect(try featstream(["extract", layered, "--layers", "1", "-o", base]).status == 0)
+        let baseAlone = try decode(base).0.values, firstLayer = try decode(layered, ["--layers", "1"]).0.values
+        #expect(baseAlone == firstLayer)
+        #expect(try featstream(["info", base]).out.contains("coding:    steps for 10.9"))
+        let extract = try featstream(["extract", layered, "--order", "layers", "-o", reordered])
+        let reorderedBytes = try size(reordered)
+        #expect(extract.status == 0 && extract.out.contains("3 of 3 layers") && reorderedBytes == layeredBytes, "\(extract.out)")
+        #expect(try featstream(["info", reordered]).out.contains("in layers order"))
+        #expect(try decode(reordered).0.values == full.values)
+        // Cut in the pass of the last refinements: every frame decodes, none at fewer than 2 layers.
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: reordered))
+        let cut = dir + "/cut.fst"
+        try bytes.prefix(bytes.count * 5 / 6).write(to: URL(fileURLWithPath: cut))
+        let (partial, partialSaid) = try decode(cut)
+        #expect(partial.shape == full.shape && partialSaid.contains("with 2 of 3") && partialSaid.contains("with 3 of 3") && !partialSaid.contains("lost"), "\(partialSaid)")
+
+        for (options, message) in [(["--layers", "3"], "--layers: layered coding is step mode (give --quality)"),
+                                   (["--quality", "30", "--layers", "9"], "--layers: 9 is out of range (1 to 8 layers)"),
+                                   (["--quality", "18", "--layers", "3"], "--layers: 3 is out of range (at most 2 layers at 18.0 dB"),
+                                   (["--quality", "30", "--target-kbps", "200", "--layers", "2"], "--layers is for delivery that is not real time")] {
+            let result = try featstream(["encode", Fixtures.bikes, "--fps", "5", "-q", "-o", dir + "/bad.fst"] + options)
+            #expect(result.status != 0 && result.err.hasPrefix("Error: " + message), "\(options): \(result.err)")
+        }
+        let badExtract = try featstream(["extract", layered, "--layers", "0", "-o", dir + "/x.fst"])
+        #expect(badExtract.status != 0 && badExtract.err.contains("--layers: 0 is out of range"))
+    }
+
     @Test func sameInputSameFileAndPipeOutput() throws {
         let a = dir + "/a.fst", b = dir + "/b.fst"
         try featstream(["encode", Fixtures.path("scenes.mp4"), "--fps", "10", "-o", a, "-q"])
