@@ -1,4 +1,5 @@
 import ArgumentParser
+import FeatCodec
 import FeatModel
 import FeatStream
 import FeatVideo
@@ -36,6 +37,9 @@ struct ReportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Step-mode qualities to sweep (dB, task-weighted), comma-separated, or 'none'.", valueName: "list"))
     var quality = "40,30,22,16"
 
+    @Option(help: ArgumentHelp("Also code each --quality in N layers (encode --layers) and measure the first 1, 2, ... N of them (decode --layers).", valueName: "N"))
+    var layers = 1
+
     @Option(help: ArgumentHelp("Link rates for rate-controlled points (kbit/s), comma-separated: encode --target-kbps on the grid of the highest --fps.", valueName: "list"))
     var targetKbps = ""
 
@@ -70,6 +74,10 @@ struct ReportCommand: ParsableCommand {
                 throw ValidationError("--min-quality: \(minQuality) is out of range (0 to \(RateSettings.defaultMaxQuality) dB, rate control's ceiling)")
             }
             o.minQuality = minQuality
+            guard (1...CodingSettings.maxLayers).contains(layers) else {
+                throw ValidationError("--layers: \(layers) is out of range (1 to \(CodingSettings.maxLayers))")
+            }
+            o.layers = layers
             o.pixelCodecs = try list(pixelCodec, "--pixel-codec", "codecs such as x264:realtime, x264:medium, x265:medium") { PixelCodec.Variant(parsing: $0) }
             o.crfs = crf == "none" ? [] : try list(crf, "--crf", "numbers 0 to 51, or 'none'") { Int($0).flatMap { (0...51).contains($0) ? $0 : nil } }
             return o

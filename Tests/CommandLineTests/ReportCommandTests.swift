@@ -74,6 +74,22 @@ import Testing
 }
 
 extension ReportCommandTests {
+    /// `report --layers 3`: each number of layers read is a row, with the quality it gives and the bytes it costs.
+    @Test func layeredRows() throws {
+        let dir = NSTemporaryDirectory() + "featstream-\(UUID().uuidString)"
+        let result = try Fixtures.run(Fixtures.featstream, [
+            "report", Fixtures.path("scenes.mp4"), "--fps", "5", "--bits", "4", "--quality", "36", "--layers", "3", "--crf", "none", "--out", dir, "-q"])
+        try #require(result.status == 0, "\(result.err)")
+        let csv = try String(contentsOfFile: dir + "/report.csv", encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let (quantizer, kbps, snr) = (csv[0].firstIndex(of: "quantizer")!, csv[0].firstIndex(of: "kbit_per_s")!, csv[0].firstIndex(of: "snr_db")!)
+        let layers = (1...3).map { k in csv.first { $0[quantizer] == "q 36 dB layer \(k)/3" } }
+        let single = try #require(csv.first { $0[quantizer] == "q 36 dB" })
+        let rows = try layers.map { try #require($0) }
+        let (rates, snrs) = (rows.map { Double($0[kbps])! }, rows.map { Double($0[snr])! })
+        #expect(rates[0] < rates[1] && rates[1] < rates[2] && rates[2] <= 1.1 * Double(single[kbps])!, "\(rates)")
+        #expect(snrs[1] - snrs[0] > 6 && snrs[2] - snrs[1] > 6 && abs(snrs[2] - Double(single[snr])!) < 1, "\(snrs)")
+    }
+
     /// A report row's feature SNR equals 10 log10(sum x^2 / sum (x - y)^2) computed here, in
     /// double precision, from `features` (x) and `encode` + `decode` (y) of the same frames.
     @Test func snrMatchesAnIndependentComputation() throws {

@@ -30,6 +30,8 @@ public enum CodecTrial {
         public let frameBytes: [Int]
         /// Every symbol the entropy coder coded (for bounds such as the order-0 entropy).
         public let codedSymbols: [Int32]
+        /// The stream, as `encode` would have written it.
+        public let bytes: [UInt8]
         /// Wall-clock seconds to code every frame and finish the stream.
         public let encodeSeconds: Double
         /// Wall-clock seconds to read the stream back and decode every frame.
@@ -72,7 +74,8 @@ public enum CodecTrial {
         guard decoded.count == sent.count, report.problems.isEmpty else {
             throw ContainerError.unreadable("trial", reason: "\(decoded.count) of \(sent.count) frames decode (\(report.problems.first.map(String.init(describing:)) ?? ""))")
         }
-        return Result(stream: stream, decoded: decoded, sent: sent, frameBytes: frameBytes, codedSymbols: symbols, encodeSeconds: encodeSeconds, decodeSeconds: decodeSeconds)
+        return Result(stream: stream, decoded: decoded, sent: sent, frameBytes: frameBytes, codedSymbols: symbols, bytes: sink.bytes,
+                      encodeSeconds: encodeSeconds, decodeSeconds: decodeSeconds)
     }
 }
 

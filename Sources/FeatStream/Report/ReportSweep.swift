@@ -27,6 +27,9 @@ public enum ReportSweep {
         public var targets: [Double] = []
         /// A link to follow under rate control on that grid, for `LinkTimeline` (nil: none).
         public var bandwidth: BandwidthTrace?
+        /// With more than 1: each step-mode quality is also coded in this many layers, and each
+        /// number of layers read is a point (`Setting.layer`).
+        public var layers = 1
         /// Rate control's `minQuality` (dB).
         public var minQuality = RateSettings.defaultMinQuality
         /// Pixel codecs and CRF values of the pixel line (the frames sent as video, the whole
@@ -116,6 +119,9 @@ public enum ReportSweep {
                     samples.append(try point.sample(setting, received: trial.decoded, fileBytes: trial.stream.fileBytes,
                                                     payloadBytes: trial.stream.payloadBytes, model: model, source: source))
                 }
+                if options.layers > 1 {
+                    samples += try layerSamples(point, trialFrames, reader: reader, gate: gate, model: model, options: options, source: source)
+                }
                 // Rate control on the grid of the highest frame rate, at the first threshold.
                 if rate == topRate && threshold == options.changeThresholds[0] {
                     var coding = Setting.rateControlled(kilobitsPerSecond: 1).coding!
@@ -158,6 +164,30 @@ public enum ReportSweep {
             }
         }
         return (samples, timeline)
+    }
+
+    /// Each quality coded once in `options.layers` layers, then read with 1, 2, ... layers
+    /// (`StreamExtractor`, as `extract --layers` writes the smaller file): the bytes and what the
+    /// receiver sees at each number of layers.
+    static func layerSamples(_ point: Point, _ frames: [CodecTrial.Frame], reader: VideoReader, gate: GateSettings, model: Model,
+                             options: Options, source: Source) throws -> [Sample] {
+        var samples: [Sample] = []
+        for quality in options.qualities where quality - Double(options.layers - 1) * CodingSettings.layerGain >= 0 {
+            var coding = Setting.layer(quality: quality, layers: options.layers, kept: options.layers).coding!
+            coding.channelWeights = try TaskWeights.weights(for: model)
+            let parameters = FeatureEncoding.parameters(reader, gate: gate, model: model, coding: coding)
+            let trial = try CodecTrial.run(frames, parameters: parameters, sourceSeconds: source.sourceSeconds)
+            for kept in 1...options.layers {
+                let sink = MemorySink()
+                let extracted = try StreamExtractor.extract(ContainerReader(name: "trial", bytes: trial.bytes), layers: kept, order: .frames, to: sink)
+                var received: [Tensor] = []
+                _ = try StreamDecoder(try ContainerReader(name: "layers", bytes: sink.bytes)).decode { received.append($1) }
+                let payload = StreamStatistics(try ContainerReader(name: "layers", bytes: sink.bytes)).payloadBytes
+                samples.append(try point.sample(.layer(quality: quality, layers: options.layers, kept: kept), received: received,
+                                                fileBytes: extracted.fileBytes, payloadBytes: payload, model: model, source: source))
+            }
+        }
+        return samples
     }
 
     /// The frames the decimator keeps at `rate` over the whole video, with no gate: the grid
@@ -228,6 +258,7 @@ extension Setting {
             s.precision = .quantized(levels: 1 << bits)
             s.intraOnly = !temporal
         case .steps(let quality): s.precision = .steps(quality: quality)
+        case .layer(let quality, let layers, _): s.precision = .layeredSteps(quality: quality, layers: layers)
         case .rateControlled: s.precision = .steps(quality: RateSettings.defaultMaxQuality)
         case .lossless: s.precision = .float32
         case .pixels: return nil

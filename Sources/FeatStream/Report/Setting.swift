@@ -7,6 +7,9 @@ public enum Setting: Hashable, Sendable, CustomStringConvertible {
     case quantized(bits: Int, temporal: Bool)
     /// The feature codec in step mode at this quality (dB), task-weighted as `encode --quality`.
     case steps(quality: Double)
+    /// The first `kept` layers of a stream in `layers` layers (`encode --layers`) whose every
+    /// layer together gives `quality` dB, as `decode --layers` or `extract --layers` reads it.
+    case layer(quality: Double, layers: Int, kept: Int)
     /// Step mode under rate control at this link rate (kbit/s), as `encode --target-kbps`.
     case rateControlled(kilobitsPerSecond: Double)
     /// The feature codec, bit-exact float32.
@@ -21,6 +24,7 @@ public enum Setting: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .quantized(let bits, _): return "\(bits) bits"
         case .steps(let quality): return "q \(Self.number(quality)) dB"
+        case .layer(let quality, let layers, let kept): return "q \(Self.number(quality)) dB layer \(kept)/\(layers)"
         case .rateControlled(let kbps): return "rate \(Self.number(kbps)) kbit/s"
         case .lossless: return "lossless"
         case .pixels(let codec, let crf): return "\(codec) crf \(crf)"
@@ -31,7 +35,7 @@ public enum Setting: Hashable, Sendable, CustomStringConvertible {
     public var temporal: Bool? {
         switch self {
         case .quantized(_, let temporal): return temporal
-        case .steps, .rateControlled: return true
+        case .steps, .layer, .rateControlled: return true
         case .lossless, .pixels: return nil
         }
     }
