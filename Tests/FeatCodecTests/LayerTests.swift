@@ -165,6 +165,27 @@ import Testing
         #expect(report.layersDecoded == [4, 0, 16])
     }
 
+    @Test func aDamagedBaseLayerLosesItsFramesUntilTheNextIFrame() throws {
+        var (bytes, frames, _) = try Self.stream()
+        let offset = try Self.offset(bytes, sequence: 6, layer: 0)
+        bytes[offset + PacketHeader.size + 5] ^= 0x01
+        let (decoded, report) = try Self.decode(bytes)
+        #expect(report.problems == [.payloadCRC(sequence: 6, offset: offset)])
+        #expect(report.lost.ranges == [6...9])
+        #expect(decoded == Array(Self.bits(frames, layers: 3)[0..<6]) + Array(Self.bits(frames, layers: 3)[10...]))
+    }
+
+    @Test func stillFramesCostAlmostNothingInEveryLayer() throws {
+        let still = [Tensor](repeating: Self.everyMode[0], count: 4)
+        let (_, frames, _) = try Self.stream(originals: still)
+        for frame in frames.dropFirst() {
+            // 9 bytes: the step and the range coder's 5 flush bytes around one skip bit per channel.
+            #expect(frame.type == .predicted && frame.payload.count <= 9 && frame.refinements.allSatisfy { $0.payload.count <= 9 },
+                    "\(frame.payload.count) \(frame.refinements.map(\.payload.count))")
+            #expect(frame.reconstruction.values == frames[0].reconstruction.values)
+        }
+    }
+
     @Test func baseLayersFirstDecodeProgressivelyThroughAPipe() throws {
         let (bytes, frames, _) = try Self.stream()
         let sink = MemorySink()
