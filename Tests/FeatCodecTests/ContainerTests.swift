@@ -99,6 +99,9 @@ func decodeAll(_ bytes: [UInt8], _ range: StreamDecoder.Range = .all) throws -> 
         #expect(same)
         #expect(report.problems.first == .payloadCRC(sequence: 2, offset: Int(reader.index![2].offset)))
         #expect(report.problems.first?.description.hasPrefix("frame 2 at byte \(reader.index![2].offset): payload fails its CRC-32C") == true)
+        // The check `info` makes without decoding finds the same: decoding resumes at the I-frame.
+        let check = StreamDecoder(try ContainerReader(name: "t", bytes: damaged)).check()
+        #expect(check.lost == report.lost && check.decoded == frames.count && check.problems == report.problems)
         // A damaged header: the walk resynchronises on the next intact packet.
         let intraAfter6 = types[7...].firstIndex(of: .intra) ?? 12
         var header = bytes

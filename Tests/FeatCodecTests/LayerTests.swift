@@ -173,6 +173,8 @@ import Testing
         #expect(report.problems == [.payloadCRC(sequence: 6, offset: offset)])
         #expect(report.lost.ranges == [6...9])
         #expect(decoded == Array(Self.bits(frames, layers: 3)[0..<6]) + Array(Self.bits(frames, layers: 3)[10...]))
+        let check = StreamDecoder(try ContainerReader(name: "t", bytes: bytes)).check()
+        #expect(check.lost == report.lost && check.decoded == decoded.count && check.layersDecoded == [0, 0, 16])
     }
 
     @Test func stillFramesCostAlmostNothingInEveryLayer() throws {

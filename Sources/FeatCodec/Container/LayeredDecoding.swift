@@ -90,6 +90,8 @@ extension StreamDecoder {
                 continue
             }
             guard decoding else {
+                // Without decoding, an intact I-frame is where decoding would resume.
+                if base.header.type == .intra { needIntra = false }
                 if inside {
                     report.decoded += 1
                     var count = 1

@@ -180,6 +180,8 @@ public final class StreamDecoder {
                     return true
                 }
                 guard decoding else {
+                    // Without decoding, an intact I-frame is where decoding would resume.
+                    if header.type == .intra { needIntra = false }
                     if range.contains(header) { report.decoded += 1 }
                     return true
                 }
