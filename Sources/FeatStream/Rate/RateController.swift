@@ -8,13 +8,18 @@ import Foundation
 ///   less what is still queued, corrected by what the stream is behind or ahead of the link:
 ///   the highest quality, up to the maximum, whose packet fits that budget, found by coding it
 ///   at trial qualities.
-/// - When that quality would fall below the minimum, the frame rate drops one step first (the
-///   grid rate divided by 2, 3, 4, 6, ...): above the minimum a receiver that holds the last
-///   tensor loses less from coarse features than from a lower rate, below it the classes of
-///   the frames sent flip more than holding costs (`RateSettings.defaultMinQuality`); that
-///   frame still goes, at the minimum, if the queue has room. The rate rises again, never above
-///   the grid, as soon as a frame like the last one sent would fit at the minimum quality + 4 dB
-///   at the higher rate.
+/// - When that quality would fall below the minimum, and the rate held could not carry the
+///   minimum even with the queue drained (and what the stream is ahead paid back), the frame
+///   rate drops one step (the grid rate divided by 4/3, 2, 3, 4, 6, ...): above the minimum a
+///   receiver that holds the last tensor loses less from coarse features than from a lower
+///   rate, below it the classes of the frames sent flip more than holding costs
+///   (`RateSettings.defaultMinQuality`); that frame still goes, at the minimum, if the queue
+///   has room. When the rate held could carry it, the rate stays: the frame goes at the minimum
+///   if the queue has room, else it is dropped ("buffer draining"), so a cut's I-frame costs a
+///   few frames, not the scene's frame rate. The rate rises
+///   again, never above the grid, as soon as a frame like the last one sent would fit at the
+///   minimum quality + 4 dB at the higher rate. Frames are due on a grid of the rate held, so
+///   4/3 keeps three grid frames of four.
 /// - Cuts are always sent, below the minimum if they must, and later frames pay (dropped while
 ///   the queue is over half full); a cut that fits at no quality waits for the next frame,
 ///   which is then coded as an I-frame.
@@ -68,8 +73,9 @@ public final class RateController {
         }
     }
 
-    /// Grid divisors, the frame-rate steps (a 30 fps grid reaches 0.23 fps).
-    static let divisors = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128]
+    /// Grid divisors, the frame-rate steps (a 30 fps grid reaches 0.23 fps); 4/3 keeps three
+    /// grid frames of four.
+    static let divisors: [Double] = [1, 4.0 / 3, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128]
     /// The lowest frame rate the controller goes to.
     static let lowestFPS = 0.2
 
@@ -86,6 +92,9 @@ public final class RateController {
     private var level = 0
     private let lowestLevel: Int
     private var lastSent = -Double.infinity
+    /// When the next frame is due at the rate held: on a grid of that rate's spacing, so a
+    /// fractional divisor keeps its share of the frames.
+    private var nextDue = -Double.infinity
     private var lastQuality: Double
     private var pendingCut = false
     /// Bytes of the last frame sent, coded at the minimum quality + 4 dB (when below the grid rate).
@@ -101,12 +110,12 @@ public final class RateController {
         link = LinkBuffer(trace: settings.trace, delaySeconds: settings.bufferSeconds)
         link.add(headerBytes)
         sentBytes = Double(headerBytes)
-        lowestLevel = RateController.divisors.lastIndex { grid / Double($0) >= RateController.lowestFPS } ?? 0
+        lowestLevel = RateController.divisors.lastIndex { grid / $0 >= RateController.lowestFPS } ?? 0
         lastQuality = (settings.minQuality + settings.maxQuality) / 2
     }
 
     /// The frame rate held now.
-    public var fps: Double { gridFPS / Double(RateController.divisors[level]) }
+    public var fps: Double { gridFPS / RateController.divisors[level] }
 
     /// Decides for the frame at `seconds`; `trial(quality, intra)` codes it (without sending).
     /// `refresh`: the coder will make it an I-frame anyway (its group is over), so it is sent
@@ -126,7 +135,7 @@ public final class RateController {
             return nil
         }
         if let higher = higherLevel(at: seconds) { level = higher }
-        if !mustSend && seconds - lastSent < 1 / fps - 0.5 / gridFPS { return drop("frame rate") }
+        if !mustSend && seconds < nextDue - 0.5 / gridFPS { return drop("frame rate") }
         // What the link carries until the next frame is due, less what is still queued, plus what
         // the stream is behind the link so far (frames the gate did not send leave it idle) or
         // minus what it is ahead (cuts over budget), at most half the queue either way: over the
@@ -154,6 +163,14 @@ public final class RateController {
         }
         // Still draining a cut's I-frame: this frame pays, the frame rate stays.
         if link.fullness > 0.5 { return drop("buffer full") }
+        // The rate held carries the minimum quality once the queue has drained and the stream
+        // has paid back what it is ahead (a cut's I-frame): this frame makes way, the frame rate
+        // stays (lowering it for the whole scene costs the receiver more).
+        let steady = settings.trace.bytes(from: seconds, to: seconds + 1 / fps) + max(behind, 0)
+        if Double(size(minimum)) <= steady {
+            guard Double(size(minimum)) <= space else { return drop("buffer draining") }
+            return send(trials[minimum]!, minimum, seconds, sourceFrame, cut, nil)
+        }
         if level < lowestLevel {
             // The frames after this one come further apart; this one goes at the minimum quality
             // if the queue has room (a dropped frame would leave the link idle).
@@ -206,7 +223,7 @@ public final class RateController {
     private func higherLevel(at seconds: Double) -> Int? {
         guard level > 0, let probeBytes else { return nil }
         for candidate in 0..<level {
-            let spacing = Double(RateController.divisors[candidate]) / gridFPS
+            let spacing = RateController.divisors[candidate] / gridFPS
             let due = seconds - lastSent >= spacing - 0.5 / gridFPS
             if due && Double(probeBytes) <= settings.trace.bytes(from: seconds, to: seconds + spacing) - link.queuedBytes { return candidate }
         }
@@ -226,6 +243,8 @@ public final class RateController {
         link.add(bytes)
         sentBytes += Double(bytes)
         lastSent = seconds
+        // A frame sent before it was due (a cut) restarts the spacing from itself.
+        nextDue = seconds < nextDue - 0.5 / gridFPS ? seconds + 1 / fps : max(nextDue, seconds - 1 / gridFPS) + 1 / fps
         lastQuality = quality
         pendingCut = false
         record(seconds, sourceFrame, cut, frame.type, quality, reason, bytes: bytes)
