@@ -128,7 +128,7 @@ public final class RateController {
         var trials: [Double: EncodedFrame] = [:]
         func size(_ q: Double) -> Int {
             if trials[q] == nil { trials[q] = trial(q, mustSend) }
-            return StreamEncoder.packetBytes(payloadBytes: trials[q]!.payload.count)
+            return StreamEncoder.packetBytes(of: trials[q]!)
         }
         func drop(_ reason: String) -> EncodedFrame? {
             record(seconds, sourceFrame, cut, nil, nil, reason)
@@ -239,7 +239,7 @@ public final class RateController {
     }
 
     private func send(_ frame: EncodedFrame, _ quality: Double, _ seconds: Double, _ sourceFrame: Int, _ cut: Bool, _ reason: String?) -> EncodedFrame {
-        let bytes = StreamEncoder.packetBytes(payloadBytes: frame.payload.count)
+        let bytes = StreamEncoder.packetBytes(of: frame)
         link.add(bytes)
         sentBytes += Double(bytes)
         lastSent = seconds
