@@ -1,7 +1,8 @@
 /// Layered step mode (`--layers`, format 1.3): refinement layer k >= 1 of a frame narrows what
 /// layers 0 ..< k gave. Its step is a third of the step below, so a value that the layer below
-/// rounded to its nearest level is refined to -1, 0 or +1: the bins nest, and the layers
-/// together cost about what one layer at the final step costs.
+/// rounded to its nearest level is refined to -1, 0 or +1: the bins nest, so nothing is coded
+/// twice. What layers cost beyond one layer of the same final quality is the temporal
+/// prediction a refinement cannot share with the base (README, "Progressive files").
 ///
 /// Per channel, by distortion + lambda x rate, as `StepCoder` decides:
 /// - inherit: the layer below stands (one bit);

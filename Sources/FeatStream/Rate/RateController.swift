@@ -15,8 +15,8 @@ import Foundation
 ///   rate, below it the classes of the frames sent flip more than holding costs
 ///   (`RateSettings.defaultMinQuality`); that frame still goes, at the minimum, if the queue
 ///   has room. When the rate held could carry it, the rate stays: the frame goes at the minimum
-///   if the queue has room, else it is dropped ("buffer draining"), so a cut's I-frame costs a
-///   few frames, not the scene's frame rate. The rate rises
+///   if the queue has room and the stream is not ahead of the link, else it is dropped ("buffer
+///   draining"), so a cut's I-frame costs a few frames, not the scene's frame rate. The rate rises
 ///   again, never above the grid, as soon as a frame like the last one sent would fit at the
 ///   minimum quality + 4 dB at the higher rate. Frames are due on a grid of the rate held, so
 ///   4/3 keeps three grid frames of four.
@@ -168,7 +168,9 @@ public final class RateController {
         // stays (lowering it for the whole scene costs the receiver more).
         let steady = settings.trace.bytes(from: seconds, to: seconds + 1 / fps) + max(behind, 0)
         if Double(size(minimum)) <= steady {
-            guard Double(size(minimum)) <= space else { return drop("buffer draining") }
+            // Ahead of the link by more than this frame (a cut's I-frame not yet paid back), or
+            // no room: it makes way.
+            guard Double(size(minimum)) <= space, behind > -Double(size(minimum)) else { return drop("buffer draining") }
             return send(trials[minimum]!, minimum, seconds, sourceFrame, cut, nil)
         }
         if level < lowestLevel {
