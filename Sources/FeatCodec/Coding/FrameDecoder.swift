@@ -25,8 +25,8 @@ public final class FrameDecoder {
     /// Step mode: its coder, and the previous reconstruction it predicts from.
     private let steps: StepCoder?
     private var previousValues: [Float]?
-    /// Layered step mode: the layers of the frame being decoded so far (base first), and the
-    /// previous frame's refinement layers 1 ... N-1 (nil where it was not decoded).
+    /// Layered step mode: the layers of the frame being decoded so far, and those the previous
+    /// frame had (base first; empty while an I-frame is decoded: its refinements predict from nothing).
     private var currentLayers: [[Float]] = []
     private var previousLayers: [[Float]] = []
 

@@ -38,20 +38,21 @@ public final class FrameEncoder {
         let layers = settings.layers
         let baseQuality = quality - Double(layers - 1) * CodingSettings.layerGain
         let frameStep = StepQuantizer.step(quality: baseQuality, rms: StepQuantizer.rms(tensor.values[...]))
-        var frame = steps.encode(tensor.values, previous: intra ? nil : previousValues, step: frameStep)
-        guard layers > 1 else { return frame }
+        let base = steps.encode(tensor.values, previous: intra ? nil : previousValues, step: frameStep)
+        guard layers > 1 else { return base }
         let refiner = RefinementCoder(steps: steps)
-        var below = frame.reconstruction.values
+        var refinements: [EncodedLayer] = []
+        var below = base.reconstruction.values
         for k in 1..<layers {
             let layer = refiner.encode(tensor.values, below: below, previous: intra ? nil : previousLayers[k - 1],
                                        step: RefinementCoder.step(base: frameStep, layer: k))
-            frame.refinements.append(EncodedLayer(payload: layer.payload, reconstruction: Tensor(shape: shape, values: layer.reconstruction),
-                                                  channelModes: layer.channelModes))
+            refinements.append(EncodedLayer(payload: layer.payload, reconstruction: Tensor(shape: shape, values: layer.reconstruction),
+                                            channelModes: layer.channelModes))
             below = layer.reconstruction
         }
-        return EncodedFrame(type: frame.type, payload: frame.payload, reconstruction: Tensor(shape: shape, values: below),
-                            channelModes: frame.channelModes, codedSymbols: frame.codedSymbols, refinements: frame.refinements,
-                            baseLayer: frame.reconstruction)
+        return EncodedFrame(type: base.type, payload: base.payload, reconstruction: Tensor(shape: shape, values: below),
+                            channelModes: base.channelModes, codedSymbols: base.codedSymbols, refinements: refinements,
+                            baseLayer: base.reconstruction)
     }
 
     /// Step mode: whether the frame at `seconds` must be an I-frame although it is not a cut

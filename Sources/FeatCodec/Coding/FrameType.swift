@@ -53,7 +53,7 @@ public struct EncodedFrame: Sendable {
 
 /// One refinement layer of a frame (layered step mode).
 public struct EncodedLayer: Sendable {
-    /// Its packet's payload (docs/FORMAT.md, "Refinement layers").
+    /// Its packet's payload (docs/FORMAT.md, "Layered step mode").
     public let payload: [UInt8]
     /// What the layers up to and including this one give, bit for bit as `FrameDecoder` does.
     public let reconstruction: Tensor
