@@ -25,6 +25,16 @@ import Testing
         return try NpyReader.read(path)
     }
 
+    /// Feature SNR of `decoded` against `reference`, in dB.
+    static func snr(_ reference: Tensor, _ decoded: Tensor) -> Double {
+        var signal = 0.0, noise = 0.0
+        for (a, b) in zip(reference.values, decoded.values) {
+            signal += Double(a) * Double(a)
+            noise += Double(a - b) * Double(a - b)
+        }
+        return 10 * log10(signal / noise)
+    }
+
     func roundTrip(_ options: [String], dtype: String = "float32") throws -> Tensor {
         let fst = dir + "/bikes.fst", npy = dir + "/decoded.npy"
         let encode = try featstream(["encode", Fixtures.bikes, "--fps", "5", "-o", fst, "-q"] + options)
@@ -54,12 +64,7 @@ import Testing
     @Test func quantizedStreamIsClose() throws {
         let reference = try reference()
         let decoded = try roundTrip(["--bits", "8"])
-        var signal = 0.0, noise = 0.0
-        for (a, b) in zip(reference.values, decoded.values) {
-            signal += Double(a) * Double(a)
-            noise += Double(a - b) * Double(a - b)
-        }
-        let snr = 10 * log10(signal / noise)
+        let snr = Self.snr(reference, decoded)
         #expect(snr > 35, "SNR \(snr) dB")
         let check = try Fixtures.run(Fixtures.which("python3"), ["-c", "import numpy,sys; a=numpy.load(sys.argv[1]); print(a.shape, a.dtype)", dir + "/decoded.npy"])
         #expect(String(decoding: check.out, as: UTF8.self) == "(\(reference.shape[0]), 32, 28, 28) float32\n")
@@ -70,14 +75,7 @@ import Testing
     /// at the same SNR.
     @Test func qualityKnobSetsTheSNR() throws {
         let reference = try reference()
-        func snr(_ decoded: Tensor) -> Double {
-            var signal = 0.0, noise = 0.0
-            for (a, b) in zip(reference.values, decoded.values) {
-                signal += Double(a) * Double(a)
-                noise += Double(a - b) * Double(a - b)
-            }
-            return 10 * log10(signal / noise)
-        }
+        func snr(_ decoded: Tensor) -> Double { Self.snr(reference, decoded) }
         let fst = dir + "/bikes.fst"
         for quality in [20.0, 30] {
             let decoded = try roundTrip(["--quality", "\(quality)", "--weighting", "mse"])
@@ -130,14 +128,7 @@ import Testing
     /// refinements still decodes every frame.
     @Test func layersFromTheCommandLine() throws {
         let reference = try reference()
-        func snr(_ decoded: Tensor) -> Double {
-            var signal = 0.0, noise = 0.0
-            for (a, b) in zip(reference.values, decoded.values) {
-                signal += Double(a) * Double(a)
-                noise += Double(a - b) * Double(a - b)
-            }
-            return 10 * log10(signal / noise)
-        }
+        func snr(_ decoded: Tensor) -> Double { Self.snr(reference, decoded) }
         func size(_ path: String) throws -> Int { try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int }
         func decode(_ fst: String, _ options: [String] = []) throws -> (Tensor, String) {
             let npy = dir + "/layers.npy"
