@@ -25,15 +25,7 @@ import Testing
         return try NpyReader.read(path)
     }
 
-    /// Feature SNR of `decoded` against `reference`, in dB.
-    static func snr(_ reference: Tensor, _ decoded: Tensor) -> Double {
-        var signal = 0.0, noise = 0.0
-        for (a, b) in zip(reference.values, decoded.values) {
-            signal += Double(a) * Double(a)
-            noise += Double(a - b) * Double(a - b)
-        }
-        return 10 * log10(signal / noise)
-    }
+    static func snr(_ reference: Tensor, _ decoded: Tensor) -> Double { snrDecibels(reference.values, decoded.values) }
 
     func roundTrip(_ options: [String], dtype: String = "float32") throws -> Tensor {
         let fst = dir + "/bikes.fst", npy = dir + "/decoded.npy"

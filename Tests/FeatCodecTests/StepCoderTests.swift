@@ -21,14 +21,7 @@ import Testing
         return Tensor(shape: [channels, side, side], values: (0..<n).map { _ in Float(Double.random(in: -1...1, using: &random)) })
     }
 
-    static func snr(_ reference: Tensor, _ decoded: Tensor) -> Double {
-        var signal = 0.0, noise = 0.0
-        for (a, b) in zip(reference.values, decoded.values) {
-            signal += Double(a) * Double(a)
-            noise += Double(a - b) * Double(a - b)
-        }
-        return 10 * log10(signal / noise)
-    }
+    static func snr(_ reference: Tensor, _ decoded: Tensor) -> Double { snrDecibels(reference.values, decoded.values) }
 
     /// A sequence that takes every mode: channel 0 never changes (skip), channel 1 jumps by a
     /// large offset at frame 20 (coded alone), channel 2 halves at frame 30 (prediction with a
