@@ -15,8 +15,9 @@ import Foundation
 ///   rate, below it the classes of the frames sent flip more than holding costs
 ///   (`RateSettings.defaultMinQuality`); that frame still goes, at the minimum, if the queue
 ///   has room. When the rate held could carry it, the rate stays: the frame goes at the minimum
-///   if the queue has room and the stream is not ahead of the link, else it is dropped ("buffer
-///   draining"), so a cut's I-frame costs a few frames, not the scene's frame rate. The rate rises
+///   if the queue has room and the stream is not ahead of the link by more than this frame, else
+///   it is dropped ("buffer draining"), so a cut's I-frame costs a few frames, not the scene's
+///   frame rate. The rate rises
 ///   again, never above the grid, as soon as a frame like the last one sent would fit at the
 ///   minimum quality + 4 dB at the higher rate. Frames are due on a grid of the rate held, so
 ///   4/3 keeps three grid frames of four.

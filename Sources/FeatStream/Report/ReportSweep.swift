@@ -180,9 +180,10 @@ public enum ReportSweep {
             for kept in 1...options.layers {
                 let sink = MemorySink()
                 let extracted = try StreamExtractor.extract(ContainerReader(name: "trial", bytes: trial.bytes), layers: kept, order: .frames, to: sink)
+                let layers = try ContainerReader(name: "layers", bytes: sink.bytes)
                 var received: [Tensor] = []
-                _ = try StreamDecoder(try ContainerReader(name: "layers", bytes: sink.bytes)).decode { received.append($1) }
-                let payload = StreamStatistics(try ContainerReader(name: "layers", bytes: sink.bytes)).payloadBytes
+                _ = try StreamDecoder(layers).decode { received.append($1) }
+                let payload = StreamStatistics(layers).payloadBytes
                 samples.append(try point.sample(.layer(quality: quality, layers: options.layers, kept: kept), received: received,
                                                 fileBytes: extracted.fileBytes, payloadBytes: payload, model: model, source: source))
             }
