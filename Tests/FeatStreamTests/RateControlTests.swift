@@ -70,10 +70,11 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
 
     /// `settings` with the minimum these figures were worked out for (14 dB: a P-frame of 1,512
     /// bytes, an I-frame of 4,536).
-    static func run(_ given: RateSettings, seconds: Double = 20, perDecibel: Double = 1, header: Int = 1000, intraFactor: Int = 3) -> Run {
+    static func run(_ given: RateSettings, seconds: Double = 20, perDecibel: Double = 1, header: Int = 1000, intraFactor: Int = 3,
+                    endSeconds: Double? = nil) -> Run {
         var settings = given
         settings.minQuality = 14
-        let controller = RateController(settings: settings, gridFPS: 10, headerBytes: header)
+        let controller = RateController(settings: settings, gridFPS: 10, headerBytes: header, endSeconds: endSeconds)
         var packets: [(Double, Int)] = [], cuts: [Double] = []
         for k in 0..<Int(seconds * 10) {
             let t = Double(k) / 10
@@ -127,6 +128,24 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
         #expect(run.controller.warnings.count == (belowMinimum ? 1 : 0),
                 "\(log.filter { $0.sent && $0.quality! < minimum }.map { "\($0.seconds) q \($0.quality!) \($0.reason ?? "-")" })")
         if kbps >= 150 { #expect(!belowMinimum) }
+    }
+
+    /// A 4 s clip over a 1 s buffer at 2-3 frames per second: without its end the stream
+    /// finishes with a queue, about 10 % over the link's rate; knowing it, the last frames make
+    /// do with what the link carries until then, and the clip's rate is the link's.
+    @Test(arguments: [30.0, 45])
+    func aShortClipEndsWithTheQueueDrained(kbps: Double) throws {
+        let settings = RateSettings(trace: try BandwidthTrace(kilobitsPerSecond: kbps))
+        let blind = Self.run(settings, seconds: 4)
+        #expect(Self.kbps(blind, seconds: 4) > kbps * 1.08, "without the end: \(Self.kbps(blind, seconds: 4))")
+        let run = Self.run(settings, seconds: 4, endSeconds: 4)
+        let achieved = Self.kbps(run, seconds: 4)
+        #expect(abs(achieved / kbps - 1) <= 0.05, "target \(kbps): \(achieved) kbit/s")
+        #expect(worstLateness(run.packets, header: 1000, trace: [(0, kbps)], delay: 1) <= 1e-9)
+        // Only the last frames make way, and the end adds no warning (the link carries the content).
+        let early = run.controller.log.filter { $0.seconds < 3 }
+        #expect(early.map(\.sent) == blind.controller.log.filter { $0.seconds < 3 }.map(\.sent))
+        #expect(run.controller.warnings == blind.controller.warnings && run.packets.last!.seconds >= 3)
     }
 
     /// 110 kbit/s: the minimum quality needs 127 kbit/s at the grid's 10 fps and 95 at 3 frames of

@@ -52,7 +52,8 @@ public enum FeatureEncoding {
         // The grid is --fps, but never above the source's rate (its frames are the most there are).
         let sourceFPS = reader.info.framesPerSecond ?? 30
         let controller = rate.map {
-            RateController(settings: $0, gridFPS: min(gate.fps?.doubleValue ?? sourceFPS, sourceFPS), headerBytes: encoder.bytesWritten)
+            RateController(settings: $0, gridFPS: min(gate.fps?.doubleValue ?? sourceFPS, sourceFPS), headerBytes: encoder.bytesWritten,
+                           endSeconds: reader.info.durationSeconds)
         }
         let stage = CodingStage(encoder: encoder, controller: controller, quality: coding.quality)
         let selection: SelectionSummary

@@ -26,6 +26,9 @@ import Foundation
 ///   which is then coded as an I-frame.
 /// - At the lowest frame rate a frame that cannot have the minimum quality is sent at it only
 ///   if the queue has room, else dropped; the first such frame raises a warning.
+/// - When the input's end is known (`endSeconds`), no frame is planned past it: the last
+///   frames get what the link carries until then, below the minimum if they must (or nothing),
+///   so the stream ends with its queue drained.
 public final class RateController {
     /// One admitted frame's decision, as `encode --json` logs it (without rate control: every
     /// frame sent, without the link fields).
@@ -90,6 +93,9 @@ public final class RateController {
     public private(set) var log: [Entry] = []
     /// Warnings, each once.
     public private(set) var warnings: [String] = []
+    /// Where the input ends, when known (a file's duration): the link carries every byte by then,
+    /// so the rate over a short clip is the link's, not the link's plus a full buffer.
+    public let endSeconds: Double?
     private var level = 0
     private let lowestLevel: Int
     private var lastSent = -Double.infinity
@@ -104,8 +110,9 @@ public final class RateController {
     private var sentBytes: Double
 
     /// `headerBytes`: the stream's header, queued at time 0.
-    public init(settings: RateSettings, gridFPS: Double, headerBytes: Int) {
+    public init(settings: RateSettings, gridFPS: Double, headerBytes: Int, endSeconds: Double? = nil) {
         self.settings = settings
+        self.endSeconds = endSeconds.flatMap { $0.isFinite && $0 > 0 ? $0 : nil }
         let grid = gridFPS.isFinite && gridFPS > 0 ? gridFPS : 30
         self.gridFPS = grid
         link = LinkBuffer(trace: settings.trace, delaySeconds: settings.bufferSeconds)
@@ -143,7 +150,11 @@ public final class RateController {
         // clip the stream spends what the link carries; never more than the queue's room.
         let space = link.spaceBytes
         let behind = min(max(settings.trace.bytes(from: 0, to: seconds) - sentBytes, -link.capacityBytes / 2), link.capacityBytes / 2)
-        let budget = min(space, settings.trace.bytes(from: seconds, to: seconds + 1 / fps) - link.queuedBytes + behind)
+        // Nothing planned past the input's end: a stream that ends with its queue full would
+        // exceed the link's rate over a 4 s clip by a quarter (a 1 s buffer). Past the end the
+        // duration was wrong, and the horizon is dropped.
+        let toEnd = endSeconds.flatMap { $0 > seconds ? settings.trace.bytes(from: seconds, to: $0) - link.queuedBytes + max(behind, 0) : nil } ?? .infinity
+        let budget = min(space, toEnd, settings.trace.bytes(from: seconds, to: seconds + 1 / fps) - link.queuedBytes + behind)
         let minimum = settings.minQuality
         if mustSend {
             if let q = highest(below: budget, upTo: settings.maxQuality, size), q >= minimum {
@@ -161,6 +172,12 @@ public final class RateController {
             let frame = send(trials[q]!, q, seconds, sourceFrame, cut, nil)
             if level > 0 { probeBytes = size(min(settings.maxQuality, minimum + 4)) }
             return frame
+        }
+        // The input ends before the link could carry this frame at the minimum: it goes at what
+        // the link still carries by then, if anything.
+        if Double(size(minimum)) > toEnd {
+            guard let q = highest(below: toEnd, upTo: minimum, size) else { return drop("the input ends before the link could carry it") }
+            return send(trials[q]!, q, seconds, sourceFrame, cut, "below --min-quality: the input ends")
         }
         // Still draining a cut's I-frame: this frame pays, the frame rate stays.
         if link.fullness > 0.5 { return drop("buffer full") }
