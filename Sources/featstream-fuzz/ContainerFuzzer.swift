@@ -34,6 +34,7 @@ struct ContainerFuzzer: Fuzzer {
             ([4, 8, 8], .steps(quality: 30), nil, false, 12),
             ([3, 5, 7], .steps(quality: 12), [0.5, 1, 2] as [Float]?, false, 10),
             ([4, 8, 8], .layeredSteps(quality: 36, layers: 3), nil, false, 12),
+            ([3, 5, 7], .layeredSteps13(quality: 30, layers: 2), [0.5, 1, 2] as [Float]?, false, 10),
         ] {
             var settings = CodingSettings()
             settings.precision = precision
@@ -161,7 +162,7 @@ extension ContainerFuzzer {
             var coding = json["coding"] as? [String: Any] ?? [:]
             coding["precision"] = r.pick([["float16": [:]], ["float32": [:]], ["quantized": ["levels": 16]], ["other": [:]], "x",
                                           ["steps": ["quality": r.pick([30, -1, 121, 0, 120])]], ["steps": [:]],
-                                          ["layeredSteps": ["quality": r.pick([36, 5, 120]), "layers": r.pick([1, 2, 3, 0, 9, -1])]]] as [Any])
+                                          [r.pick(["layered", "layeredSteps"]): ["quality": r.pick([36, 5, 120]), "layers": r.pick([1, 2, 3, 0, 9, -1])]]] as [Any])
             json["coding"] = coding } }),
         ("channel weights", { f, base, r in f.editJSON { json in
             var coding = json["coding"] as? [String: Any] ?? [:]

@@ -4,9 +4,9 @@ import TestSupport
 import Testing
 
 /// The bitstream as specified: streams written now are byte for byte the committed ones of the
-/// current version (Tests/Golden/streams/1.3), and the committed ones of every version decode to
+/// current version (Tests/Golden/streams/1.4), and the committed ones of every version decode to
 /// what the encoder reconstructs from the same frames (1.0: the first index layout; 1.1: before
-/// step mode; 1.2: before layers).
+/// step mode; 1.2: before layers; 1.3: refinements without the previous frame in their contexts).
 /// A change to the entropy coder, its contexts, the quantizer or the container that keeps the
 /// round trip exact but changes the bytes (a new, incompatible format) fails here: old files
 /// must keep decoding. Regenerate only with a format version change (FEATSTREAM_WRITE_GOLDEN=1).
@@ -50,7 +50,7 @@ import Testing
         return [("steps-30", plain), ("steps-weighted", weighted)]
     }()
 
-    /// Layered step mode (1.3): three layers, and two with channel weights.
+    /// Layered step mode (1.3, its contexts 1.4): three layers, and two with channel weights.
     static let layeredSettings: [(String, CodingSettings)] = {
         var three = CodingSettings()
         three.precision = .layeredSteps(quality: 36, layers: 3)
@@ -79,7 +79,7 @@ import Testing
         #expect(decoded.map(\.1.values).map { $0.map(\.bitPattern) } == reconstructions.map { $0.values.map(\.bitPattern) })
     }
 
-    /// Files of format 1.2 (step mode before layers) still decode, and 1.3 writes them the same
+    /// Files of format 1.2 (step mode before layers) still decode, and 1.4 writes them the same
     /// but for the version and the header's CRC.
     @Test(arguments: (settings + stepSettings).map(\.0))
     func streamsOfVersion12StillDecode(name: String) throws {
@@ -93,6 +93,37 @@ import Testing
         let (decoded, report) = try decodeAll(old)
         #expect(report.problems.isEmpty)
         #expect(decoded.map(\.1.values).map { $0.map(\.bitPattern) } == reconstructions.map { $0.values.map(\.bitPattern) })
+    }
+
+    /// Files of format 1.3 still decode, and written with 1.3's refinement contexts
+    /// (`layeredSteps13`, as `extract` keeps them for such files) they are the same but for the
+    /// version and the header's CRC. The layered ones are not what 1.4 writes: its refinements
+    /// take the previous frame into their contexts.
+    @Test(arguments: allSettings.map(\.0))
+    func streamsOfVersion13StillDecode(name: String) throws {
+        var settings = Self.allSettings.first { $0.0 == name }!.1
+        let current = try makeStream(frames: Self.frames(count: 12), settings: settings).bytes
+        if let (quality, layers) = settings.precision.layering { settings.precision = .layeredSteps13(quality: quality, layers: layers) }
+        let (bytes, reconstructions, _) = try makeStream(frames: Self.frames(count: 12), settings: settings)
+        let old = [UInt8](try Data(contentsOf: Self.directory.deletingLastPathComponent().appendingPathComponent("1.3/\(name).fst")))
+        let reader = try ContainerReader(name: "old", bytes: old)
+        #expect(reader.version == (1, 3) && reader.index != nil)
+        let headerEnd = reader.firstPacket
+        #expect(Array(old[headerEnd...]) == Array(bytes[headerEnd...]) && Array(old[12..<(headerEnd - 4)]) == Array(bytes[12..<(headerEnd - 4)]))
+        #expect((current == bytes) == (settings.layers == 1), "only layered streams changed in 1.4")
+        let (decoded, report) = try decodeAll(old)
+        #expect(report.problems.isEmpty && decoded.count == 12)
+        #expect(decoded.map(\.1.values).map { $0.map(\.bitPattern) } == reconstructions.map { $0.values.map(\.bitPattern) })
+        // Extracting fewer layers keeps 1.3's contexts: the smaller file decodes as the old one's layers do.
+        guard settings.layers > 2 else { return }
+        let sink = MemorySink()
+        _ = try StreamExtractor.extract(reader, layers: 2, order: .frames, to: sink)
+        let extracted = try ContainerReader(name: "x", bytes: sink.bytes)
+        #expect(extracted.parameters.coding.precision == .layeredSteps13(quality: settings.quality(ofLayers: 2)!, layers: 2))
+        var fromOld: [[UInt32]] = [], fromExtracted: [[UInt32]] = []
+        let oldReport = try StreamDecoder(try ContainerReader(name: "old", bytes: old), layers: 2).decode(.all) { fromOld.append($1.values.map(\.bitPattern)) }
+        let newReport = try StreamDecoder(extracted).decode(.all) { fromExtracted.append($1.values.map(\.bitPattern)) }
+        #expect(oldReport.problems.isEmpty && newReport.problems.isEmpty && fromOld.count == 12 && fromExtracted == fromOld)
     }
 
     /// Files of formats 1.0 (no source seconds in the index) and 1.1 still decode, with their index.

@@ -12,14 +12,40 @@ public struct CodingSettings: Codable, Sendable, Equatable, CustomStringConverti
         /// rate (`StepQuantizer.step`). Levels are unbounded integers, zero is exact, temporal
         /// prediction works on values, and a frame may carry its own quality (rate control).
         case steps(quality: Double)
-        /// Step mode in `layers` layers (format 1.3, `--layers`): a base layer coded as `steps`,
-        /// then refinement layers, each with a third of the step before (+9.54 dB), so a reader
-        /// may stop after any layer. `quality` is what all the layers give together.
+        /// Step mode in `layers` layers (`--layers`): a base layer coded as `steps`, then
+        /// refinement layers, each with a third of the step before (+9.54 dB), so a reader may
+        /// stop after any layer. `quality` is what all the layers give together. Format 1.4
+        /// (`"layered"`): in P-frames a refined level's contexts include where this layer of the
+        /// previous frame lies in the layer below's bin.
         case layeredSteps(quality: Double, layers: Int)
+        /// `layeredSteps` as format 1.3 (`"layeredSteps"`) coded it, without the previous frame
+        /// in the refined levels' contexts: read, extracted and written only for such files.
+        case layeredSteps13(quality: Double, layers: Int)
         /// Exact float16 round trip.
         case float16
         /// Bit-exact float32.
         case float32
+
+        /// The parameter set's keys; 1.3's layered files keep theirs.
+        enum CodingKeys: String, CodingKey {
+            case quantized, steps, layeredSteps = "layered", layeredSteps13 = "layeredSteps", float16, float32
+        }
+
+        /// Quality and layer count of either layered form; nil otherwise.
+        public var layering: (quality: Double, layers: Int)? {
+            switch self {
+            case .layeredSteps(let quality, let layers), .layeredSteps13(let quality, let layers): return (quality, layers)
+            default: return nil
+            }
+        }
+
+        /// This form with `layers` layers of `quality` (step mode for one layer), keeping 1.3's
+        /// contexts for a 1.3 file.
+        public func relayered(quality: Double, layers: Int) -> Precision {
+            if layers == 1 { return .steps(quality: quality) }
+            if case .layeredSteps13 = self { return .layeredSteps13(quality: quality, layers: layers) }
+            return .layeredSteps(quality: quality, layers: layers)
+        }
     }
 
     /// The quantizer or float precision; 256 levels (8 bits) by default.
@@ -43,15 +69,14 @@ public struct CodingSettings: Codable, Sendable, Equatable, CustomStringConverti
     /// The nominal quality of step mode (of every layer together); nil otherwise.
     public var quality: Double? {
         switch precision {
-        case .steps(let quality), .layeredSteps(let quality, _): return quality
-        default: return nil
+        case .steps(let quality): return quality
+        default: return precision.layering?.quality
         }
     }
 
     /// Layers each frame is coded in: 1 unless layered step mode.
     public var layers: Int {
-        if case .layeredSteps(_, let layers) = precision { return layers }
-        return 1
+        precision.layering?.layers ?? 1
     }
 
     /// The most layers a stream may have.
@@ -78,7 +103,7 @@ public struct CodingSettings: Codable, Sendable, Equatable, CustomStringConverti
         case .quantized(let levels): precision = "\(levels) levels per channel, clip \(clipPercent) %, dead zone \(deadZone)"
         case .steps(let quality):
             precision = "steps for \(quality) dB" + (channelWeights == nil ? ", mse" : ", task-weighted")
-        case .layeredSteps(let quality, let layers):
+        case .layeredSteps(let quality, let layers), .layeredSteps13(let quality, let layers):
             let each = (1...layers).map { String(format: "%.1f", self.quality(ofLayers: $0)!) }.joined(separator: ", ")
             precision = "steps for \(quality) dB in \(layers) layers (\(each) dB)" + (channelWeights == nil ? ", mse" : ", task-weighted")
         case .float16: precision = "float16"
@@ -132,7 +157,7 @@ public struct CodingSettings: Codable, Sendable, Equatable, CustomStringConverti
         if let quality, !(quality.isFinite && (0...120).contains(quality)) {
             throw Invalid(option: "quality", value: "\(quality)", expected: "0 to 120 dB")
         }
-        if case .layeredSteps(let quality, let layers) = precision {
+        if let (quality, layers) = precision.layering {
             guard (1...CodingSettings.maxLayers).contains(layers) else {
                 throw Invalid(option: "layers", value: "\(layers)", expected: "1 to \(CodingSettings.maxLayers) layers")
             }

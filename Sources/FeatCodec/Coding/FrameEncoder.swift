@@ -40,7 +40,7 @@ public final class FrameEncoder {
         let frameStep = StepQuantizer.step(quality: baseQuality, rms: StepQuantizer.rms(tensor.values[...]))
         let base = steps.encode(tensor.values, previous: intra ? nil : previousValues, step: frameStep)
         guard layers > 1 else { return base }
-        let refiner = RefinementCoder(steps: steps)
+        let refiner = RefinementCoder(steps: steps, precision: settings.precision)
         var refinements: [EncodedLayer] = []
         var below = base.reconstruction.values
         for k in 1..<layers {
@@ -189,7 +189,7 @@ public final class FrameEncoder {
         case .quantized:
             let q = quantizers[c]
             for i in range { symbols[i] = q.quantize(values[i]) }
-        case .steps, .layeredSteps: preconditionFailure("step mode is coded by StepCoder")
+        case .steps, .layeredSteps, .layeredSteps13: preconditionFailure("step mode is coded by StepCoder")
         case .float16:
             for i in range { symbols[i] = Int32(Float16(values[i]).bitPattern) }
         case .float32:
@@ -206,7 +206,7 @@ public final class FrameEncoder {
 
     private func codeAlone(_ symbols: ArraySlice<Int32>, channel: Int) -> [UInt8] {
         switch settings.precision {
-        case .steps, .layeredSteps: preconditionFailure("step mode is coded by StepCoder")
+        case .steps, .layeredSteps, .layeredSteps13: preconditionFailure("step mode is coded by StepCoder")
         case .quantized:
             return SymbolModel.encode(aloneSymbols(symbols, channel: channel), width: shape[2])
         case .float16: return ByteModel.encode(symbols.map { UInt32(bitPattern: $0) }, planes: 2)
@@ -216,7 +216,7 @@ public final class FrameEncoder {
 
     private func codeResidual(_ residual: [Int32]) -> [UInt8] {
         switch settings.precision {
-        case .steps, .layeredSteps: preconditionFailure("step mode is coded by StepCoder")
+        case .steps, .layeredSteps, .layeredSteps13: preconditionFailure("step mode is coded by StepCoder")
         case .quantized: return SymbolModel.encode(residual, width: shape[2])
         case .float16: return ByteModel.encode(residual.map { UInt32(bitPattern: $0) }, planes: 2)
         case .float32: return ByteModel.encode(residual.map { UInt32(bitPattern: $0) }, planes: 4)

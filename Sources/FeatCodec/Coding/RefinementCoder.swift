@@ -1,4 +1,4 @@
-/// Layered step mode (`--layers`, format 1.3): refinement layer k >= 1 of a frame narrows what
+/// Layered step mode (`--layers`, format 1.3; its contexts 1.4): refinement layer k >= 1 of a frame narrows what
 /// layers 0 ..< k gave. Its step is a third of the step below, so a value that the layer below
 /// rounded to its nearest level is refined to -1, 0 or +1: the bins nest, so nothing is coded
 /// twice. What layers cost beyond one layer of the same final quality is the temporal
@@ -41,6 +41,15 @@ struct RefinementCoder {
 
     /// The base layer's coder: shape, channel weights and the level coding are shared.
     let steps: StepCoder
+    /// Whether a refined level's contexts in a P-frame include this layer of the previous frame
+    /// (format 1.4); 1.3 files were coded without.
+    let previousInContexts: Bool
+
+    /// Refinements of `steps`' base layer, as `precision` (a layered form) codes them.
+    init(steps: StepCoder, precision: CodingSettings.Precision) {
+        self.steps = steps
+        if case .layeredSteps13 = precision { previousInContexts = false } else { previousInContexts = true }
+    }
 
     /// Codes one refinement layer of `values`. `below`: the frame's reconstruction from the
     /// layers under this one; `previous`: this layer of the previous frame (nil in an I-frame).
@@ -82,7 +91,8 @@ struct RefinementCoder {
                     }
                     if best.mode == .refine || best.mode == .predicted {
                         if best.mode == .refine {
-                            codeRefined(levels, channel: c, below: below, step: s, model: &model, coder: &coder)
+                            codeRefined(levels, channel: c, below: below, previous: previousInContexts ? previous : nil, step: s,
+                                        model: &model, coder: &coder)
                         } else {
                             steps.code(levels, channel: c, modeSet: 3, model: &model, coder: &coder)
                         }
@@ -116,7 +126,8 @@ struct RefinementCoder {
             let s = steps.step(frameStep, channel: c)
             if mode == .refine || mode == .predicted {
                 if mode == .refine {
-                    try decodeRefined(into: &levels, channel: c, below: below, step: s, model: &model, coder: &coder)
+                    try decodeRefined(into: &levels, channel: c, below: below, previous: previousInContexts ? previous : nil, step: s,
+                                      model: &model, coder: &coder)
                 } else {
                     try steps.decodeLevels(into: &levels, channel: c, modeSet: 3, model: &model, coder: &coder)
                 }
@@ -132,20 +143,30 @@ struct RefinementCoder {
     /// whether the layer below left the value at zero (its nearest level 0, within 1.5 of this
     /// layer's steps), where values crowd around the middle; the sign context pairs the sign of
     /// the value below (a value in a bin away from zero lies more often on the side nearer
-    /// zero) with the left neighbour's sign.
+    /// zero) with the left neighbour's sign. With `previous` (this layer of the previous frame,
+    /// P-frames of format 1.4) its level in this bin, -1, 0 or +1 (clamped), picks the mode set
+    /// and replaces the left sign: where the scene holds still the level repeats, and the
+    /// refinement costs a fraction of a bit (3 layers at 25 fps, 30 dB: +21 % over one layer
+    /// before, +17 % with it).
     @inline(__always)
     private func refinedContexts(_ q: UnsafePointer<Int32>, _ before: UnsafePointer<Int32>?, below: Float, step: Float,
-                                 y: Int, x: Int) -> (bucket: Int, sign: Int) {
+                                 y: Int, x: Int, previous: Float?) -> (set: Int, bucket: Int, sign: Int) {
         let width = steps.width
         let activity = min(LevelModel.bucket(q, before, y: y, x: x, width: width), 6)
-        let nearZero = below.magnitude < step * (RefinementCoder.divisor / 2)
-        let left = x > 0 ? Int(q[y * width + x - 1].signum()) + 1 : 1
+        let bucket = activity * 2 + (below.magnitude < step * (RefinementCoder.divisor / 2) ? 0 : 1)
         let side = below > 0 ? 2 : below < 0 ? 0 : 1
-        return (activity * 2 + (nearZero ? 0 : 1), side * 3 + left)
+        if let previous {
+            let held = min(max(((previous - below) / step).rounded(), -1), 1)
+            return (held < 0 ? 4 : held > 0 ? 5 : 2, bucket, side * 3 + Int(held) + 1)
+        }
+        let left = x > 0 ? Int(q[y * width + x - 1].signum()) + 1 : 1
+        return (2, bucket, side * 3 + left)
     }
 
-    /// Codes channel c's refined levels (mode set 2) in raster order.
-    private func codeRefined(_ levels: [Int32], channel c: Int, below: [Float], step: Float, model: inout LevelModel, coder: inout RangeEncoder) {
+    /// Codes channel c's refined levels (mode sets 2, 4 and 5) in raster order; `previous`: this
+    /// layer of the previous frame, when it is in the contexts.
+    private func codeRefined(_ levels: [Int32], channel c: Int, below: [Float], previous: [Float]?, step: Float, model: inout LevelModel,
+                             coder: inout RangeEncoder) {
         let plane = steps.plane, width = steps.width
         levels.withUnsafeBufferPointer { all in
             let q = all.baseAddress! + c * plane
@@ -153,15 +174,15 @@ struct RefinementCoder {
             for y in 0..<steps.height {
                 for x in 0..<width {
                     let i = y * width + x
-                    let context = refinedContexts(q, before, below: below[c * plane + i], step: step, y: y, x: x)
-                    model.code(q[i], mode: 2, bucket: context.bucket, signContext: context.sign, &coder)
+                    let context = refinedContexts(q, before, below: below[c * plane + i], step: step, y: y, x: x, previous: previous?[c * plane + i])
+                    model.code(q[i], mode: context.set, bucket: context.bucket, signContext: context.sign, &coder)
                 }
             }
         }
     }
 
     /// Decodes what `codeRefined` coded into channel c of `levels`.
-    private func decodeRefined(into levels: inout [Int32], channel c: Int, below: [Float], step: Float, model: inout LevelModel,
+    private func decodeRefined(into levels: inout [Int32], channel c: Int, below: [Float], previous: [Float]?, step: Float, model: inout LevelModel,
                                coder: inout RangeDecoder) throws {
         let plane = steps.plane, width = steps.width
         try levels.withUnsafeMutableBufferPointer { all in
@@ -170,8 +191,8 @@ struct RefinementCoder {
             for y in 0..<steps.height {
                 for x in 0..<width {
                     let i = y * width + x
-                    let context = refinedContexts(q, before, below: below[c * plane + i], step: step, y: y, x: x)
-                    guard let level = model.decode(mode: 2, bucket: context.bucket, signContext: context.sign, &coder) else {
+                    let context = refinedContexts(q, before, below: below[c * plane + i], step: step, y: y, x: x, previous: previous?[c * plane + i])
+                    guard let level = model.decode(mode: context.set, bucket: context.bucket, signContext: context.sign, &coder) else {
                         throw FrameDecoder.Failure.damaged("channel \(c): undecodable")
                     }
                     q[i] = level

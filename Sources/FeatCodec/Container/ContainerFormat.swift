@@ -9,7 +9,10 @@ public enum ContainerFormat {
     /// refuses such a parameter set, and 1.2 reads every older file.
     /// 1.3: layered step mode (`coding.precision` `layeredSteps`): refinement layers in packets
     /// of their own (packet byte 6, index entry byte 5), in frame order or all base layers first.
-    public static let minorVersion: UInt16 = 3
+    /// 1.4: layered step mode's refined levels take the previous frame's layer into their
+    /// contexts (`layered`); 1.3's `layeredSteps` files still decode, and a 1.3 reader refuses
+    /// the new key instead of misreading it.
+    public static let minorVersion: UInt16 = 4
     static let indexMagic: [UInt8] = Array("FIDX".utf8)
     static let trailerMagic: [UInt8] = Array("FEATSEND".utf8)
     static let indexEntrySize = 24

@@ -32,7 +32,7 @@ public enum StreamExtractor {
         let kept = min(layers ?? available, available)
         guard kept >= 1 else { throw CodingSettings.Invalid(option: "layers", value: "\(layers ?? 0)", expected: "1 or more") }
         if let quality = parameters.coding.quality(ofLayers: kept), available > 1 {
-            parameters.coding.precision = kept == 1 ? .steps(quality: quality) : .layeredSteps(quality: quality, layers: kept)
+            parameters.coding.precision = parameters.coding.precision.relayered(quality: quality, layers: kept)
         }
         // The first intact packet of each frame and layer, by sequence number.
         var packets: [[Int: (header: PacketHeader, payload: ArraySlice<UInt8>)]] = Array(repeating: [:], count: kept)
