@@ -1,4 +1,5 @@
 @testable import FeatCodec
+import FileCrafting
 import Foundation
 import TestSupport
 import Testing
@@ -124,6 +125,18 @@ import Testing
         let oldReport = try StreamDecoder(try ContainerReader(name: "old", bytes: old), layers: 2).decode(.all) { fromOld.append($1.values.map(\.bitPattern)) }
         let newReport = try StreamDecoder(extracted).decode(.all) { fromExtracted.append($1.values.map(\.bitPattern)) }
         #expect(oldReport.problems.isEmpty && newReport.problems.isEmpty && fromOld.count == 12 && fromExtracted == fromOld)
+    }
+
+    /// A P-frame refinement whose step times a channel weight of 0.5 underflows to 0 (its
+    /// step set to the smallest float, CRCs re-sealed) is damage, reported and skipped; it
+    /// crashed the decoder when 1.4's context divided by that step (found by review).
+    @Test func aRefinementStepOfZeroIsDamage() throws {
+        var file = FstFile([UInt8](try Data(contentsOf: Self.directory.appendingPathComponent("layers-2-weighted.fst"))))
+        let target = try #require(file.packets.firstIndex { $0.layer == 1 && $0.type == FrameType.predicted.rawValue })
+        file.packets[target].payload.replaceSubrange(0..<4, with: [1, 0, 0, 0])  // f32 bit pattern 1: 1.4e-45
+        let (decoded, report) = try decodeAll(file.bytes())
+        #expect(decoded.count == 12 && report.problems.count == 1, "\(report.problems)")
+        #expect(decoded.allSatisfy { $0.1.values.allSatisfy(\.isFinite) })
     }
 
     /// Files of formats 1.0 (no source seconds in the index) and 1.1 still decode, with their index.

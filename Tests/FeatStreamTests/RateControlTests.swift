@@ -71,14 +71,14 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
     /// `settings` with the minimum these figures were worked out for (14 dB: a P-frame of 1,512
     /// bytes, an I-frame of 4,536).
     static func run(_ given: RateSettings, seconds: Double = 20, perDecibel: Double = 1, header: Int = 1000, intraFactor: Int = 3,
-                    endSeconds: Double? = nil) -> Run {
+                    durationSeconds: Double? = nil, cutEvery: Int = 43, start: Double = 0) -> Run {
         var settings = given
         settings.minQuality = 14
-        let controller = RateController(settings: settings, gridFPS: 10, headerBytes: header, endSeconds: endSeconds)
+        let controller = RateController(settings: settings, gridFPS: 10, headerBytes: header, durationSeconds: durationSeconds)
         var packets: [(Double, Int)] = [], cuts: [Double] = []
-        for k in 0..<Int(seconds * 10) {
-            let t = Double(k) / 10
-            let cut = k == 0 || (k % 43 == 0)
+        for k in 0..<Int((seconds * 10).rounded()) {
+            let t = start + Double(k) / 10
+            let cut = k == 0 || (k % cutEvery == 0)
             if cut { cuts.append(t) }
             let chosen = controller.decide(seconds: t, sourceFrame: k, cut: cut) { q, intra in
                 frame(bytes: Int(300 * pow(2, q * perDecibel / 6)) * (intra ? intraFactor : 1), intra: intra)
@@ -138,7 +138,7 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
         let settings = RateSettings(trace: try BandwidthTrace(kilobitsPerSecond: kbps))
         let blind = Self.run(settings, seconds: 4)
         #expect(Self.kbps(blind, seconds: 4) > kbps * 1.08, "without the end: \(Self.kbps(blind, seconds: 4))")
-        let run = Self.run(settings, seconds: 4, endSeconds: 4)
+        let run = Self.run(settings, seconds: 4, durationSeconds: 4)
         let achieved = Self.kbps(run, seconds: 4)
         #expect(abs(achieved / kbps - 1) <= 0.05, "target \(kbps): \(achieved) kbit/s")
         #expect(worstLateness(run.packets, header: 1000, trace: [(0, kbps)], delay: 1) <= 1e-9)
@@ -146,6 +146,24 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
         let early = run.controller.log.filter { $0.seconds < 3 }
         #expect(early.map(\.sent) == blind.controller.log.filter { $0.seconds < 3 }.map(\.sent))
         #expect(run.controller.warnings == blind.controller.warnings && run.packets.last!.seconds >= 3)
+        // A stream whose times start at 1.4 s (as MPEG-TS does) ends at 5.4 s, not at its duration.
+        let late = Self.run(settings, seconds: 4, durationSeconds: 4, start: 1.4)
+        #expect(abs(Self.kbps(late, seconds: 4) / kbps - 1) <= 0.05, "starting at 1.4 s: \(Self.kbps(late, seconds: 4)) kbit/s")
+        #expect(late.packets.last!.seconds >= 4.4)
+    }
+
+    /// Knowing the end never makes a frame late: clips of 2 to 4 s with a cut every second (one
+    /// just over a buffer before the end among them), on links at and below the content. The
+    /// last frames get what the queue has room for, not merely what the link carries by the end.
+    @Test(arguments: [20.0, 30, 45, 100])
+    func theEndNeverOverfillsTheQueue(kbps: Double) throws {
+        let settings = RateSettings(trace: try BandwidthTrace(kilobitsPerSecond: kbps))
+        for tenths in 20...40 {
+            let seconds = Double(tenths) / 10
+            let run = Self.run(settings, seconds: seconds, durationSeconds: seconds, cutEvery: 10)
+            let late = worstLateness(run.packets, header: 1000, trace: [(0, kbps)], delay: 1)
+            #expect(late <= 1e-9, "\(kbps) kbit/s, \(seconds) s: a frame \(late) s late")
+        }
     }
 
     /// 110 kbit/s: the minimum quality needs 127 kbit/s at the grid's 10 fps and 95 at 3 frames of

@@ -124,6 +124,7 @@ struct RefinementCoder {
             let span = (c * plane)..<((c + 1) * plane)
             let mode = modes.decode(intra: previous == nil, &coder)
             let s = steps.step(frameStep, channel: c)
+            guard s > 0 else { throw FrameDecoder.Failure.damaged("channel \(c): step \(s)") }
             if mode == .refine || mode == .predicted {
                 if mode == .refine {
                     try decodeRefined(into: &levels, channel: c, below: below, previous: previousInContexts ? previous : nil, step: s,
@@ -156,8 +157,11 @@ struct RefinementCoder {
         let bucket = activity * 2 + (below.magnitude < step * (RefinementCoder.divisor / 2) ? 0 : 1)
         let side = below > 0 ? 2 : below < 0 ? 0 : 1
         if let previous {
-            let held = min(max(((previous - below) / step).rounded(), -1), 1)
-            return (held < 0 ? 4 : held > 0 ? 5 : 2, bucket, side * 3 + Int(held) + 1)
+            // round((p - b) / s) clamped to -1 ... 1, written so that a NaN (a damaged file's
+            // step of 0) gives 0 instead of trapping.
+            let offset = (previous - below) / step
+            let held = offset >= 0.5 ? 1 : offset <= -0.5 ? -1 : 0
+            return (held < 0 ? 4 : held > 0 ? 5 : 2, bucket, side * 3 + held + 1)
         }
         let left = x > 0 ? Int(q[y * width + x - 1].signum()) + 1 : 1
         return (2, bucket, side * 3 + left)

@@ -62,7 +62,7 @@ struct LevelModel: ~Copyable {
         return Int(left * 3 + up)
     }
 
-    /// Codes level `q` in contexts (`mode` set 0 to 3, `bucket`, `signContext`).
+    /// Codes level `q` in contexts (`mode` set 0 to 5, `bucket`, `signContext`).
     @inline(__always)
     mutating func code(_ q: Int32, mode: Int, bucket: Int, signContext: Int, _ coder: inout RangeEncoder) {
         coder.encode(q != 0, &models[LevelModel.zero + mode * LevelModel.buckets + bucket])

@@ -53,7 +53,7 @@ public enum FeatureEncoding {
         let sourceFPS = reader.info.framesPerSecond ?? 30
         let controller = rate.map {
             RateController(settings: $0, gridFPS: min(gate.fps?.doubleValue ?? sourceFPS, sourceFPS), headerBytes: encoder.bytesWritten,
-                           endSeconds: reader.info.durationSeconds)
+                           durationSeconds: reader.info.durationSeconds)
         }
         let stage = CodingStage(encoder: encoder, controller: controller, quality: coding.quality)
         let selection: SelectionSummary

@@ -26,9 +26,9 @@ import Foundation
 ///   which is then coded as an I-frame.
 /// - At the lowest frame rate a frame that cannot have the minimum quality is sent at it only
 ///   if the queue has room, else dropped; the first such frame raises a warning.
-/// - When the input's end is known (`endSeconds`), no frame is planned past it: the last
-///   frames get what the link carries until then, below the minimum if they must (or nothing),
-///   so the stream ends with its queue drained.
+/// - When the input's length is known (`durationSeconds`, counted from the first frame), no
+///   frame is planned past its end: the last frames get what the link carries until then,
+///   below the minimum if they must (or nothing), so the stream ends with its queue drained.
 public final class RateController {
     /// One admitted frame's decision, as `encode --json` logs it (without rate control: every
     /// frame sent, without the link fields).
@@ -93,9 +93,15 @@ public final class RateController {
     public private(set) var log: [Entry] = []
     /// Warnings, each once.
     public private(set) var warnings: [String] = []
-    /// Where the input ends, when known (a file's duration): the link carries every byte by then,
-    /// so the rate over a short clip is the link's, not the link's plus a full buffer.
-    public let endSeconds: Double?
+    /// How long the input is, when known (a file's duration): the link carries every byte by
+    /// its end, so the rate over a short clip is the link's, not the link's plus a full buffer.
+    public let durationSeconds: Double?
+    private let headerBytes: Int
+    /// The first frame's time (a stream's times need not start at 0: MPEG-TS starts near 1.4 s),
+    /// from which the stream is behind or ahead of the link.
+    private var startSeconds = 0.0
+    /// The input's end: the first frame's time + `durationSeconds`.
+    private var endSeconds: Double?
     private var level = 0
     private let lowestLevel: Int
     private var lastSent = -Double.infinity
@@ -109,14 +115,14 @@ public final class RateController {
     /// Every byte queued so far, header included.
     private var sentBytes: Double
 
-    /// `headerBytes`: the stream's header, queued at time 0.
-    public init(settings: RateSettings, gridFPS: Double, headerBytes: Int, endSeconds: Double? = nil) {
+    /// `headerBytes`: the stream's header, queued with the first frame.
+    public init(settings: RateSettings, gridFPS: Double, headerBytes: Int, durationSeconds: Double? = nil) {
         self.settings = settings
-        self.endSeconds = endSeconds.flatMap { $0.isFinite && $0 > 0 ? $0 : nil }
+        self.durationSeconds = durationSeconds.flatMap { $0.isFinite && $0 > 0 ? $0 : nil }
         let grid = gridFPS.isFinite && gridFPS > 0 ? gridFPS : 30
         self.gridFPS = grid
         link = LinkBuffer(trace: settings.trace, delaySeconds: settings.bufferSeconds)
-        link.add(headerBytes)
+        self.headerBytes = headerBytes
         sentBytes = Double(headerBytes)
         lowestLevel = RateController.divisors.lastIndex { grid / $0 >= RateController.lowestFPS } ?? 0
         lastQuality = (settings.minQuality + settings.maxQuality) / 2
@@ -132,6 +138,12 @@ public final class RateController {
     public func decide(seconds: Double, sourceFrame: Int, cut: Bool, refresh: Bool = false,
                        trial: (Double, Bool) -> EncodedFrame) -> EncodedFrame? {
         link.drain(until: seconds)
+        if log.isEmpty {
+            // The link starts with the stream: its header goes just before the first frame.
+            link.add(headerBytes)
+            startSeconds = seconds
+            endSeconds = durationSeconds.map { seconds + $0 }
+        }
         let mustSend = cut || pendingCut || refresh
         var trials: [Double: EncodedFrame] = [:]
         func size(_ q: Double) -> Int {
@@ -149,11 +161,11 @@ public final class RateController {
         // minus what it is ahead (cuts over budget), at most half the queue either way: over the
         // clip the stream spends what the link carries; never more than the queue's room.
         let space = link.spaceBytes
-        let behind = min(max(settings.trace.bytes(from: 0, to: seconds) - sentBytes, -link.capacityBytes / 2), link.capacityBytes / 2)
+        let behind = min(max(settings.trace.bytes(from: startSeconds, to: seconds) - sentBytes, -link.capacityBytes / 2), link.capacityBytes / 2)
         // Nothing planned past the input's end: a stream that ends with its queue full would
         // exceed the link's rate over a 4 s clip by a quarter (a 1 s buffer). Past the end the
         // duration was wrong, and the horizon is dropped.
-        let toEnd = endSeconds.flatMap { $0 > seconds ? settings.trace.bytes(from: seconds, to: $0) - link.queuedBytes + max(behind, 0) : nil } ?? .infinity
+        let toEnd = endSeconds.flatMap { $0 > seconds ? settings.trace.bytes(from: seconds, to: $0) - link.queuedBytes : nil } ?? .infinity
         let budget = min(space, toEnd, settings.trace.bytes(from: seconds, to: seconds + 1 / fps) - link.queuedBytes + behind)
         let minimum = settings.minQuality
         if mustSend {
@@ -176,7 +188,7 @@ public final class RateController {
         // The input ends before the link could carry this frame at the minimum: it goes at what
         // the link still carries by then, if anything.
         if Double(size(minimum)) > toEnd {
-            guard let q = highest(below: toEnd, upTo: minimum, size) else { return drop("the input ends before the link could carry it") }
+            guard let q = highest(below: min(toEnd, space), upTo: minimum, size) else { return drop("the input ends before the link could carry it") }
             return send(trials[q]!, q, seconds, sourceFrame, cut, "below --min-quality: the input ends")
         }
         // Still draining a cut's I-frame: this frame pays, the frame rate stays.

@@ -45,7 +45,7 @@ public enum CodecTrial {
                            rate: (settings: RateSettings, gridFPS: Double)? = nil) throws -> Result {
         let sink = MemorySink()
         let encoder = try StreamEncoder(parameters: parameters, sink: sink)
-        let controller = rate.map { RateController(settings: $0.settings, gridFPS: $0.gridFPS, headerBytes: encoder.bytesWritten, endSeconds: sourceSeconds) }
+        let controller = rate.map { RateController(settings: $0.settings, gridFPS: $0.gridFPS, headerBytes: encoder.bytesWritten, durationSeconds: sourceSeconds) }
         var symbols: [Int32] = [], sent: [Int] = [], frameBytes: [Int] = []
         let encodeStart = DispatchTime.now().uptimeNanoseconds
         for (k, frame) in frames.enumerated() {
