@@ -34,6 +34,7 @@ struct ContainerFuzzer: Fuzzer {
             ([4, 8, 8], .steps(quality: 30), nil, false, 12),
             ([3, 5, 7], .steps(quality: 12), [0.5, 1, 2] as [Float]?, false, 10),
             ([4, 8, 8], .layeredSteps(quality: 36, layers: 3), nil, false, 12),
+            ([3, 5, 7], .layeredSteps(quality: 30, layers: 2), [0.5, 1, 2] as [Float]?, false, 10),
             ([3, 5, 7], .layeredSteps13(quality: 30, layers: 2), [0.5, 1, 2] as [Float]?, false, 10),
         ] {
             var settings = CodingSettings()
