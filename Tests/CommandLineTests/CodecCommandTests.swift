@@ -108,6 +108,7 @@ import Testing
                                    (["--target-kbps", "100", "--buffer-seconds", "0"], "--buffer-seconds: 0.0 is out of range"),
                                    (["--target-kbps", "100", "--json", "-o", "-"], "--json prints to standard output"),
                                    (["--min-quality", "20"], "--buffer-seconds and --min-quality need rate control"),
+                                   (["--target-kbps", "100", "--buffer-seconds", "0.05"], "rate control sent no frame: 0.05 s of this link hold 625 bytes"),
                                    (["--target-kbps", "100", "--quality", "10"], "--quality: 10.0 is out of range (--min-quality (18.0) to 120 dB")] {
             let result = try featstream(["encode", Fixtures.path("pan.mp4"), "-q"] + options + (options.contains("-o") ? [] : ["-o", fst]))
             #expect(result.status != 0 && result.err.contains(message), "\(options): \(result.err)")

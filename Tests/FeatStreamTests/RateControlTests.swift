@@ -147,10 +147,11 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
         #expect(early.map(\.sent) == blind.controller.log.filter { $0.seconds < 3 }.map(\.sent))
         #expect(run.controller.warnings == blind.controller.warnings && run.packets.last!.seconds >= 3)
         // A stream whose times start at 1.4 s (as MPEG-TS does) ends at 5.4 s, not at its
-        // duration: the link, the account and the end start with the first frame, so every
-        // decision is the same as from 0.
+        // duration: the link, the account and the end start with the first frame, so the
+        // decisions are those from 0 (to the last frames, where rounding of the times may differ).
         let late = Self.run(settings, seconds: 4, durationSeconds: 4, start: 1.4)
-        #expect(late.controller.log.map { "\($0.sent) \($0.quality ?? -1)" } == run.controller.log.map { "\($0.sent) \($0.quality ?? -1)" })
+        #expect(late.controller.log.prefix(30).map { "\($0.sent) \($0.quality ?? -1)" } == run.controller.log.prefix(30).map { "\($0.sent) \($0.quality ?? -1)" })
+        #expect(abs(Self.kbps(late, seconds: 4) / kbps - 1) <= 0.05)
     }
 
     /// Knowing the end never makes a frame late: clips of 2 to 4 s with a cut every second (one
@@ -207,6 +208,48 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
         #expect(abs(rate(8, 14) / 100 - 1) < 0.15, "low part: \(rate(8, 14))")
         #expect(abs(rate(15, 21) / 400 - 1) < 0.1, "high part again: \(rate(15, 21))")
         #expect(run.controller.log.filter { $0.seconds >= 15 && !$0.cut }.allSatisfy { $0.fps == 10 }, "the grid rate is back")
+    }
+
+    /// A dip to 1 kbit/s: the frame rate falls to the lowest, and when the link comes back the
+    /// next frame goes within the buffer delay (the lower rate's spacing used to hold the next
+    /// frame back 1.9 s in a 4 s clip, found by the outside campaign). Nothing is late, and a
+    /// stream starting at 1.4 s follows the trace from its own start.
+    @Test func theRateComesBackAfterADip() throws {
+        let steps = [(0.0, 150.0), (4, 1), (8, 150)]
+        let settings = RateSettings(trace: try BandwidthTrace(csv: steps.map { "\($0.0),\($0.1)" }.joined(separator: "\n"), name: "t"))
+        let run = Self.run(settings, seconds: 12, cutEvery: 1000)
+        #expect(worstLateness(run.packets, header: 1000, trace: steps, delay: 1) <= 1e-9)
+        let log = run.controller.log
+        #expect(log.contains { $0.seconds >= 7 && $0.seconds < 8 && $0.fps! < 1 }, "the dip lowers the frame rate")
+        let first = try #require(run.packets.first { $0.seconds >= 8 }).seconds
+        #expect(first <= 9, "first frame after the link came back: \(first) s")
+        #expect(log.filter { $0.seconds >= 10 }.map(\.fps!).max()! >= 5)
+        let late = Self.run(settings, seconds: 12, cutEvery: 1000, start: 1.4)
+        #expect(late.controller.log.map { "\($0.sent) \($0.quality ?? -1)" } == log.map { "\($0.sent) \($0.quality ?? -1)" })
+    }
+
+    /// A buffer as long as half a short clip or longer: the frames spread over the clip instead
+    /// of spending it early (found by the outside campaign: 5 s on a 4 s clip sent nothing after
+    /// 0.96 s, and frames before the last could take what the end left).
+    @Test(arguments: [(2.0, 1.0), (3, 1), (5, 1), (2, 2), (3, 2)])
+    func aLongBufferSpreadsTheFramesOverAShortClip(buffer: Double, perDecibel: Double) throws {
+        var settings = RateSettings(trace: try BandwidthTrace(kilobitsPerSecond: 30))
+        settings.bufferSeconds = buffer
+        let run = Self.run(settings, seconds: 4, perDecibel: perDecibel, durationSeconds: 4)
+        let times = run.packets.map(\.seconds)
+        #expect(zip(times, times.dropFirst() + [4]).allSatisfy { $1 - $0 <= 1.5 }, "sent at \(times)")
+        #expect(abs(Self.kbps(run, seconds: 4) / 30 - 1) <= 0.1, "\(Self.kbps(run, seconds: 4)) kbit/s")
+    }
+
+    /// A buffer that cannot hold the header and a frame: nothing is sent, and the controller
+    /// says so (`encode` fails instead of writing a stream of its header alone).
+    @Test func nothingSentIsAnError() throws {
+        var settings = RateSettings(trace: try BandwidthTrace(kilobitsPerSecond: 100))
+        settings.bufferSeconds = 0.05
+        let run = Self.run(settings, seconds: 4, durationSeconds: 4)
+        #expect(run.packets.isEmpty)
+        #expect { try run.controller.checkSomethingSent() } throws: { "\($0)".hasPrefix("rate control sent no frame: 0.05 s of this link hold 625 bytes") }
+        #expect(throws: Never.self) { try Self.run(RateSettings(trace: try BandwidthTrace(kilobitsPerSecond: 100))).controller.checkSomethingSent() }
     }
 
     /// A link far below the content: one warning, cuts still sent (below the minimum), the

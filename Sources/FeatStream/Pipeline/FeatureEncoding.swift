@@ -68,6 +68,7 @@ public enum FeatureEncoding {
             throw error
         }
         if let error = stage.finish() { throw error }
+        try controller?.checkSomethingSent()
         return Summary(selection: selection, stream: try encoder.finish(sourceSeconds: selection.sourceSeconds),
                        elementsPerFrame: model.featureShape.count, log: stage.log, warnings: controller?.warnings ?? [])
     }

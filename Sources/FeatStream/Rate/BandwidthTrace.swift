@@ -67,6 +67,16 @@ public struct BandwidthTrace: Sendable, Equatable {
         return try BandwidthTrace(csv: String(decoding: data, as: UTF8.self), name: path)
     }
 
+    /// The same link with every time `offset` seconds later: a trace's times count from the
+    /// stream's first frame, whose own time need not be 0 (MPEG-TS starts near 1.4 s).
+    public func shifted(by offset: Double) -> BandwidthTrace {
+        BandwidthTrace(points: points.map { ($0.seconds + offset, $0.kilobitsPerSecond) }, carried: carried)
+    }
+
+    private init(points: [(seconds: Double, kilobitsPerSecond: Double)], carried: [Double]) {
+        (self.points, self.carried) = (points, carried)
+    }
+
     /// The rate at time `t`, in kbit/s.
     public func kilobitsPerSecond(at t: Double) -> Double { points[segment(t)].kilobitsPerSecond }
 

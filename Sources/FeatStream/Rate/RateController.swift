@@ -77,6 +77,20 @@ public final class RateController {
         }
     }
 
+    /// Nothing could be sent: the link's buffer holds less than the header and any frame.
+    public struct NothingSent: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Throws `NothingSent` when frames were admitted and none was sent (a stream of its header
+    /// alone would look valid and hold nothing).
+    public func checkSomethingSent() throws {
+        guard !log.isEmpty, !log.contains(where: \.sent) else { return }
+        let capacity = Int(trace.bytes(from: startSeconds, to: startSeconds + settings.bufferSeconds))
+        throw NothingSent(description: "rate control sent no frame: \(Self.format(settings.bufferSeconds)) s of this link hold \(capacity) bytes, "
+                          + "less than the stream's \(headerBytes)-byte header and one frame; raise --buffer-seconds or the rate")
+    }
+
     /// Grid divisors, the frame-rate steps (a 30 fps grid reaches 0.23 fps); 4/3 keeps three
     /// grid frames of four.
     static let divisors: [Double] = [1, 4.0 / 3, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128]
@@ -97,6 +111,8 @@ public final class RateController {
     /// its end, so the rate over a short clip is the link's, not the link's plus a full buffer.
     public let durationSeconds: Double?
     private let headerBytes: Int
+    /// The link's rate over time, counted from the first frame (`BandwidthTrace.shifted`).
+    private var trace: BandwidthTrace
     /// The first frame's time (a stream's times need not start at 0: MPEG-TS starts near 1.4 s),
     /// from which the stream is behind or ahead of the link.
     private var startSeconds = 0.0
@@ -121,6 +137,7 @@ public final class RateController {
         self.durationSeconds = durationSeconds.flatMap { $0.isFinite && $0 > 0 ? $0 : nil }
         let grid = gridFPS.isFinite && gridFPS > 0 ? gridFPS : 30
         self.gridFPS = grid
+        trace = settings.trace
         link = LinkBuffer(trace: settings.trace, delaySeconds: settings.bufferSeconds)
         self.headerBytes = headerBytes
         sentBytes = Double(headerBytes)
@@ -137,13 +154,16 @@ public final class RateController {
     /// to drop it.
     public func decide(seconds: Double, sourceFrame: Int, cut: Bool, refresh: Bool = false,
                        trial: (Double, Bool) -> EncodedFrame) -> EncodedFrame? {
-        link.drain(until: seconds)
         if log.isEmpty {
-            // The link starts with the stream: its header goes just before the first frame.
+            // The link and its trace start with the stream: the header goes just before the first frame.
+            trace = settings.trace.shifted(by: seconds)
+            link = LinkBuffer(trace: trace, delaySeconds: settings.bufferSeconds)
+            link.drain(until: seconds)
             link.add(headerBytes)
             startSeconds = seconds
             endSeconds = durationSeconds.map { seconds + $0 }
         }
+        link.drain(until: seconds)
         let mustSend = cut || pendingCut || refresh
         var trials: [Double: EncodedFrame] = [:]
         func size(_ q: Double) -> Int {
@@ -154,19 +174,23 @@ public final class RateController {
             record(seconds, sourceFrame, cut, nil, nil, reason)
             return nil
         }
-        if let higher = higherLevel(at: seconds) { level = higher }
+        if let higher = higherLevel(at: seconds) {
+            // The higher rate's spacing counts from the last frame sent, not the lower rate's.
+            level = higher
+            nextDue = min(nextDue, lastSent + 1 / fps)
+        }
         if !mustSend && seconds < nextDue - 0.5 / gridFPS { return drop("frame rate") }
         // What the link carries until the next frame is due, less what is still queued, plus what
         // the stream is behind the link so far (frames the gate did not send leave it idle) or
         // minus what it is ahead (cuts over budget), at most half the queue either way: over the
         // clip the stream spends what the link carries; never more than the queue's room.
         let space = link.spaceBytes
-        let behind = min(max(settings.trace.bytes(from: startSeconds, to: seconds) - sentBytes, -link.capacityBytes / 2), link.capacityBytes / 2)
+        let behind = min(max(trace.bytes(from: startSeconds, to: seconds) - sentBytes, -link.capacityBytes / 2), link.capacityBytes / 2)
         // Nothing planned past the input's end: a stream that ends with its queue full would
         // exceed the link's rate over a 4 s clip by a quarter (a 1 s buffer). Past the end the
         // duration was wrong, and the horizon is dropped.
-        let toEnd = endSeconds.flatMap { $0 > seconds ? settings.trace.bytes(from: seconds, to: $0) - link.queuedBytes : nil } ?? .infinity
-        let budget = min(space, toEnd, settings.trace.bytes(from: seconds, to: seconds + 1 / fps) - link.queuedBytes + behind)
+        let toEnd = endSeconds.flatMap { $0 > seconds ? trace.bytes(from: seconds, to: $0) - link.queuedBytes : nil } ?? .infinity
+        let budget = min(space, toEnd, trace.bytes(from: seconds, to: seconds + 1 / fps) - link.queuedBytes + behind)
         let minimum = settings.minQuality
         if mustSend {
             if let q = highest(below: budget, upTo: settings.maxQuality, size), q >= minimum {
@@ -185,10 +209,17 @@ public final class RateController {
             if level > 0 { probeBytes = size(min(settings.maxQuality, minimum + 4)) }
             return frame
         }
-        // The input ends before the link could carry this frame at the minimum: it goes at what
-        // the link still carries by then, if anything.
+        // The input ends before the link could carry this frame at the minimum: it goes at its
+        // share of what the link still carries by then (all of it for the last frame due) and
+        // the queue has room for, if anything fits, so the frames after it get theirs.
         if Double(size(minimum)) > toEnd {
-            guard let q = highest(below: min(toEnd, space), upTo: minimum, size) else { return drop("the input ends before the link could carry it") }
+            let share = endSeconds.map { toEnd * min(1, (1 / fps) / max($0 - seconds, 1 / fps)) } ?? toEnd
+            guard let q = highest(below: min(share, space), upTo: minimum, size) else {
+                // Not even the coarsest frame fits its share: the frames come further apart.
+                guard level < lowestLevel else { return drop("the input ends before the link could carry it") }
+                level += 1
+                return drop("budget: frame rate lowered to \(Self.format(fps)) fps")
+            }
             return send(trials[q]!, q, seconds, sourceFrame, cut, "below --min-quality: the input ends")
         }
         // Still draining a cut's I-frame: this frame pays, the frame rate stays.
@@ -196,7 +227,7 @@ public final class RateController {
         // The rate held carries the minimum quality once the queue has drained and the stream
         // has paid back what it is ahead (a cut's I-frame): this frame makes way, the frame rate
         // stays (lowering it for the whole scene costs the receiver more).
-        let steady = settings.trace.bytes(from: seconds, to: seconds + 1 / fps) + max(behind, 0)
+        let steady = trace.bytes(from: seconds, to: seconds + 1 / fps) + max(behind, 0)
         if Double(size(minimum)) <= steady {
             // Ahead of the link by more than this frame (a cut's I-frame not yet paid back), or
             // no room: it makes way.
@@ -208,7 +239,12 @@ public final class RateController {
             // if the queue has room (a dropped frame would leave the link idle).
             level += 1
             let reason = "budget: frame rate lowered to \(Self.format(fps)) fps"
-            guard Double(size(minimum)) <= space else { return drop(reason) }
+            // When the input ends within the buffer delay the queue could take the rest of the
+            // clip: a frame goes only while the stream is not ahead of the link by more than
+            // itself (with a 5 s buffer on a 4 s clip every step down sent a frame, and the first
+            // second spent the clip).
+            let endWithinDelay = endSeconds.map { $0 - seconds <= settings.bufferSeconds } ?? false
+            guard Double(size(minimum)) <= space, !endWithinDelay || behind > -Double(size(minimum)) else { return drop(reason) }
             return send(trials[minimum]!, minimum, seconds, sourceFrame, cut, reason)
         }
         warnOnce(seconds)
@@ -257,7 +293,7 @@ public final class RateController {
         for candidate in 0..<level {
             let spacing = RateController.divisors[candidate] / gridFPS
             let due = seconds - lastSent >= spacing - 0.5 / gridFPS
-            if due && Double(probeBytes) <= settings.trace.bytes(from: seconds, to: seconds + spacing) - link.queuedBytes { return candidate }
+            if due && Double(probeBytes) <= trace.bytes(from: seconds, to: seconds + spacing) - link.queuedBytes { return candidate }
         }
         return nil
     }
