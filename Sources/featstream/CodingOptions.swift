@@ -17,7 +17,7 @@ struct CodingOptions: ParsableArguments {
     var quality: Double?
 
     @Option(help: ArgumentHelp(
-        "Step mode: code each frame as a base layer and N-1 refinement layers (2-8), each +9.5 dB, so a reader can stop after any layer; --quality is what all of them give.",
+        "Step mode: code each frame as a base layer and N-1 refinement layers (1-8; 1 is plain step mode), each +9.5 dB, so a reader can stop after any layer; --quality is what all of them give.",
         valueName: "N"))
     var layers: Int?
 
