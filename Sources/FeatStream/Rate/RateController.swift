@@ -27,8 +27,12 @@ import Foundation
 /// - At the lowest frame rate a frame that cannot have the minimum quality is sent at it only
 ///   if the queue has room, else dropped; the first such frame raises a warning.
 /// - When the input's length is known (`durationSeconds`, counted from the first frame), no
-///   frame is planned past its end: the last frames get what the link carries until then,
-///   below the minimum if they must (or nothing), so the stream ends with its queue drained.
+///   frame is planned past its end: a frame the link cannot carry by then at the minimum gets
+///   its share of what it still carries (all of it for the last frame due), below the minimum
+///   if it must, so the stream ends with its queue drained; and when the end lies within the
+///   buffer delay a step down the frame rate sends nothing while the stream is ahead.
+/// - The link, its trace (`--bandwidth` times) and the account of what the stream is behind or
+///   ahead all start at the first frame's time, whatever its timestamp.
 public final class RateController {
     /// One admitted frame's decision, as `encode --json` logs it (without rate control: every
     /// frame sent, without the link fields).
