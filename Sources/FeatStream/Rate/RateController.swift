@@ -190,10 +190,13 @@ public final class RateController {
         // clip the stream spends what the link carries; never more than the queue's room.
         let space = link.spaceBytes
         let behind = min(max(trace.bytes(from: startSeconds, to: seconds) - sentBytes, -link.capacityBytes / 2), link.capacityBytes / 2)
-        // Nothing planned past the input's end: a stream that ends with its queue full would
-        // exceed the link's rate over a 4 s clip by a quarter (a 1 s buffer). Past the end the
-        // duration was wrong, and the horizon is dropped.
-        let toEnd = endSeconds.flatMap { $0 > seconds ? trace.bytes(from: seconds, to: $0) - link.queuedBytes : nil } ?? .infinity
+        // Nothing planned past the input's end but what the stream is behind (time the gate left
+        // the link idle, at most half the queue, which then arrives within the buffer delay
+        // after the end): a stream that ends with its queue full would exceed the link's rate
+        // over a 4 s clip by a quarter (a 1 s buffer), one that never makes up the idle time
+        // would fall short (zoom at 300 kbit/s: 283). Past the end the duration was wrong, and
+        // the horizon is dropped.
+        let toEnd = endSeconds.flatMap { $0 > seconds ? trace.bytes(from: seconds, to: $0) - link.queuedBytes + max(behind, 0) : nil } ?? .infinity
         let budget = min(space, toEnd, trace.bytes(from: seconds, to: seconds + 1 / fps) - link.queuedBytes + behind)
         let minimum = settings.minQuality
         if mustSend {
