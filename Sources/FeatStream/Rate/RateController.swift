@@ -26,8 +26,9 @@ import Foundation
 ///   which is then coded as an I-frame.
 /// - At the lowest frame rate a frame that cannot have the minimum quality is sent at it only
 ///   if the queue has room, else dropped; the first such frame raises a warning.
-/// - When the input's length is known (`durationSeconds`, counted from the first frame), no
-///   frame is planned past its end: a frame the link cannot carry by then at the minimum gets
+/// - When the input's length is known (`durationSeconds`, counted from the first frame), nothing
+///   is planned past its end but the time the gate left the link idle (at most half the queue,
+///   delivered within the buffer delay): a frame the link cannot carry by then at the minimum gets
 ///   its share of what it still carries (all of it for the last frame due), below the minimum
 ///   if it must, so the stream ends with its queue drained; and when the end lies within the
 ///   buffer delay a step down the frame rate sends nothing while the stream is ahead.
