@@ -213,7 +213,7 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
         #expect(run.controller.log.filter { $0.seconds >= 15 && !$0.cut }.allSatisfy { $0.fps == 10 }, "the grid rate is back")
     }
 
-    /// A dip to 1 kbit/s: the frame rate falls to the lowest, and when the link comes back the
+    /// A dip to 1 kbit/s: the frame rate falls below 1 fps, and when the link comes back the
     /// next frame goes within the buffer delay (the lower rate's spacing used to hold the next
     /// frame back 1.9 s in a 4 s clip, found by the outside campaign). Nothing is late, and a
     /// stream starting at 1.4 s follows the trace from its own start.
