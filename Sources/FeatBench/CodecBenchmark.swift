@@ -47,6 +47,8 @@ public enum CodecBenchmark {
             var s = CodingSettings()
             s.precision = .steps(quality: quality)
             list.append(("--quality \(Int(quality))", s))
+            s.precision = .tabledSteps(quality: quality)
+            list.append(("--quality \(Int(quality)) tabled", s))
         }
         var half = CodingSettings(), exact = CodingSettings()
         half.precision = .float16

@@ -29,6 +29,14 @@ struct CodingOptions: ParsableArguments {
     @Option(help: "Step mode: 'task' scales each channel's step by how much the model's tail notices it (measured once per checkpoint), 'mse' treats channels alike.")
     var weighting = Weighting.task
 
+    /// How step mode codes its levels.
+    enum Entropy: String, ExpressibleByArgument, CaseIterable {
+        case tables, adaptive
+    }
+
+    @Option(help: "Step mode: 'tables' codes the levels with rANS tables learnt within each frame (several times faster), 'adaptive' with an adaptive binary coder (slightly fewer bytes; layered files always use it).")
+    var entropy = Entropy.adaptive
+
     @Flag(help: "Bit-exact float32 (no quantization).")
     var lossless = false
 
@@ -75,7 +83,11 @@ struct CodingOptions: ParsableArguments {
         } else if fp16 {
             s.precision = .float16
         } else if let quality {
-            s.precision = layers.map { $0 == 1 ? .steps(quality: quality) : .layeredSteps(quality: quality, layers: $0) } ?? .steps(quality: quality)
+            if let layers, layers > 1 {
+                s.precision = .layeredSteps(quality: quality, layers: layers)
+            } else {
+                s.precision = entropy == .tables ? .tabledSteps(quality: quality) : .steps(quality: quality)
+            }
         } else {
             s.precision = .quantized(levels: levels ?? (1 << (bits ?? 8)))
         }

@@ -25,6 +25,8 @@ public final class FrameDecoder {
     /// Step mode: its coder, and the previous reconstruction it predicts from.
     private let steps: StepCoder?
     private var previousValues: [Float]?
+    /// Table-coded step mode: what the previous frame's tables ended with.
+    private var previousStatistics: TabledLevelCoder.Statistics?
     /// Layered step mode: the layers of the frame being decoded so far, and those the previous
     /// frame had (base first; empty while an I-frame is decoded: its refinements predict from nothing).
     private var currentLayers: [[Float]] = []
@@ -44,6 +46,7 @@ public final class FrameDecoder {
     public func reset() {
         previous = nil
         previousValues = nil
+        previousStatistics = nil
         currentLayers = []
         previousLayers = []
     }
@@ -79,8 +82,10 @@ public final class FrameDecoder {
     private func decodeChecked(_ payload: ArraySlice<UInt8>, type: FrameType) throws -> Tensor {
         if let steps {
             if type == .predicted && previousValues == nil { throw Failure.noReference }
-            let values = try steps.decode(payload, type: type, previous: type == .intra ? nil : previousValues)
+            let (values, statistics) = try steps.decode(payload, type: type, previous: type == .intra ? nil : previousValues,
+                                                        statistics: previousStatistics)
             previousValues = values
+            previousStatistics = statistics
             // The previous frame's layers become the references of the same layers.
             previousLayers = type == .intra ? [] : currentLayers
             currentLayers = [values]
@@ -141,7 +146,7 @@ public final class FrameDecoder {
     /// The channel's symbols: levels (intra, quantized), residuals (inter) or raw bits.
     private func channel(_ data: ArraySlice<UInt8>, mode: ChannelMode, zero: Int32, channel c: Int) throws -> [Int32] {
         switch settings.precision {
-        case .steps, .layeredSteps, .layeredSteps13: preconditionFailure("step mode is decoded by StepCoder")
+        case .steps, .tabledSteps, .layeredSteps, .layeredSteps13: preconditionFailure("step mode is decoded by StepCoder")
         case .quantized(let levels):
             guard let decoded = SymbolModel.decode(data, count: plane, width: shape[2], limit: Int32(levels)) else {
                 throw Failure.damaged("channel \(c): undecodable")
@@ -159,7 +164,7 @@ public final class FrameDecoder {
     /// Symbols back to values; shared with the encoder so both rebuild identical tensors.
     static func values(of symbols: [Int32], precision: CodingSettings.Precision, quantizers: [ChannelQuantizer], plane: Int) -> [Float] {
         switch precision {
-        case .steps, .layeredSteps, .layeredSteps13: preconditionFailure("step mode is decoded by StepCoder")
+        case .steps, .tabledSteps, .layeredSteps, .layeredSteps13: preconditionFailure("step mode is decoded by StepCoder")
         case .quantized:
             var values = [Float](repeating: 0, count: symbols.count)
             for (c, q) in quantizers.enumerated() {

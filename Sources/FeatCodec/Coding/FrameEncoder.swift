@@ -13,6 +13,8 @@ public final class FrameEncoder {
     /// Step mode: its coder, and the previous reconstruction it predicts from.
     private let steps: StepCoder?
     private var previousValues: [Float]?
+    /// Table-coded step mode: what the previous frame's tables ended with.
+    private var previousStatistics: TabledLevelCoder.Statistics?
     /// Layered step mode: the previous frame's refinement layers (1 ... N-1), references of the same layers.
     private var previousLayers: [[Float]] = []
 
@@ -38,7 +40,7 @@ public final class FrameEncoder {
         let layers = settings.layers
         let baseQuality = quality - Double(layers - 1) * CodingSettings.layerGain
         let frameStep = StepQuantizer.step(quality: baseQuality, rms: StepQuantizer.rms(tensor.values[...]))
-        let base = steps.encode(tensor.values, previous: intra ? nil : previousValues, step: frameStep)
+        let base = steps.encode(tensor.values, previous: intra ? nil : previousValues, step: frameStep, statistics: previousStatistics)
         guard layers > 1 else { return base }
         let refiner = RefinementCoder(steps: steps, precision: settings.precision)
         var refinements: [EncodedLayer] = []
@@ -65,6 +67,7 @@ public final class FrameEncoder {
     public func accept(_ frame: EncodedFrame, seconds: Double) {
         if frame.type == .intra { lastIntraSeconds = seconds }
         previousValues = frame.baseReconstruction.values
+        previousStatistics = frame.levelStatistics
         previousLayers = frame.refinements.map(\.reconstruction.values)
     }
 
@@ -189,7 +192,7 @@ public final class FrameEncoder {
         case .quantized:
             let q = quantizers[c]
             for i in range { symbols[i] = q.quantize(values[i]) }
-        case .steps, .layeredSteps, .layeredSteps13: preconditionFailure("step mode is coded by StepCoder")
+        case .steps, .tabledSteps, .layeredSteps, .layeredSteps13: preconditionFailure("step mode is coded by StepCoder")
         case .float16:
             for i in range { symbols[i] = Int32(Float16(values[i]).bitPattern) }
         case .float32:
@@ -206,7 +209,7 @@ public final class FrameEncoder {
 
     private func codeAlone(_ symbols: ArraySlice<Int32>, channel: Int) -> [UInt8] {
         switch settings.precision {
-        case .steps, .layeredSteps, .layeredSteps13: preconditionFailure("step mode is coded by StepCoder")
+        case .steps, .tabledSteps, .layeredSteps, .layeredSteps13: preconditionFailure("step mode is coded by StepCoder")
         case .quantized:
             return SymbolModel.encode(aloneSymbols(symbols, channel: channel), width: shape[2])
         case .float16: return ByteModel.encode(symbols.map { UInt32(bitPattern: $0) }, planes: 2)
@@ -216,7 +219,7 @@ public final class FrameEncoder {
 
     private func codeResidual(_ residual: [Int32]) -> [UInt8] {
         switch settings.precision {
-        case .steps, .layeredSteps, .layeredSteps13: preconditionFailure("step mode is coded by StepCoder")
+        case .steps, .tabledSteps, .layeredSteps, .layeredSteps13: preconditionFailure("step mode is coded by StepCoder")
         case .quantized: return SymbolModel.encode(residual, width: shape[2])
         case .float16: return ByteModel.encode(residual.map { UInt32(bitPattern: $0) }, planes: 2)
         case .float32: return ByteModel.encode(residual.map { UInt32(bitPattern: $0) }, planes: 4)

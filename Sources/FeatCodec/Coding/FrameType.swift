@@ -38,6 +38,8 @@ public struct EncodedFrame: Sendable {
     public internal(set) var refinements: [EncodedLayer] = []
     /// Layered step mode: what the base layer alone gives.
     var baseLayer: Tensor?
+    /// Table-coded step mode: what the next P-frame's tables start from.
+    var levelStatistics: TabledLevelCoder.Statistics?
 
     /// What the base layer alone gives (the reference of the next frame's base layer).
     public var baseReconstruction: Tensor { baseLayer ?? reconstruction }

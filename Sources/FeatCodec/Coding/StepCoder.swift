@@ -33,6 +33,29 @@ struct StepCoder {
             case .predicted: return .inter
             }
         }
+
+        /// Its token in `TabledLevelCoder`: skip 0, alone 1, predicted with weight k 2 + k.
+        var token: Int {
+            switch self {
+            case .skip: return 0
+            case .alone: return 1
+            case .predicted(let k): return 2 + k
+            }
+        }
+
+        /// The mode of a token (0 ..< `TabledLevelCoder.modeTokens`).
+        init(token: Int) {
+            self = token == 0 ? .skip : token == 1 ? .alone : .predicted(token - 2)
+        }
+
+        /// The contexts its levels are coded in: 0 alone, 1 predicted; nil when skipped.
+        var modeSet: Int? {
+            switch self {
+            case .skip: return nil
+            case .alone: return 0
+            case .predicted: return 1
+            }
+        }
     }
 
     /// Rate-distortion trade-off of the mode decisions, in squared steps per bit: the slope of a
@@ -46,9 +69,13 @@ struct StepCoder {
     var width: Int { shape[2] }
     var plane: Int { shape[1] * shape[2] }
 
+    /// Whether the levels go through `TabledLevelCoder` (format 1.5) instead of `LevelModel`.
+    let tabled: Bool
+
     init(settings: CodingSettings, shape: [Int]) {
         self.shape = shape
         channelWeights = settings.channelWeights
+        if case .tabledSteps = settings.precision { tabled = true } else { tabled = false }
     }
 
     /// Channel c's step for a frame step.
@@ -60,17 +87,16 @@ struct StepCoder {
         encode(values, previous: previous, step: StepQuantizer.step(quality: quality, rms: StepQuantizer.rms(values[...])))
     }
 
-    /// Codes `values` with the frame step `frameStep`; `previous` as above.
-    func encode(_ values: [Float], previous: [Float]?, step frameStep: Float) -> EncodedFrame {
-        var model = LevelModel()
-        var coder = RangeEncoder()
-        var modes = ModeModel()
+    /// Codes `values` with the frame step `frameStep`; `previous` as above, and `statistics`
+    /// what the previous frame's tables ended with (table-coded P-frames).
+    func encode(_ values: [Float], previous: [Float]?, step frameStep: Float, statistics: TabledLevelCoder.Statistics? = nil) -> EncodedFrame {
         var levels = [Int32](repeating: 0, count: values.count)
         var reconstruction = [Float](repeating: 0, count: values.count)
         var counts = [0, 0, 0, 0]
         var alone = [Int32](repeating: 0, count: plane)
         var trial = [Int32](repeating: 0, count: plane)
         var predicted = [Int32](repeating: 0, count: plane)
+        var modes: [Mode] = [], offsets: [Int32] = []
         values.withUnsafeBufferPointer { all in
             for c in 0..<channels {
                 let base = c * plane, s = step(frameStep, channel: c)
@@ -89,26 +115,45 @@ struct StepCoder {
                         }
                         if StepCoder.squaredError(x, p, step: s) <= best.cost { best.mode = .skip }
                     }
-                    modes.code(best.mode, &coder)
                 }
                 switch best.mode {
-                case .alone:
-                    model.codeOffset(offset, &coder)
-                    levels.replaceSubrange(base..<(base + plane), with: alone)
-                case .predicted:
-                    levels.replaceSubrange(base..<(base + plane), with: predicted)
+                case .alone: levels.replaceSubrange(base..<(base + plane), with: alone)
+                case .predicted: levels.replaceSubrange(base..<(base + plane), with: predicted)
                 case .skip: break
                 }
-                if best.mode != .skip { code(levels, channel: c, modeSet: best.mode == .alone ? 0 : 1, model: &model, coder: &coder) }
+                modes.append(best.mode)
+                offsets.append(best.mode == .alone ? offset : 0)
                 counts[Int(best.mode.channelMode.rawValue)] += 1
                 rebuild(&reconstruction, levels, channel: c, mode: best.mode, offset: offset, previous: previous, step: s)
             }
         }
         var writer = ByteWriter()
         writer.f32(frameStep)
-        writer.append(coder.finish())
+        var carried: TabledLevelCoder.Statistics?
+        if tabled {
+            let coded = TabledLevelCoder(height: height, width: width).encode(levels, modes: modes, offsets: offsets, predicted: previous != nil,
+                                                                             start: previous == nil ? nil : statistics)
+            writer.append(coded.bytes)
+            carried = coded.statistics
+        } else {
+            writer.append(codeAdaptively(levels, modes: modes, offsets: offsets, predicted: previous != nil))
+        }
         return EncodedFrame(type: previous == nil ? .intra : .predicted, payload: writer.bytes, reconstruction: Tensor(shape: shape, values: reconstruction),
-                            channelModes: counts, codedSymbols: levels)
+                            channelModes: counts, codedSymbols: levels, levelStatistics: carried)
+    }
+
+    /// The range-coded stream of step mode (format 1.2): channel after channel, its mode
+    /// (`predicted`: a P-frame), its offset (coded alone) and its levels (`LevelModel`).
+    private func codeAdaptively(_ levels: [Int32], modes: [Mode], offsets: [Int32], predicted: Bool) -> [UInt8] {
+        var model = LevelModel()
+        var coder = RangeEncoder()
+        var modeModel = ModeModel()
+        for (c, mode) in modes.enumerated() {
+            if predicted { modeModel.code(mode, &coder) }
+            if mode == .alone { model.codeOffset(offsets[c], &coder) }
+            if let set = mode.modeSet { code(levels, channel: c, modeSet: set, model: &model, coder: &coder) }
+        }
+        return coder.finish()
     }
 
     /// Nearest levels of (x - w p) / s - offset into `levels`; returns the squared error in steps
@@ -116,14 +161,22 @@ struct StepCoder {
     func quantize(_ x: UnsafeBufferPointer<Float>, minus p: UnsafeBufferPointer<Float>?, weight w: Float, step s: Float, offset: Int32,
                           into levels: inout [Int32]) -> Float {
         var error: Float = 0, bits: Float = 0
-        let inverse = 1 / s
-        for i in 0..<x.count {
-            let scaled = (x[i] - w * (p?[i] ?? 0)) * inverse - Float(offset)
-            let q = StepQuantizer.nearest(scaled)
+        let inverse = 1 / s, o = Float(offset)
+        @inline(__always)
+        func level(_ scaled: Float) -> Int32 {
+            let q = StepQuantizer.fastNearest(scaled)
             let e = scaled - Float(q)
             error += e * e
-            bits += q == 0 ? 0.5 : 2.5 + 2 * Float(32 - q.magnitude.leadingZeroBitCount)
-            levels[i] = q
+            bits += q == 0 ? 0.5 : 2.5 + 2 * Float(32 &- q.magnitude.leadingZeroBitCount)
+            return q
+        }
+        levels.withUnsafeMutableBufferPointer { out in
+            // Two loops, so that neither tests for a reference per value.
+            if let p {
+                for i in 0..<x.count { out[i] = level((x[i] - w * p[i]) * inverse - o) }
+            } else {
+                for i in 0..<x.count { out[i] = level(x[i] * inverse - o) }
+            }
         }
         return error + StepCoder.lambda * bits
     }
@@ -174,30 +227,46 @@ struct StepCoder {
         }
     }
 
-    /// Decodes a payload; `previous` is the last reconstruction (nil before an I-frame).
-    func decode(_ payload: ArraySlice<UInt8>, type: FrameType, previous: [Float]?) throws -> [Float] {
+    /// Decodes a payload; `previous` is the last reconstruction (nil before an I-frame), and
+    /// `statistics` what its tables ended with (table-coded P-frames). Returns the values, and
+    /// what this frame's tables ended with (table-coded).
+    func decode(_ payload: ArraySlice<UInt8>, type: FrameType, previous: [Float]?,
+                statistics: TabledLevelCoder.Statistics? = nil) throws -> (values: [Float], statistics: TabledLevelCoder.Statistics?) {
         var reader = ByteReader(payload)
         let frameStep = try reader.f32()
         guard frameStep.isFinite, frameStep > 0 else { throw FrameDecoder.Failure.damaged("bad step \(frameStep)") }
-        var coder = RangeDecoder(payload[(payload.startIndex + 4)...])
-        var model = LevelModel()
-        var modes = ModeModel()
         var levels = [Int32](repeating: 0, count: channels * plane)
         var reconstruction = [Float](repeating: 0, count: channels * plane)
-        for c in 0..<channels {
-            let mode = type == .predicted ? modes.decode(&coder) : .alone
-            var offset: Int32 = 0
-            if mode == .alone {
-                guard let o = model.decodeOffset(&coder) else { throw FrameDecoder.Failure.damaged("channel \(c): bad offset") }
-                offset = o
+        let body = payload[(payload.startIndex + 4)...]
+        var channelModes: [(mode: Mode, offset: Int32)] = []
+        var carried: TabledLevelCoder.Statistics?
+        if tabled {
+            let decoded = try TabledLevelCoder(height: height, width: width).decode(body, channels: channels, predicted: type == .predicted,
+                                                                                   start: type == .intra ? nil : statistics, into: &levels)
+            channelModes = Array(zip(decoded.modes, decoded.offsets))
+            carried = decoded.statistics
+        } else {
+            var coder = RangeDecoder(body)
+            var model = LevelModel()
+            var modes = ModeModel()
+            for c in 0..<channels {
+                let mode = type == .predicted ? modes.decode(&coder) : .alone
+                var offset: Int32 = 0
+                if mode == .alone {
+                    guard let o = model.decodeOffset(&coder) else { throw FrameDecoder.Failure.damaged("channel \(c): bad offset") }
+                    offset = o
+                }
+                if let set = mode.modeSet { try decodeLevels(into: &levels, channel: c, modeSet: set, model: &model, coder: &coder) }
+                channelModes.append((mode, offset))
             }
-            if mode != .skip { try decodeLevels(into: &levels, channel: c, modeSet: mode == .alone ? 0 : 1, model: &model, coder: &coder) }
+            guard coder.overrun == 0 else { throw FrameDecoder.Failure.damaged("the stream ends early") }
+        }
+        for (c, (mode, offset)) in channelModes.enumerated() {
             rebuild(&reconstruction, levels, channel: c, mode: mode, offset: offset, previous: previous, step: step(frameStep, channel: c))
         }
-        guard coder.overrun == 0 else { throw FrameDecoder.Failure.damaged("the stream ends early") }
         // The encoder's levels and steps always rebuild finite values.
         guard reconstruction.allSatisfy(\.isFinite) else { throw FrameDecoder.Failure.damaged("values out of range") }
-        return reconstruction
+        return (reconstruction, carried)
     }
 }
 

@@ -18,7 +18,15 @@ enum StepQuantizer {
         return Float((sum / Double(values.count)).squareRoot())
     }
 
-    /// The nearest level (ties to even: one instruction, where `rounded()` calls libm).
+    /// `nearest`, without a call to libm for the usual magnitudes (below 2^22): adding and
+    /// taking away 1.5 x 2^23 rounds to the nearest integer, ties to even, in float arithmetic.
+    @inline(__always)
+    static func fastNearest(_ scaled: Float) -> Int32 {
+        guard abs(scaled) < 4_194_304 else { return nearest(scaled) }
+        return Int32((scaled + 12_582_912) - 12_582_912)
+    }
+
+    /// The nearest level (ties to even).
     @inline(__always)
     static func nearest(_ scaled: Float) -> Int32 {
         guard scaled.isFinite else { return 0 }

@@ -41,17 +41,23 @@ struct LevelModel: ~Copyable {
     /// channel coded before it (nil for the first).
     @inline(__always)
     static func bucket(_ q: UnsafePointer<Int32>, _ before: UnsafePointer<Int32>?, y: Int, x: Int, width: Int) -> Int {
-        let i = y * width + x
+        // Wrapping arithmetic: levels are below 2^31, so the sum cannot overflow, and the
+        // innermost loop of both coders keeps no overflow checks.
+        let i = y &* width &+ x
         var a = 0
-        if x > 0 { a += 2 * Int(q[i - 1].magnitude) }
+        if x > 0 { a &+= 2 &* Int(q[i &- 1].magnitude) }
         if y > 0 {
-            a += 2 * Int(q[i - width].magnitude)
-            if x > 0 { a += Int(q[i - width - 1].magnitude) }
-            if x + 1 < width { a += Int(q[i - width + 1].magnitude) }
+            a &+= 2 &* Int(q[i &- width].magnitude)
+            if x > 0 { a &+= Int(q[i &- width &- 1].magnitude) }
+            if x &+ 1 < width { a &+= Int(q[i &- width &+ 1].magnitude) }
         }
-        if let before { a += 2 * Int(before[i].magnitude) }
-        return min(Int.bitWidth - a.leadingZeroBitCount, buckets - 1)
+        if let before { a &+= 2 &* Int(before[i].magnitude) }
+        return bucket(activity: a)
     }
+
+    /// The bucket of an activity: its bit length, at most `buckets - 1`.
+    @inline(__always)
+    static func bucket(activity a: Int) -> Int { min(Int.bitWidth &- a.leadingZeroBitCount, buckets &- 1) }
 
     /// The sign context: the left and upper neighbours' signs.
     @inline(__always)

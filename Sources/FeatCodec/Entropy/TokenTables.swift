@@ -1,0 +1,140 @@
+/// The probabilities of `LevelToken`s in each context, learnt from the tokens coded so far in
+/// the frame (encoder and decoder count alike, so no table is ever sent). A context's table is
+/// rebuilt from its counts whenever they have grown by half since the last build (at 8, 12,
+/// 18, ... tokens): early tokens teach fast, later tables change rarely and cost little time.
+/// Each table gives its tokens frequencies out of 2^12 (at least 1 each: any token stays
+/// codable), from counts x 8 + 1 (a light prior that spreads over the unseen tokens).
+final class TokenTables {
+    static let scaleBits: UInt32 = 15
+    static let total = 1 << 15
+    /// Slots per entry of the coarse index that starts a symbol's search.
+    private static let coarseShift = 8
+    let contexts: Int
+    /// The alphabet's size (at most 256).
+    let tokens: Int
+    private let counts: UnsafeMutablePointer<UInt32>
+    /// Tokens counted since each context's table was built, and how many it was built from.
+    private let fresh: UnsafeMutablePointer<UInt32>
+    private let built: UnsafeMutablePointer<UInt32>
+    /// Per context: 61 cumulative frequencies (start of each token, then the total).
+    private let starts: UnsafeMutablePointer<UInt16>
+    /// Per context: for each 64-slot run, the token owning its first slot.
+    private let coarse: UnsafeMutablePointer<UInt8>
+
+    /// Tables for `contexts` contexts of `tokens` tokens, starting from `counts` (contexts x
+    /// tokens, from `carried`) or from nothing.
+    init(contexts: Int, tokens: Int = LevelToken.count, counts start: [UInt32]? = nil) {
+        self.contexts = contexts
+        self.tokens = tokens
+        let n = tokens
+        precondition(start == nil || start!.count == contexts * n)
+        counts = .allocate(capacity: contexts * n)
+        counts.initialize(repeating: 0, count: contexts * n)
+        fresh = .allocate(capacity: contexts)
+        fresh.initialize(repeating: 0, count: contexts)
+        built = .allocate(capacity: contexts)
+        built.initialize(repeating: 0, count: contexts)
+        starts = .allocate(capacity: contexts * (n + 1))
+        coarse = .allocate(capacity: contexts << (Int(TokenTables.scaleBits) - TokenTables.coarseShift))
+        if let start {
+            for k in 0..<contexts {
+                for t in 0..<n { counts[k * n + t] = start[k * n + t] }
+                fresh[k] = start[(k * n)..<((k + 1) * n)].reduce(0, +)
+            }
+        }
+        for k in 0..<contexts { rebuild(k) }
+    }
+
+    /// The counts the next frame starts from: each context's, halved until they total at most
+    /// `TokenTables.carriedTotal`, so the next frame's own tokens soon outweigh them.
+    func carried() -> [UInt32] {
+        var result = [UInt32](repeating: 0, count: contexts * tokens)
+        for k in 0..<contexts {
+            let c = counts + k * tokens
+            var total = (0..<tokens).reduce(0) { $0 + UInt64(c[$1]) }, shift: UInt32 = 0
+            while total > TokenTables.carriedTotal {
+                shift += 1
+                total = (0..<tokens).reduce(0) { $0 + UInt64(c[$1] >> shift) }
+            }
+            for t in 0..<tokens { result[k * tokens + t] = c[t] >> shift }
+        }
+        return result
+    }
+
+    static let carriedTotal: UInt64 = 1024
+
+    deinit {
+        counts.deallocate()
+        fresh.deallocate()
+        built.deallocate()
+        starts.deallocate()
+        coarse.deallocate()
+    }
+
+    /// Token `t`'s first slot and slot count in context `k`.
+    @inline(__always)
+    func interval(_ t: Int, context k: Int) -> (start: UInt32, frequency: UInt32) {
+        let s = starts + (k &* (tokens &+ 1) &+ t)
+        return (UInt32(s[0]), UInt32(s[1] &- s[0]))
+    }
+
+    /// The token owning `slot` in context `k`.
+    @inline(__always)
+    func token(slot: UInt32, context k: Int) -> Int {
+        let s = starts + k &* (tokens &+ 1)
+        var t = Int(coarse[(k << (Int(TokenTables.scaleBits) - TokenTables.coarseShift)) | Int(slot >> UInt32(TokenTables.coarseShift))])
+        while UInt32(s[t &+ 1]) <= slot { t &+= 1 }
+        return t
+    }
+
+    /// `token(slot:context:)` and `interval` at once for a two-token alphabet, without branches.
+    @inline(__always)
+    func binary(slot: UInt32, context k: Int) -> (token: Int, start: UInt32, frequency: UInt32) {
+        let zero = UInt32(starts[k &* 3 &+ 1])
+        let one = slot >= zero
+        return (one ? 1 : 0, one ? zero : 0, one ? UInt32(TokenTables.total) &- zero : zero)
+    }
+
+    /// Counts token `t` in context `k`, rebuilding the table when its counts have grown by half.
+    @inline(__always)
+    func count(_ t: Int, context k: Int) {
+        counts[k &* tokens &+ t] &+= 1
+        fresh[k] &+= 1
+        if fresh[k] >= max(8, built[k]) { rebuild(k) }
+    }
+
+    /// Context k's frequencies from its counts: (count x 8 + 1) scaled to 2^12 slots, at least
+    /// one each, the rounding left over given to the most frequent token.
+    private func rebuild(_ k: Int) {
+        let n = tokens
+        let c = counts + k * n
+        built[k] += fresh[k]
+        fresh[k] = 0
+        // 2^(32 + scaleBits) / (8 x counted + n): one division per table, a multiply per token.
+        let scale = (1 << (32 + UInt64(TokenTables.scaleBits))) / (8 * UInt64(built[k]) + UInt64(n))
+        let s = starts + k * (n + 1)
+        // Frequencies first (in the starts' places), then their running sums.
+        var sum: UInt32 = 0, largest = 0
+        for t in 0..<n {
+            let f = max(1, UInt32(truncatingIfNeeded: ((UInt64(c[t]) &* 8 &+ 1) &* scale) >> 32))
+            s[t] = UInt16(f)
+            sum += f
+            if f > UInt32(s[largest]) { largest = t }
+        }
+        s[largest] = UInt16(UInt32(s[largest]) + UInt32(TokenTables.total) - sum)
+        var start: UInt16 = 0
+        for t in 0..<n {
+            let f = s[t]
+            s[t] = start
+            start += f
+        }
+        s[n] = start
+        let runs = 1 << (Int(TokenTables.scaleBits) - TokenTables.coarseShift)
+        var t = 0
+        for j in 0..<runs {
+            let first = UInt16(j << TokenTables.coarseShift)
+            while s[t + 1] <= first { t += 1 }
+            coarse[k * runs + j] = UInt8(t)
+        }
+    }
+}
