@@ -31,8 +31,8 @@ public enum CodecBenchmark {
         public let decodeMBps: Double
     }
 
-    /// --bits 8, 6, 4, 3, 2 (temporal and intra-only), --quality 40, 30, 20 (mse), --fp16 and
-    /// --lossless.
+    /// --bits 8, 6, 4, 3, 2 (temporal and intra-only), --quality 40, 30, 20 (mse; table-coded,
+    /// the default, and --entropy adaptive), --fp16 and --lossless.
     public static let standardSettings: [(label: String, settings: CodingSettings)] = {
         var list: [(String, CodingSettings)] = []
         for bits in [8, 6, 4, 3, 2] {
@@ -45,10 +45,10 @@ public enum CodecBenchmark {
         }
         for quality in [40.0, 30, 20] {
             var s = CodingSettings()
-            s.precision = .steps(quality: quality)
+            s.precision = .stepMode(quality: quality)
             list.append(("--quality \(Int(quality))", s))
-            s.precision = .tabledSteps(quality: quality)
-            list.append(("--quality \(Int(quality)) tabled", s))
+            s.precision = .steps(quality: quality)
+            list.append(("--quality \(Int(quality)) adaptive", s))
         }
         var half = CodingSettings(), exact = CodingSettings()
         half.precision = .float16

@@ -33,6 +33,9 @@ struct ContainerFuzzer: Fuzzer {
             ([5, 3, 3], .quantized(levels: 8), nil, true, 6),
             ([4, 8, 8], .steps(quality: 30), nil, false, 12),
             ([3, 5, 7], .steps(quality: 12), [0.5, 1, 2] as [Float]?, false, 10),
+            ([4, 8, 8], .tabledSteps(quality: 30), nil, false, 12),
+            ([3, 5, 7], .tabledSteps(quality: 12), [0.5, 1, 2] as [Float]?, false, 10),
+            ([2, 1, 9], .tabledSteps(quality: 50), nil, false, 8),
             ([4, 8, 8], .layeredSteps(quality: 36, layers: 3), nil, false, 12),
             ([3, 5, 7], .layeredSteps(quality: 30, layers: 2), [0.5, 1, 2] as [Float]?, false, 10),
             ([3, 5, 7], .layeredSteps13(quality: 30, layers: 2), [0.5, 1, 2] as [Float]?, false, 10),
@@ -138,6 +141,15 @@ extension ContainerFuzzer {
         ("payload cut", { f, _, r in f.onePacket(r.next()) { $0.payload.removeLast(r.below($0.payload.count + 1)) } }),
         ("payload grown", { f, _, r in f.onePacket(r.next()) { $0.payload += (0..<(1 + r.below(64))).map { _ in UInt8(truncatingIfNeeded: r.next()) } } }),
         ("channel field", { f, base, r in f.onePacket(r.next()) { ContainerFuzzer.mutateChannelField(&$0, base, &r) } }),
+        // Step mode's coded stream after the step, as 32-bit words (table-coded streams are
+        // words; the range coder's bytes fare alike): one word set to an edge value, or the
+        // last word dropped (a cut that keeps the word alignment).
+        ("stream word", { f, _, r in f.onePacket(r.next()) { p in
+            let words = (p.payload.count - 4) / 4
+            guard words > 0 else { return }
+            if r.below(3) == 0 { return p.payload.removeLast(4) }
+            p.payload.putLE(UInt64(r.pick([0, 1, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFF, UInt32(truncatingIfNeeded: r.next())] as [UInt32])), 4 + 4 * r.below(words), 4)
+        } }),
         ("packet magic", { f, _, r in f.onePacket(r.next()) { $0.magic = r.pick([Array("FIDX".utf8), Array("FPKX".utf8), [0, 0, 0, 0], Array("FEAT".utf8)]) } }),
         ("packet dropped", { f, _, r in if !f.packets.isEmpty { f.packets.remove(at: r.below(f.packets.count)) } }),
         ("packet duplicated", { f, _, r in if !f.packets.isEmpty { f.packets.insert(f.packets[r.below(f.packets.count)], at: r.below(f.packets.count)) } }),
@@ -162,7 +174,7 @@ extension ContainerFuzzer {
         ("precision", { f, _, r in f.editJSON { json in
             var coding = json["coding"] as? [String: Any] ?? [:]
             coding["precision"] = r.pick([["float16": [:]], ["float32": [:]], ["quantized": ["levels": 16]], ["other": [:]], "x",
-                                          ["steps": ["quality": r.pick([30, -1, 121, 0, 120])]], ["steps": [:]],
+                                          [r.pick(["steps", "tabledSteps"]): ["quality": r.pick([30, -1, 121, 0, 120])]], ["steps": [:]], ["tabledSteps": [:]],
                                           [r.pick(["layered", "layeredSteps"]): ["quality": r.pick([36, 5, 120]), "layers": r.pick([1, 2, 3, 0, 9, -1])]]] as [Any])
             json["coding"] = coding } }),
         ("channel weights", { f, base, r in f.editJSON { json in

@@ -81,7 +81,7 @@ struct BenchCodecCommand: ParsableCommand {
             try sweep(name) {
                 try stride(from: 6.0, through: 56, by: 2).map { q in
                     var s = CodingSettings()
-                    s.precision = .steps(quality: q)
+                    s.precision = .stepMode(quality: q)
                     s.channelWeights = weights
                     return try RateDistortionBenchmark.point(frames, label: "q \(Int(q))", coding: s, parameters: parameters, classes: classes, model: network)
                 }

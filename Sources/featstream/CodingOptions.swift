@@ -34,8 +34,8 @@ struct CodingOptions: ParsableArguments {
         case tables, adaptive
     }
 
-    @Option(help: "Step mode: 'tables' codes the levels with rANS tables learnt within each frame (several times faster), 'adaptive' with an adaptive binary coder (slightly fewer bytes; layered files always use it).")
-    var entropy = Entropy.adaptive
+    @Option(help: "Step mode's entropy coder: 'tables' (rANS with tables learnt as the stream goes; format 1.5) or 'adaptive' (a binary range coder, about half as fast to decode, for readers before 1.5; layered files always use it).")
+    var entropy: Entropy?
 
     @Flag(help: "Bit-exact float32 (no quantization).")
     var lossless = false
@@ -59,6 +59,9 @@ struct CodingOptions: ParsableArguments {
         let modes = [bits != nil, levels != nil, quality != nil, lossless, fp16].filter { $0 }.count
         guard modes <= 1 else { throw ValidationError("choose one of --bits, --levels, --quality, --lossless, --fp16") }
         if layers != nil && quality == nil { throw ValidationError("--layers: layered coding is step mode (give --quality)") }
+        if entropy != nil && (modes > 0 && quality == nil || (layers ?? 1) > 1) {
+            throw ValidationError("--entropy: chooses the coder of single-layer step mode (--quality or rate control, without --layers)")
+        }
         if let bits, !(2...16).contains(bits) { throw ValidationError("--bits: \(bits) is out of range (2 to 16)") }
         do { try settings.validate() } catch let invalid as CodingSettings.Invalid { throw ValidationError(invalid.description) }
     }
@@ -86,7 +89,7 @@ struct CodingOptions: ParsableArguments {
             if let layers, layers > 1 {
                 s.precision = .layeredSteps(quality: quality, layers: layers)
             } else {
-                s.precision = entropy == .tables ? .tabledSteps(quality: quality) : .steps(quality: quality)
+                s.precision = entropy == .adaptive ? .steps(quality: quality) : .stepMode(quality: quality)
             }
         } else {
             s.precision = .quantized(levels: levels ?? (1 << (bits ?? 8)))

@@ -41,6 +41,9 @@ struct EncodeCommand: ParsableCommand {
             throw ValidationError("--layers is for delivery that is not real time: rate control (--target-kbps, --bandwidth) sends one layer")
         }
         if rate.enabled { try rate.check(maxQuality: coding.quality ?? RateSettings.defaultMaxQuality) }
+        if coding.entropy != nil && coding.quality == nil && !rate.enabled {
+            throw ValidationError("--entropy: chooses the coder of single-layer step mode (--quality or rate control, without --layers)")
+        }
     }
 
     func run() throws {

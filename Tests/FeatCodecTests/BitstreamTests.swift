@@ -5,9 +5,10 @@ import TestSupport
 import Testing
 
 /// The bitstream as specified: streams written now are byte for byte the committed ones of the
-/// current version (Tests/Golden/streams/1.4), and the committed ones of every version decode to
+/// current version (Tests/Golden/streams/1.5), and the committed ones of every version decode to
 /// what the encoder reconstructs from the same frames (1.0: the first index layout; 1.1: before
-/// step mode; 1.2: before layers; 1.3: refinements without the previous frame in their contexts).
+/// step mode; 1.2: before layers; 1.3: refinements without the previous frame in their contexts;
+/// 1.4: before table-coded step mode).
 /// A change to the entropy coder, its contexts, the quantizer or the container that keeps the
 /// round trip exact but changes the bytes (a new, incompatible format) fails here: old files
 /// must keep decoding. Regenerate only with a format version change (FEATSTREAM_WRITE_GOLDEN=1).
@@ -62,7 +63,20 @@ import Testing
         return [("layers-3", three), ("layers-2-weighted", two)]
     }()
 
-    static var allSettings: [(String, CodingSettings)] { settings + stepSettings + layeredSettings }
+    /// Table-coded step mode (1.5): plain, and with channel weights and whole-frame skips.
+    static let tabledSettings: [(String, CodingSettings)] = {
+        var plain = CodingSettings()
+        plain.precision = .tabledSteps(quality: 30)
+        plain.gopSeconds = 1
+        var weighted = CodingSettings()
+        weighted.precision = .tabledSteps(quality: 14.5)
+        weighted.channelWeights = [0.5, 1, 2, 1.25]
+        return [("tabled-30", plain), ("tabled-weighted", weighted)]
+    }()
+
+    /// What format 1.4 could write.
+    static var settings14: [(String, CodingSettings)] { settings + stepSettings + layeredSettings }
+    static var allSettings: [(String, CodingSettings)] { settings14 + tabledSettings }
 
     @Test(arguments: allSettings.map(\.0))
     func streamsMatchTheCommittedOnes(name: String) throws {
@@ -80,7 +94,23 @@ import Testing
         #expect(decoded.map(\.1.values).map { $0.map(\.bitPattern) } == reconstructions.map { $0.values.map(\.bitPattern) })
     }
 
-    /// Files of format 1.2 (step mode before layers) still decode, and 1.4 writes them the same
+    /// Files of format 1.4 still decode, and 1.5 writes them the same but for the version and
+    /// the header's CRC.
+    @Test(arguments: settings14.map(\.0))
+    func streamsOfVersion14StillDecode(name: String) throws {
+        let settings = Self.settings14.first { $0.0 == name }!.1
+        let (bytes, reconstructions, _) = try makeStream(frames: Self.frames(count: 12), settings: settings)
+        let old = [UInt8](try Data(contentsOf: Self.directory.deletingLastPathComponent().appendingPathComponent("1.4/\(name).fst")))
+        let reader = try ContainerReader(name: "old", bytes: old)
+        #expect(reader.version == (1, 4) && reader.index != nil)
+        let headerEnd = reader.firstPacket
+        #expect(Array(old[headerEnd...]) == Array(bytes[headerEnd...]) && Array(old[12..<(headerEnd - 4)]) == Array(bytes[12..<(headerEnd - 4)]))
+        let (decoded, report) = try decodeAll(old)
+        #expect(report.problems.isEmpty && decoded.count == 12)
+        #expect(decoded.map(\.1.values).map { $0.map(\.bitPattern) } == reconstructions.map { $0.values.map(\.bitPattern) })
+    }
+
+    /// Files of format 1.2 (step mode before layers) still decode, and 1.5 writes them the same
     /// but for the version and the header's CRC.
     @Test(arguments: (settings + stepSettings).map(\.0))
     func streamsOfVersion12StillDecode(name: String) throws {
@@ -100,9 +130,9 @@ import Testing
     /// (`layeredSteps13`, as `extract` keeps them for such files) they are the same but for the
     /// version and the header's CRC. The layered ones are not what 1.4 writes: its refinements
     /// take the previous frame into their contexts.
-    @Test(arguments: allSettings.map(\.0))
+    @Test(arguments: settings14.map(\.0))
     func streamsOfVersion13StillDecode(name: String) throws {
-        var settings = Self.allSettings.first { $0.0 == name }!.1
+        var settings = Self.settings14.first { $0.0 == name }!.1
         let current = try makeStream(frames: Self.frames(count: 12), settings: settings).bytes
         if let (quality, layers) = settings.precision.layering { settings.precision = .layeredSteps13(quality: quality, layers: layers) }
         let (bytes, reconstructions, _) = try makeStream(frames: Self.frames(count: 12), settings: settings)

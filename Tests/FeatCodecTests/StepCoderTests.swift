@@ -3,12 +3,14 @@ import Foundation
 import TestSupport
 import Testing
 
-/// Step mode: the encoder's reconstruction is the decoder's, bit for bit, in every channel mode;
-/// the quality knob sets the SNR; channel weights scale the steps; damage throws.
+/// Step mode, with either coder: the encoder's reconstruction is the decoder's, bit for bit, in
+/// every channel mode; the quality knob sets the SNR; channel weights scale the steps; damage
+/// throws.
 @Suite struct StepCoderTests {
-    static func settings(quality: Double, weights: [Float]? = nil) -> CodingSettings {
+    /// Step mode with the adaptive coder (1.2) or table-coded (1.5).
+    static func settings(quality: Double, weights: [Float]? = nil, tabled: Bool = false) -> CodingSettings {
         var s = CodingSettings()
-        s.precision = .steps(quality: quality)
+        s.precision = tabled ? .tabledSteps(quality: quality) : .steps(quality: quality)
         s.channelWeights = weights
         s.gopSeconds = 1000
         return s
@@ -53,10 +55,16 @@ import Testing
         return (encoded, decoded)
     }
 
-    @Test(arguments: [10.0, 18, 30, 55], [nil, [0.5, 1, 2, 0.8, 1.25, 1, 3, 0.3] as [Float]?])
-    func closedLoopIsBitExactInEveryMode(quality: Double, weights: [Float]?) throws {
+    @Test(arguments: [10.0, 18, 30, 55], [false, true])
+    func closedLoopIsBitExactInEveryMode(quality: Double, tabled: Bool) throws {
+        for weights in [nil, [0.5, 1, 2, 0.8, 1.25, 1, 3, 0.3] as [Float]?] {
+            try closedLoopIsBitExact(quality: quality, weights: weights, tabled: tabled)
+        }
+    }
+
+    func closedLoopIsBitExact(quality: Double, weights: [Float]?, tabled: Bool) throws {
         let frames = Self.everyMode()
-        let (encoded, decoded) = try roundTrip(frames, Self.settings(quality: quality, weights: weights)) { t in
+        let (encoded, decoded) = try roundTrip(frames, Self.settings(quality: quality, weights: weights, tabled: tabled)) { t in
             t % 3 == 0 ? nil : quality + Double(t % 5) - 2
         }
         for (t, (e, d)) in zip(encoded, decoded).enumerated() {
@@ -71,10 +79,11 @@ import Testing
 
     /// A frame that is exactly half the one before costs a fraction of an I-frame: the
     /// prediction weight 1/2 leaves nothing to code (weight 1 would leave the whole frame).
-    @Test func halvedFrameIsPredictedWithAWeight() throws {
+    @Test(arguments: [false, true])
+    func halvedFrameIsPredictedWithAWeight(tabled: Bool) throws {
         let a = Self.dense()
         let half = Tensor(shape: a.shape, values: a.values.map { $0 * 0.5 })
-        let (encoded, decoded) = try roundTrip([a, half], Self.settings(quality: 30))
+        let (encoded, decoded) = try roundTrip([a, half], Self.settings(quality: 30, tabled: tabled))
         #expect(encoded[1].type == .predicted)
         #expect(encoded[1].payload.count * 10 < encoded[0].payload.count, "\(encoded[1].payload.count) vs \(encoded[0].payload.count)")
         #expect(Self.snr(half, decoded[1]) > 29)
@@ -102,9 +111,10 @@ import Testing
     }
 
     /// Damaged payloads are errors (or other values), never a crash; a bad step is refused.
-    @Test func damageThrowsAndNeverCrashes() throws {
+    @Test(arguments: [false, true])
+    func damageThrowsAndNeverCrashes(tabled: Bool) throws {
         let frames = Self.everyMode(count: 3)
-        let settings = Self.settings(quality: 30)
+        let settings = Self.settings(quality: 30, tabled: tabled)
         let encoder = FrameEncoder(settings: settings, shape: frames[0].shape)
         let encoded = frames.enumerated().map { encoder.encode($1, seconds: Double($0)) }
         var random = SplitMix(state: 9)
@@ -121,11 +131,14 @@ import Testing
                 if let tensor = try? decoder.decode(bytes[...], type: e.type) { #expect(tensor.values.count == e.reconstruction.values.count) }
             }
         }
-        // A stream cut before its flush bytes is damage, not a frame of zeros.
+        // A stream cut before its flush bytes (the range coder's 5, rANS's last word) is
+        // damage, not a frame of zeros.
         for e in encoded {
-            let decoder = FrameDecoder(settings: settings, shape: frames[0].shape)
-            if e.type == .predicted { _ = try decoder.decode(encoded[0].payload[...], type: .intra) }
-            #expect(throws: FrameDecoder.Failure.self) { try decoder.decode(e.payload.dropLast(5), type: e.type) }
+            for cut in tabled ? [1, 4] : [5] {
+                let decoder = FrameDecoder(settings: settings, shape: frames[0].shape)
+                if e.type == .predicted { _ = try decoder.decode(encoded[0].payload[...], type: .intra) }
+                #expect(throws: FrameDecoder.Failure.self) { try decoder.decode(e.payload.dropLast(cut), type: e.type) }
+            }
         }
         // A huge finite step turns the levels into infinities: damage, not values.
         var huge = encoded[0].payload
@@ -135,6 +148,27 @@ import Testing
             var bytes = encoded[0].payload
             bytes.replaceSubrange(0..<4, with: withUnsafeBytes(of: step.bitPattern.littleEndian, Array.init))
             #expect(throws: FrameDecoder.Failure.self) { try FrameDecoder(settings: settings, shape: frames[0].shape).decode(bytes[...], type: .intra) }
+        }
+    }
+
+    /// A rate controller's trials that are not sent leave no trace: the table-coded frames
+    /// after them are those of an encoder that never tried (their tables start from what the
+    /// frame sent ended with, not the last trial).
+    @Test func trialsThatAreNotSentLeaveNoTrace() throws {
+        let frames = Self.everyMode(count: 12)
+        let settings = Self.settings(quality: 30, tabled: true)
+        let tried = FrameEncoder(settings: settings, shape: frames[0].shape)
+        let plain = FrameEncoder(settings: settings, shape: frames[0].shape)
+        let decoder = FrameDecoder(settings: settings, shape: frames[0].shape)
+        for (t, frame) in frames.enumerated() {
+            let seconds = Double(t) / 5
+            for q in [12.0, 48] { _ = tried.trial(frame, seconds: seconds, forceIntra: false, quality: q) }
+            let sent = tried.trial(frame, seconds: seconds, forceIntra: false, quality: 30)
+            tried.accept(sent, seconds: seconds)
+            let reference = plain.encode(frame, seconds: seconds, quality: 30)
+            #expect(sent.payload == reference.payload, "frame \(t)")
+            let decoded = try decoder.decode(sent.payload[...], type: sent.type)
+            #expect(decoded.values.map(\.bitPattern) == sent.reconstruction.values.map(\.bitPattern))
         }
     }
 

@@ -35,6 +35,9 @@ public struct CodingSettings: Codable, Sendable, Equatable, CustomStringConverti
             case quantized, steps, tabledSteps, layeredSteps = "layered", layeredSteps13 = "layeredSteps", float16, float32
         }
 
+        /// Step mode as `encode --quality` writes it by default: table-coded (`tabledSteps`).
+        public static func stepMode(quality: Double) -> Precision { .tabledSteps(quality: quality) }
+
         /// Quality and layer count of either layered form; nil otherwise.
         public var layering: (quality: Double, layers: Int)? {
             switch self {

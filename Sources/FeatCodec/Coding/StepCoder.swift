@@ -101,8 +101,22 @@ struct StepCoder {
             for c in 0..<channels {
                 let base = c * plane, s = step(frameStep, channel: c)
                 let x = UnsafeBufferPointer(rebasing: all[base..<(base + plane)])
-                let offset = StepQuantizer.nearest(StepCoder.mean(x) / s)
+                var offset = StepQuantizer.nearest(StepCoder.mean(x) / s)
                 var best = (mode: Mode.alone, cost: quantize(x, minus: nil, weight: 0, step: s, offset: offset, into: &alone))
+                if tabled {
+                    // Any offset rebuilds the same values; the cheapest makes the most common
+                    // level 0: the mean's, or 0, the lowest or the highest where values pile
+                    // up (a ReLU's zeros, a ReLU6's sixes). 1.2's step mode keeps the mean's.
+                    let (low, high) = x.reduce((Float.infinity, -Float.infinity)) { (min($0.0, $1), max($0.1, $1)) }
+                    for candidate in [0, StepQuantizer.nearest(low / s), StepQuantizer.nearest(high / s)] where candidate != offset {
+                        let cost = quantize(x, minus: nil, weight: 0, step: s, offset: candidate, into: &trial)
+                        if cost < best.cost {
+                            best.cost = cost
+                            offset = candidate
+                            swap(&trial, &alone)
+                        }
+                    }
+                }
                 if let previous {
                     previous.withUnsafeBufferPointer { p in
                         let p = UnsafeBufferPointer(rebasing: p[base..<(base + plane)])

@@ -35,7 +35,11 @@ struct TabledLevelCoder {
         let offsets: TokenTables
 
         init(_ start: Statistics?) {
-            levels = TokenTables(contexts: TabledLevelCoder.modeSets * LevelModel.buckets, counts: start?.levels)
+            // A level's magnitude seldom exceeds 5x its neighbourhood's (about 2^bucket / 5):
+            // the prior covers the tokens up to 2^bucket.
+            levels = TokenTables(contexts: TabledLevelCoder.modeSets * LevelModel.buckets, counts: start?.levels) { k in
+                LevelToken.token(magnitude: 1 << UInt32(k % LevelModel.buckets)) + 1
+            }
             signs = TokenTables(contexts: 9, tokens: 2, counts: start?.signs)
             modes = TokenTables(contexts: 1, tokens: TabledLevelCoder.modeTokens, counts: start?.modes)
             offsets = TokenTables(contexts: 1, counts: start?.offsets)

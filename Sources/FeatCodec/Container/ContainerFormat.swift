@@ -12,7 +12,9 @@ public enum ContainerFormat {
     /// 1.4: layered step mode's refined levels take the previous frame's layer into their
     /// contexts (`layered`); 1.3's `layeredSteps` files still decode, and a 1.3 reader refuses
     /// the new key instead of misreading it.
-    public static let minorVersion: UInt16 = 4
+    /// 1.5: table-coded step mode (`coding.precision` `tabledSteps`): a frame's modes, offsets
+    /// and levels in one rANS stream; a 1.4 reader refuses the key.
+    public static let minorVersion: UInt16 = 5
     static let indexMagic: [UInt8] = Array("FIDX".utf8)
     static let trailerMagic: [UInt8] = Array("FEATSEND".utf8)
     static let indexEntrySize = 24

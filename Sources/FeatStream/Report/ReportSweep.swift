@@ -258,9 +258,9 @@ extension Setting {
         case .quantized(let bits, let temporal):
             s.precision = .quantized(levels: 1 << bits)
             s.intraOnly = !temporal
-        case .steps(let quality): s.precision = .steps(quality: quality)
+        case .steps(let quality): s.precision = .stepMode(quality: quality)
         case .layer(let quality, let layers, _): s.precision = .layeredSteps(quality: quality, layers: layers)
-        case .rateControlled: s.precision = .steps(quality: RateSettings.defaultMaxQuality)
+        case .rateControlled: s.precision = .stepMode(quality: RateSettings.defaultMaxQuality)
         case .lossless: s.precision = .float32
         case .pixels: return nil
         }
