@@ -140,6 +140,15 @@ import Testing
                 #expect(throws: FrameDecoder.Failure.self) { try decoder.decode(e.payload.dropLast(cut), type: e.type) }
             }
         }
+        // Bytes after a table-coded stream's end are damage too (its words are read to the
+        // end: a payload that grew is not a frame).
+        if tabled {
+            for e in encoded {
+                let decoder = FrameDecoder(settings: settings, shape: frames[0].shape)
+                if e.type == .predicted { _ = try decoder.decode(encoded[0].payload[...], type: .intra) }
+                #expect(throws: FrameDecoder.Failure.self) { try decoder.decode((e.payload + [0, 0, 0, 0])[...], type: e.type) }
+            }
+        }
         // A huge finite step turns the levels into infinities: damage, not values.
         var huge = encoded[0].payload
         huge.replaceSubrange(0..<4, with: withUnsafeBytes(of: Float(3e38).bitPattern.littleEndian, Array.init))
@@ -149,6 +158,19 @@ import Testing
             bytes.replaceSubrange(0..<4, with: withUnsafeBytes(of: step.bitPattern.littleEndian, Array.init))
             #expect(throws: FrameDecoder.Failure.self) { try FrameDecoder(settings: settings, shape: frames[0].shape).decode(bytes[...], type: .intra) }
         }
+    }
+
+    /// The quantizer's rounding without libm is `nearest` everywhere: ties to even, across the
+    /// edge of its exact range (2^22), beyond it, and for what is not finite.
+    @Test func fastRoundingIsNearest() {
+        var random = SplitMix(state: 12)
+        var values: [Float] = [0, -0, 0.5, 1.5, 2.5, -0.5, -1.5, 4_194_303.5, 4_194_304, 4_194_304.5, 4_194_305.5, -4_194_305.5,
+                               5_000_000.5, 8_388_609, 16_777_215, 3e9, -3e9, .nan, .infinity, -.infinity, .leastNonzeroMagnitude]
+        for e in 0..<40 {
+            for _ in 0..<50 { values.append(Float(Double.random(in: -1...1, using: &random) * pow(2, Double(e)))) }
+            values.append(Float(1 << min(e, 30)) + 0.5)
+        }
+        for x in values { #expect(StepQuantizer.fastNearest(x) == StepQuantizer.nearest(x), "\(x)") }
     }
 
     /// A rate controller's trials that are not sent leave no trace: the table-coded frames
