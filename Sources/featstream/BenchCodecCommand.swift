@@ -36,13 +36,13 @@ struct BenchCodecCommand: ParsableCommand {
             func speedRatios(_ r: CodecBenchmark.Row) -> String {
                 reference.map { String(format: "  %5.2fx  %5.2fx", r.encodeMBps / $0.encodeMBps, r.decodeMBps / $0.decodeMBps) } ?? ""
             }
-            print("setting             I/frames   bits/elem  bytes/frame   SNR dB   H0 bits/elem  zstd-19 bits/elem  enc MB/s  dec MB/s"
+            print("setting                   I/frames   bits/elem  bytes/frame   SNR dB   H0 bits/elem  zstd-19 bits/elem  enc MB/s  dec MB/s"
                   + (reference == nil ? "" : "  enc/zstd-3  dec/zstd-3"))
             for (label, settings) in CodecBenchmark.standardSettings {
                 let parameters = FeatureEncoding.parameters(reader, gate: gate.settings, model: network, coding: settings)
                 let r = try CodecBenchmark.run(frames, label: label, parameters: parameters)
                 let zstd = r.zstdBitsPerElement.map { String(format: "%17.3f", $0) } ?? String(repeating: " ", count: 14) + "  -"
-                print(label.padding(toLength: 18, withPad: " ", startingAt: 0)
+                print(label.padding(toLength: 24, withPad: " ", startingAt: 0)
                       + String(format: "%4d/%-4d  %9.3f  %11.0f  ", r.intraFrames, r.frames, r.bitsPerElement, r.bytesPerFrame)
                       + (r.snr.map { String(format: "%7.2f", $0) } ?? "  exact") + String(format: "  %12.3f", r.entropyBitsPerElement)
                       + zstd + String(format: "  %8.1f  %8.1f", r.encodeMBps, r.decodeMBps) + speedRatios(r))
