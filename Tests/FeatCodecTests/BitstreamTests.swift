@@ -94,6 +94,22 @@ import Testing
         #expect(decoded.map(\.1.values).map { $0.map(\.bitPattern) } == reconstructions.map { $0.values.map(\.bitPattern) })
     }
 
+    /// The reference decoder written from docs/FORMAT.md alone (Tools/fst-reference, Python)
+    /// reads the committed table-coded streams bit for bit as FeatCodec does: the document says
+    /// all a decoder needs.
+    @Test(arguments: tabledSettings.map(\.0))
+    func theDocumentDecodesTheTableCodedStreams(name: String) throws {
+        let path = Self.directory.appendingPathComponent(name + ".fst").path
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("reference-\(name)-\(getpid()).npy").path
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let run = try Fixtures.run(Fixtures.which("python3"), [Fixtures.root.appendingPathComponent("Tools/fst-reference").path, path, output])
+        #expect(run.status == 0, "\(run.err)")
+        let reference = try NpyReader.read(output)
+        let (decoded, report) = try decodeAll([UInt8](try Data(contentsOf: URL(fileURLWithPath: path))))
+        #expect(report.problems.isEmpty && reference.shape == [decoded.count] + decoded[0].1.shape)
+        #expect(reference.values.map(\.bitPattern) == decoded.flatMap { $0.1.values.map(\.bitPattern) })
+    }
+
     /// Files of format 1.4 still decode, and 1.5 writes them the same but for the version and
     /// the header's CRC.
     @Test(arguments: settings14.map(\.0))
