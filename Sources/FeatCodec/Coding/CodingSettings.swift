@@ -12,9 +12,9 @@ public struct CodingSettings: Codable, Sendable, Equatable, CustomStringConverti
         /// rate (`StepQuantizer.step`). Levels are unbounded integers, zero is exact, temporal
         /// prediction works on values, and a frame may carry its own quality (rate control).
         case steps(quality: Double)
-        /// Step mode with the levels coded as tokens through rANS with tables learnt within the
-        /// frame (`TabledLevelCoder`, format 1.5): the same quantizer and channel modes as
-        /// `steps`, several times faster to decode, a little larger (README, "Speed").
+        /// Step mode with the frame coded as tokens through rANS, with tables learnt as the
+        /// stream goes (`TabledLevelCoder`, format 1.5): the same quantizer and channel modes as
+        /// `steps`, 1.5-3x faster to decode at the same size (README, "Feature codec").
         case tabledSteps(quality: Double)
         /// Step mode in `layers` layers (`--layers`): a base layer coded as `steps`, then
         /// refinement layers, each with a third of the step before (+9.54 dB), so a reader may

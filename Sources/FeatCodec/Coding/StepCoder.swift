@@ -1,13 +1,15 @@
-/// Step mode (`CodingSettings.Precision.steps`): one frame's channels quantized with a uniform
-/// step (per channel: step x weight) and every level coded through one context-modelled range
-/// coder (`LevelModel`). In a P-frame each channel is skipped (the previous reconstruction
+/// Step mode (`CodingSettings.Precision.steps` and `tabledSteps`): one frame's channels
+/// quantized with a uniform step (per channel: step x weight), every level coded through one
+/// context-modelled range coder (`LevelModel`, format 1.2) or one rANS stream with learnt tables
+/// (`TabledLevelCoder`, format 1.5). In a P-frame each channel is skipped (the previous reconstruction
 /// stands), predicted from the previous reconstruction (closed loop) with a weight of 1, 3/4 or
 /// 1/2, or coded alone, whichever costs least in distortion + lambda x rate: an unchanged channel
 /// costs one bit, and a channel that changed much keeps only part of its past (the weights save
 /// 1.4 % of the bytes at 18 dB and 0.6 % at 30 dB on bikes at 5 fps).
 ///
-/// Payload: the frame's step (f32), then one range-coded stream holding, channel after channel,
-/// its mode (P-frames), its offset (coded alone) and its levels (docs/FORMAT.md, "Step mode").
+/// Payload: the frame's step (f32), then one stream holding, channel after channel, its mode
+/// (P-frames), its offset (coded alone) and its levels (docs/FORMAT.md, "Step mode" and
+/// "Table-coded step mode"). Both coders code the same decisions.
 ///
 /// Tried and removed (bench-codec --rd, bikes 5 fps, every grid frame): the same choice per
 /// 7x7 tile instead of per channel saved 0.3 % at 30 dB and cost 0.2 % at 18 dB; rate-distortion optimised quantization (greedy, lambda 0.1 to 0.6 against this
