@@ -11,8 +11,9 @@
 /// Tried and removed (bikes, pan and walker at 20-40 dB): two rANS lanes, one per half of each
 /// channel, decoded in turn (so that two chains of dependent levels overlap) cost 0.3 % more
 /// bytes and decoded no faster; tokens for the top three bits instead of two cost 0.7 % more
-/// (slower learning); 12-bit tables instead of 15 cost up to 14 % more on sparse frames (the
-/// slot every unseen token keeps), and starting every frame afresh up to 7 % more.
+/// (slower learning). Kept because they paid: 15-bit tables instead of 12 (-0.25 to -3.9 %:
+/// the slot every unseen token keeps), counts carried into P-frames instead of tables learnt
+/// afresh (-0.6 to -6 %), walker the most (README, "What each tool of step mode pays").
 struct TabledLevelCoder {
     static let modeSets = 2
     /// Channel modes as tokens: skip, alone, then predicted with each of `StepCoder.Mode.weights`.
