@@ -81,7 +81,15 @@ import Testing
         let task = try roundTrip(["--quality", "30"])
         #expect(snr(task) > 27 && snr(task) < 31, "task-weighted SNR \(snr(task))")
         let info = try featstream(["info", fst])
-        #expect(info.status == 0 && info.out.contains("steps for 30.0 dB, task-weighted"), "\(info.out)")
+        #expect(info.status == 0 && info.out.contains("steps for 30.0 dB, table-coded, task-weighted"), "\(info.out)")
+        // The range coder on request: the same values, within a fraction of the bytes.
+        let tabledBytes = try FileManager.default.attributesOfItem(atPath: fst)[.size] as! Int
+        let adaptive = try roundTrip(["--quality", "30", "--entropy", "adaptive"])
+        let adaptiveBytes = try FileManager.default.attributesOfItem(atPath: fst)[.size] as! Int
+        #expect(abs(snr(adaptive) - snr(task)) < 0.05 && abs(Double(tabledBytes) / Double(adaptiveBytes) - 1) < 0.01,
+                "adaptive: \(snr(adaptive)) dB, \(adaptiveBytes) bytes; tables: \(snr(task)) dB, \(tabledBytes) bytes")
+        let adaptiveInfo = try featstream(["info", fst])
+        #expect(adaptiveInfo.out.contains("steps for 30.0 dB, task-weighted;"), "\(adaptiveInfo.out)")
     }
 
     /// Rate control as a user runs it: the per-frame JSON log, the warning line, info's windows,
@@ -165,7 +173,10 @@ import Testing
         for (options, message) in [(["--layers", "3"], "--layers: layered coding is step mode (give --quality)"),
                                    (["--quality", "30", "--layers", "9"], "--layers: 9 is out of range (1 to 8 layers)"),
                                    (["--quality", "18", "--layers", "3"], "--layers: 3 is out of range (at most 2 layers at 18.0 dB"),
-                                   (["--quality", "30", "--target-kbps", "200", "--layers", "2"], "--layers is for delivery that is not real time")] {
+                                   (["--quality", "30", "--target-kbps", "200", "--layers", "2"], "--layers is for delivery that is not real time"),
+                                   (["--quality", "30", "--layers", "2", "--entropy", "tables"], "--entropy: chooses the coder of single-layer step mode"),
+                                   (["--bits", "6", "--entropy", "adaptive"], "--entropy: chooses the coder of single-layer step mode"),
+                                   (["--entropy", "adaptive"], "--entropy: chooses the coder of single-layer step mode")] {
             let result = try featstream(["encode", Fixtures.bikes, "--fps", "5", "-q", "-o", dir + "/bad.fst"] + options)
             #expect(result.status != 0 && result.err.hasPrefix("Error: " + message), "\(options): \(result.err)")
         }
