@@ -63,16 +63,12 @@ import Testing
         return [("layers-3", three), ("layers-2-weighted", two)]
     }()
 
-    /// Table-coded step mode (1.5): plain, and with channel weights and whole-frame skips.
-    static let tabledSettings: [(String, CodingSettings)] = {
-        var plain = CodingSettings()
-        plain.precision = .tabledSteps(quality: 30)
-        plain.gopSeconds = 1
-        var weighted = CodingSettings()
-        weighted.precision = .tabledSteps(quality: 14.5)
-        weighted.channelWeights = [0.5, 1, 2, 1.25]
-        return [("tabled-30", plain), ("tabled-weighted", weighted)]
-    }()
+    /// Table-coded step mode (1.5): the step-mode settings, table-coded.
+    static let tabledSettings: [(String, CodingSettings)] = stepSettings.map { name, settings in
+        var tabled = settings
+        tabled.precision = .tabledSteps(quality: settings.quality!)
+        return (name.replacingOccurrences(of: "steps", with: "tabled"), tabled)
+    }
 
     /// What format 1.4 could write.
     static var settings14: [(String, CodingSettings)] { settings + stepSettings + layeredSettings }
