@@ -173,6 +173,43 @@ import Testing
         for x in values { #expect(StepQuantizer.fastNearest(x) == StepQuantizer.nearest(x), "\(x)") }
     }
 
+    /// The mode decision's quantizer (eight values at a time) gives each value its nearest
+    /// level and the cost of them all, as one value at a time would: with a reference and a
+    /// weight or alone around an offset, in lengths that leave a tail, and with a value beyond
+    /// 2^22 steps (an odd integer below 2^23, which the rounding trick gets wrong; 10^8; NaN)
+    /// that sends the whole channel through `nearest`.
+    @Test(arguments: [8, 45, 196])
+    func quantizerGivesTheNearestLevelsAndTheirCost(count: Int) {
+        var random = SplitMix(state: UInt64(count))
+        let coder = StepCoder(settings: Self.settings(quality: 30), shape: [1, 1, count])
+        let x = (0..<count).map { i in Float(Double.random(in: -1...1, using: &random) * pow(10, Double(i % 5) - 1)) }
+        let p = (0..<count).map { _ in Float(Double.random(in: -2...2, using: &random)) }
+        for far: Float in [0, 4_194_305, 1e8, .nan] {
+            var x = x
+            if far != 0 { x[count / 2] = far }
+            for (weight, offset, step): (Float, Int32, Float) in [(0, 0, 1), (0, 0, 0.01), (0, -7, 0.003), (0.75, 0, 0.02), (1, 3, 0.5)] {
+                var levels = [Int32](repeating: 99, count: count)
+                let cost = x.withUnsafeBufferPointer { xs in
+                    p.withUnsafeBufferPointer { ps in
+                        coder.quantize(xs, minus: weight == 0 ? nil : ps, weight: weight, step: step, offset: offset, into: &levels)
+                    }
+                }
+                var error = 0.0, bits = 0.0
+                var expected: [Int32] = []
+                for i in 0..<count {
+                    let y = (weight == 0 ? x[i] : x[i] - weight * p[i]) * (1 / step) - Float(offset)
+                    let q = StepQuantizer.nearest(y)
+                    expected.append(q)
+                    if y.isFinite { error += Double(y - Float(q)) * Double(y - Float(q)) }
+                    bits += q == 0 ? 0.5 : 2.5 + 2 * Double(32 - q.magnitude.leadingZeroBitCount)
+                }
+                #expect(levels == expected, "\(count) values, far \(far), weight \(weight), offset \(offset)")
+                let reference = error + Double(StepCoder.lambda) * bits
+                #expect(far.isNaN || abs(Double(cost) - reference) <= 1e-5 * reference, "cost \(cost), one by one \(reference)")
+            }
+        }
+    }
+
     /// A rate controller's trials that are not sent leave no trace: the table-coded frames
     /// after them are those of an encoder that never tried (their tables start from what the
     /// frame sent ended with, not the last trial).

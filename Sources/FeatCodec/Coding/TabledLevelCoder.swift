@@ -72,13 +72,15 @@ struct TabledLevelCoder {
         defer { above.deallocate() }
 
         func push(_ token: Int, in table: TokenTables, context k: Int = 0) {
-            pushes[count] = Push(symbol: table.interval(token, context: k))
+            let (start, frequency) = table.interval(token, context: k)
+            pushes[count] = Push(start: start, frequency: frequency, scaleBits: TokenTables.scaleBits)
             count &+= 1
             table.count(token, context: k)
         }
         func pushBits(_ value: UInt32, count bits: Int) {
             guard bits > 0 else { return }
-            pushes[count] = Push(bits: value & (1 << UInt32(bits) - 1), count: UInt32(bits))
+            // Raw bits are a symbol of one slot out of 2^bits (`RansEncoder.putBits`).
+            pushes[count] = Push(start: value & (1 << UInt32(bits) - 1), frequency: 1, scaleBits: UInt32(bits))
             count &+= 1
         }
 
@@ -110,11 +112,7 @@ struct TabledLevelCoder {
         }
         var coder = RansEncoder()
         for push in pushes[..<count].reversed() {
-            if push.raw {
-                coder.putBits(push.value, count: push.size)
-            } else {
-                coder.put(start: push.value, frequency: push.size, scaleBits: TokenTables.scaleBits)
-            }
+            coder.put(start: push.start, frequency: push.frequency, scaleBits: push.scaleBits)
         }
         return (coder.finish(), tables.carried)
     }
@@ -232,13 +230,10 @@ struct TabledLevelCoder {
         }
     }
 
-    /// One push of the encoder: a symbol's interval, or raw bits.
+    /// One push of the encoder: a symbol's interval out of 2^scaleBits slots.
     private struct Push {
-        let value: UInt32
-        let size: UInt32
-        let raw: Bool
-
-        init(symbol: (start: UInt32, frequency: UInt32)) { (value, size, raw) = (symbol.start, symbol.frequency, false) }
-        init(bits: UInt32, count: UInt32) { (value, size, raw) = (bits, count, true) }
+        let start: UInt32
+        let frequency: UInt32
+        let scaleBits: UInt32
     }
 }
