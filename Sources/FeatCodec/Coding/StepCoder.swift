@@ -109,7 +109,7 @@ struct StepCoder {
                     // Any offset rebuilds the same values; the cheapest makes the most common
                     // level 0: the mean's, or 0, the lowest or the highest where values pile
                     // up (a ReLU's zeros, a ReLU6's sixes). 1.2's step mode keeps the mean's.
-                    let (low, high) = x.reduce((Float.infinity, -Float.infinity)) { (min($0.0, $1), max($0.1, $1)) }
+                    let (low, high) = StepCoder.range(x)
                     for candidate in [0, StepQuantizer.nearest(low / s), StepQuantizer.nearest(high / s)] where candidate != offset {
                         let cost = quantize(x, minus: nil, weight: 0, step: s, offset: candidate, into: &trial)
                         if cost < best.cost {
@@ -235,6 +235,21 @@ struct StepCoder {
             total += d * d
         }
         return total
+    }
+
+    /// The channel's lowest and highest value (in eight lanes: one chain of comparisons
+    /// through every value cost a seventh of the encoder's time).
+    static func range(_ x: UnsafeBufferPointer<Float>) -> (low: Float, high: Float) {
+        var lows = SIMD8<Float>(repeating: .infinity), highs = SIMD8<Float>(repeating: -.infinity)
+        let lanes = x.count & ~7
+        for i in stride(from: 0, to: lanes, by: 8) {
+            let v = UnsafeRawPointer(x.baseAddress! + i).loadUnaligned(as: SIMD8<Float>.self)
+            lows = pointwiseMin(lows, v)
+            highs = pointwiseMax(highs, v)
+        }
+        var (low, high) = (lows.min(), highs.max())
+        for i in lanes..<x.count { (low, high) = (min(low, x[i]), max(high, x[i])) }
+        return (low, high)
     }
 
     /// The channel's mean, in double precision.
