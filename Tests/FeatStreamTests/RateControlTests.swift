@@ -37,6 +37,13 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
         #expect(trace.bytes(from: 5, to: 5) == 0 && trace.bytes(from: 5, to: 4) == 0)
     }
 
+    /// A file saved with CRLF line ends (Windows), and comment lines anywhere, read as the same trace.
+    @Test func crlfAndCommentLines() throws {
+        let trace = try BandwidthTrace(csv: "# a step\r\nseconds,kbit_s\r\n0,400\r\n# the drop\r\n3,100\r\n", name: "t.csv")
+        #expect(trace.points.map(\.seconds) == [0, 3] && trace.points.map(\.kilobitsPerSecond) == [400, 100])
+        #expect { try BandwidthTrace(csv: "0,400\r\n3,x\r\n", name: "t.csv") } throws: { "\($0)" == "t.csv:2: expected 'seconds,kbit_s', got '3,x'" }
+    }
+
     @Test(arguments: [("0,100\nx,1", "t.csv:2: expected 'seconds,kbit_s'"), ("0,100\n0,200", "t.csv:2: time 0"), ("0,-5", "t.csv:1: rate -5"),
                       ("0,nan", "t.csv:1: rate nan"), ("", "t.csv: no 'seconds,kbit_s' lines"), ("0,100,3", "t.csv:1: expected")])
     func badTracesNameTheLine(csv: String, message: String) {
@@ -223,7 +230,7 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
         let run = Self.run(settings, seconds: 12, cutEvery: 1000)
         #expect(worstLateness(run.packets, header: 1000, trace: steps, delay: 1) <= 1e-9)
         let log = run.controller.log
-        #expect(log.contains { $0.seconds >= 7 && $0.seconds < 8 && $0.fps! < 1 }, "the dip lowers the frame rate")
+        #expect(log.contains { $0.seconds >= 7 && $0.seconds < 8 && $0.fps! < 1 }, "the dip lowers the frame rate: \(log.filter { $0.seconds >= 3.5 && $0.seconds < 8.5 }.map { "\($0.seconds) \($0.fps!) \($0.quality ?? -1) \($0.reason ?? "")" })")
         let first = try #require(run.packets.first { $0.seconds >= 8 }).seconds
         #expect(first <= 9, "first frame after the link came back: \(first) s")
         #expect(log.filter { $0.seconds >= 10 }.map(\.fps!).max()! >= 5)
@@ -261,6 +268,32 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
         #expect(throws: Never.self) { try Self.run(RateSettings(trace: try BandwidthTrace(kilobitsPerSecond: 100))).controller.checkSomethingSent() }
     }
 
+    /// A buffer that cannot hold a P-frame at the minimum (14 dB: 1,564 bytes with its header)
+    /// even empty. At 0.05 s of 200 kbit/s (1,250 bytes) the frames go below the minimum at what
+    /// fits, as many as the grid has, so the link carries what the buffer allows (it once dropped
+    /// them all as "buffer draining", the queue empty). At 0.03 s (750 bytes) not even a frame 6 dB
+    /// below the minimum fits: the receiver holds the cuts instead. Never late either way.
+    @Test(arguments: [0.05, 0.03])
+    func aBufferSmallerThanAFrameAtTheMinimum(buffer: Double) throws {
+        var settings = RateSettings(trace: try BandwidthTrace(kilobitsPerSecond: 200))
+        settings.bufferSeconds = buffer
+        // At 0.03 s I-frames as large as P-frames, so that a cut fits at some quality.
+        let run = Self.run(settings, header: 200, intraFactor: buffer == 0.05 ? 3 : 1)
+        #expect(worstLateness(run.packets, header: 200, trace: [(0, 200)], delay: buffer) <= 1e-9)
+        #expect(run.controller.warnings.count == 1 && Self.cutsAreHonoured(run))
+        let log = run.controller.log
+        #expect(!log.contains { $0.reason == "buffer draining" })
+        let others = log.filter { !$0.cut }
+        if buffer == 0.05 {
+            // At most the grid's 10 frames per second of at most 1,250 bytes: 100 kbit/s.
+            let achieved = Self.kbps(run, header: 200)
+            #expect(achieved >= 0.9 * 100, "\(achieved) kbit/s")
+            #expect(others.allSatisfy { $0.sent && $0.quality! >= 14 - RateSettings.belowMinimum && $0.quality! < 14 })
+        } else {
+            #expect(others.allSatisfy { !$0.sent } && others.contains { $0.reason == "buffer full: it holds less than a frame at 8 dB" })
+        }
+    }
+
     /// A link far below the content: one warning, cuts still sent (below the minimum), the
     /// lowest frame rate, nothing late.
     @Test func linkBelowTheContentWarnsAndSendsCuts() throws {
@@ -270,7 +303,11 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
         #expect(worstLateness(run.packets, header: 1000, trace: [(0, 12)], delay: 1) <= 1e-9)
         let log = run.controller.log
         #expect(Self.cutsAreHonoured(run), "\(log.filter { $0.sent || $0.cut }.map { "\($0.seconds) \($0.type ?? "-") \($0.reason ?? "")" })")
-        #expect(log.filter { $0.sent && !$0.cut && $0.type != "I" }.allSatisfy { $0.quality! >= 14 })
+        // Its 1,500-byte queue cannot hold a P-frame at the minimum (1,564 bytes): they go at
+        // what fits, never more than `RateSettings.belowMinimum` below it, and say so.
+        #expect(log.filter { $0.sent && !$0.cut && $0.type != "I" }.allSatisfy {
+            $0.quality! >= 14 - RateSettings.belowMinimum && ($0.quality! >= 14 || $0.reason == "below --min-quality: the buffer holds less than a frame at it")
+        })
         // The frame rate falls as far as the minimum quality needs: a frame every 1.2 s carries it.
         #expect(log.map { $0.fps! }.min()! <= 1)
         #expect(log.filter { $0.sent && $0.reason == nil }.allSatisfy { $0.quality! >= run.controller.settings.minQuality })

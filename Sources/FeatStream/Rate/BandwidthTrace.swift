@@ -27,14 +27,15 @@ public struct BandwidthTrace: Sendable, Equatable {
         carried = [0]
     }
 
-    /// Parses CSV lines `seconds,kbit_s` (a header line and blank lines are allowed); `name`
-    /// names the file in errors.
+    /// Parses CSV lines `seconds,kbit_s` (a header line, blank lines and lines starting with
+    /// `#` are allowed; lines may end in CRLF); `name` names the file in errors.
     public init(csv: String, name: String) throws {
         var points: [(Double, Double)] = []
         var first = true
-        for (number, raw) in csv.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // Any line break: "\r\n" is one Character in Swift, which splitting at "\n" never meets.
+        for (number, raw) in csv.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-            if line.isEmpty { continue }
+            if line.isEmpty || line.hasPrefix("#") { continue }
             let fields = line.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             // The first line may be a header (its first field not a number).
             defer { first = false }
