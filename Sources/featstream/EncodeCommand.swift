@@ -51,7 +51,7 @@ struct EncodeCommand: ParsableCommand {
             let network = try model.load()
             let reader = try input.open()
             let path = output ?? OutputFile.defaultName(for: input.input, extension: "fst")
-            let file = try OutputFile(path, defaultName: OutputFile.defaultName(for: input.input, extension: "fst"))
+            let file = try OutputFile(path, defaultName: OutputFile.defaultName(for: input.input, extension: "fst"), input: input.input)
             var progress = Progress(quiet: quiet, duration: reader.info.durationSeconds)
             var settings = try coding.settings(for: network)
             let rateSettings = try rate.settings(maxQuality: coding.quality ?? RateSettings.defaultMaxQuality)

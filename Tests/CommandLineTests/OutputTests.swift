@@ -48,6 +48,24 @@ import Testing
         #expect(files(dir) == ["null"])
     }
 
+    /// -o naming the command's own input, directly or through a symbolic link, is refused with
+    /// one line, and the input stays whole (the finished output used to replace it).
+    @Test func theInputIsNeverTheOutput() throws {
+        let video = dir + "/scenes.mp4", stream = dir + "/scenes.fst", link = dir + "/link.fst"
+        try FileManager.default.copyItem(atPath: Fixtures.path("scenes.mp4"), toPath: video)
+        #expect(try featstream(["encode", video, "--fps", "5", "-q", "-o", stream]).status == 0)
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: stream)
+        let before = (try Data(contentsOf: URL(fileURLWithPath: video)), try Data(contentsOf: URL(fileURLWithPath: stream)))
+        for arguments in [["encode", video, "--fps", "5", "-o", video], ["features", video, "--fps", "5", "-o", video],
+                          ["decode", stream, "-o", stream], ["decode", link, "-o", stream]] {
+            let result = try featstream(arguments + ["-q"])
+            #expect(result.status != 0 && result.err.hasSuffix("is the input file; choose another output name)\n")
+                    && result.err.split(separator: "\n").count == 1, "\(arguments): \(result.err)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: video)) == before.0 && Data(contentsOf: URL(fileURLWithPath: stream)) == before.1)
+        #expect(files(dir) == ["link.fst", "scenes.fst", "scenes.mp4"])
+    }
+
     /// O3: two encoders writing the same file: both succeed, a complete file is there, and no
     /// temporary file is left (each writes under its own unique name).
     @Test func concurrentWritersLeaveACompleteFile() throws {

@@ -24,8 +24,10 @@ public final class OutputFile {
     private var spooledTo: FileHandle?
 
     /// `seekable`: the writer must rewind (to fill in a header); a stream destination is then
-    /// written through an unnamed temporary file that `commit` copies out.
-    public init(_ requested: String, defaultName: String? = nil, seekable: Bool = false) throws {
+    /// written through an unnamed temporary file that `commit` copies out. `input`: the file the
+    /// command reads; an output that is the same file (by any name) is refused, since replacing
+    /// it would lose the input.
+    public init(_ requested: String, defaultName: String? = nil, seekable: Bool = false, input: String? = nil) throws {
         if requested == "-" {
             path = "-"
             if seekable { (handle, isSeekable, spooledTo) = (try OutputFile.spool(), true, FileHandle.standardOutput) }
@@ -49,7 +51,11 @@ public final class OutputFile {
                 if seekable { (handle, isSeekable, spooledTo) = (try OutputFile.spool(), true, stream) }
                 else { (handle, isSeekable) = (stream, false) }
                 return
-            case S_IFREG: break
+            case S_IFREG:
+                var read = stat()
+                if let input, input != "-", stat(input, &read) == 0, read.st_dev == status.st_dev, read.st_ino == status.st_ino {
+                    throw OutputError(target, "is the input file; choose another output name")
+                }
             default: throw OutputError(target, "is not a regular file, a device or a pipe")
             }
         }

@@ -58,7 +58,7 @@ public enum FeatureDecoding {
         let shape = reader.parameters.shape
         let stem = URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent
         // The frame count goes into the header at the end: a stream output is spooled.
-        let file = try OutputFile(output, defaultName: stem + ".npy", seekable: true)
+        let file = try OutputFile(output, defaultName: stem + ".npy", seekable: true, input: input)
         let decoder = StreamDecoder(reader, limits: options.limits, layers: options.layers)
         let writer = try NpyWriter(file, trailingShape: shape, element: options.element)
         if let directory = options.perFrameDirectory { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }

@@ -40,7 +40,7 @@ public enum FeatureExport {
         decided: (SelectedFrame) throws -> Void = { _ in }
     ) throws -> Summary {
         // The frame count goes into the header at the end: a stream output is spooled.
-        let file = try OutputFile(output, defaultName: OutputFile.defaultName(for: reader.input, extension: "npy"), seekable: true)
+        let file = try OutputFile(output, defaultName: OutputFile.defaultName(for: reader.input, extension: "npy"), seekable: true, input: reader.input)
         let writer = try NpyWriter(file, trailingShape: model.featureShape.dims)
         var frames: [FrameRecord] = []
         var (modelSeconds, modelRuns) = (0.0, 0)
