@@ -95,15 +95,19 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         try Terminal.reportingErrors {
+            // Refused before the sweep, which may take minutes.
+            var status = stat()
+            if stat(out, &status) == 0 && status.st_mode & S_IFMT != S_IFDIR { throw OutputError(out, "not a directory") }
             let network = try model.load()
             let reader = try input.open()
             var progress = Progress(quiet: quiet, duration: reader.info.durationSeconds)
             var sweep = try options
             sweep.bandwidth = try bandwidth.map(BandwidthTrace.read)  // read once: it may be a pipe
-            let (samples, timeline) = try ReportSweep.sweep(reader, model: network, options: sweep) {
+            let (samples, timeline, leftOut) = try ReportSweep.sweep(reader, model: network, options: sweep) {
                 progress.update(frames: $0.index + 1, seconds: $0.seconds)
             }
             progress.finish()
+            for line in leftOut { Terminal.warn(line) }
             var report = ReportDocuments.Report(
                 command: CommandLine.arguments, ffmpeg: VideoReader.ffmpegVersions, oneDNN: Model.runtimeVersion,
                 isa: Model.instructionSet.name, input: reader.name, model: network.spec.name, split: network.split, points: samples)

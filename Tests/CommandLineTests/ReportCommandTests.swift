@@ -12,8 +12,11 @@ import Testing
         let dir = NSTemporaryDirectory() + "featstream-\(UUID().uuidString)"
         let result = try Fixtures.run(Fixtures.featstream, [
             "report", Fixtures.path("scenes.mp4"), "--fps", "1,5,10", "--bits", "8,4,2", "--quality", "30,16", "--crf", "18,38",
-            "--target-kbps", "150", "--out", dir, "--quiet"])
+            "--target-kbps", "150,1", "--out", dir, "--quiet"])
         try #require(result.status == 0, "\(result.err)")
+        // 1 kbit/s carries no frame: that point is left out with one warning, not written as 0 / 0.
+        #expect(result.err == "featstream: warning: --target-kbps 1: rate control sent no frame (this link's buffer holds less than "
+                + "the stream's header and one frame); the point is left out\n")
         let text = try String(contentsOfFile: dir + "/report.csv", encoding: .utf8)
         let csv: [[String]] = text.split(separator: "\n").map { line in line.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         let header = csv[0]
@@ -74,6 +77,16 @@ import Testing
 }
 
 extension ReportCommandTests {
+    /// An --out that exists and is not a directory is refused at once (before the sweep), in one line.
+    @Test func outputThatIsAFileIsRefusedFirst() throws {
+        let file = NSTemporaryDirectory() + "featstream-\(UUID().uuidString)"
+        try Data("mine\n".utf8).write(to: URL(fileURLWithPath: file))
+        let started = Date()
+        let result = try Fixtures.run(Fixtures.featstream, ["report", Fixtures.path("scenes.mp4"), "--fps", "5", "--out", file, "--quiet"])
+        #expect(result.status == 1 && result.err == "featstream: \(file): cannot write (not a directory)\n" && Date().timeIntervalSince(started) < 5)
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == "mine\n")
+    }
+
     /// `report --layers 3`: each number of layers read is a row, with the quality it gives and the bytes it costs.
     @Test func layeredRows() throws {
         let dir = NSTemporaryDirectory() + "featstream-\(UUID().uuidString)"

@@ -68,9 +68,11 @@ public enum ReportSweep {
         try sweep(reader, model: model, options: options, decoded: decoded).samples
     }
 
-    /// The samples, and with `options.bandwidth` the link timeline.
+    /// The samples, with `options.bandwidth` the link timeline, and a line for each target left
+    /// out because rate control sent no frame at it.
     public static func sweep(_ reader: VideoReader, model: Model, options: Options, decoded: (VideoFrame) -> Void = { _ in })
-        throws -> (samples: [Sample], timeline: [LinkTimeline.Window]) {
+        throws -> (samples: [Sample], timeline: [LinkTimeline.Window], leftOut: [String]) {
+        var leftOut: [String] = []
         var source = Source()
         var sieves = options.rates.map { rate -> FrameSieve in
             var settings = options.gate
@@ -142,6 +144,12 @@ public enum ReportSweep {
                         settings.minQuality = options.minQuality
                         let trial = try CodecTrial.run(trialFrames, parameters: parameters, sourceSeconds: source.sourceSeconds,
                                                        rate: (settings, topFPS))
+                        // A point with no frame has no rate or fidelity to show (its sizes would be 0 / 0).
+                        guard !trial.sent.isEmpty else {
+                            leftOut.append("--target-kbps \(String(format: "%g", target)): rate control sent no frame (this link's buffer "
+                                           + "holds less than the stream's header and one frame); the point is left out")
+                            continue
+                        }
                         let kept = Set(trial.sent)
                         let keptFrames = sent.indices.filter(kept.contains).map { sent[$0] }
                         let sentPoint = Point(rate: rate, threshold: threshold, sent: keptFrames, cuts: keptFrames.filter { $0.decision == .cut }.count,
@@ -163,7 +171,7 @@ public enum ReportSweep {
                 }
             }
         }
-        return (samples, timeline)
+        return (samples, timeline, leftOut)
     }
 
     /// Each quality coded once in `options.layers` layers, then read with 1, 2, ... layers
