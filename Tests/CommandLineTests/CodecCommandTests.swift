@@ -194,6 +194,28 @@ import Testing
         #expect(piped.status == 0 && piped.out == first)
     }
 
+    /// A stream read from standard input (`-`) or a named pipe decodes as the file does, and
+    /// `info` and `extract` read `-` too.
+    @Test func streamsAreReadFromStandardInputAndPipes() throws {
+        let fst = dir + "/s.fst", fifo = dir + "/fifo"
+        try featstream(["encode", Fixtures.path("scenes.mp4"), "--fps", "5", "-o", fst, "-q"])
+        try featstream(["decode", fst, "-o", dir + "/file.npy", "-q"])
+        let piped = try Fixtures.run(Fixtures.featstream, ["decode", "-", "-o", dir + "/piped.npy", "-q"], stdin: URL(fileURLWithPath: fst))
+        #expect(piped.status == 0, "\(piped.err)")
+        try #require(mkfifo(fifo, 0o600) == 0)
+        let writer = Thread { try? FileHandle(forWritingAtPath: fifo)?.write(contentsOf: Data(contentsOf: URL(fileURLWithPath: fst))) }
+        writer.start()
+        #expect(try featstream(["decode", fifo, "-o", dir + "/fifo.npy", "-q"]).status == 0)
+        let file = try Data(contentsOf: URL(fileURLWithPath: dir + "/file.npy"))
+        let (viaStdin, viaFifo) = (try Data(contentsOf: URL(fileURLWithPath: dir + "/piped.npy")), try Data(contentsOf: URL(fileURLWithPath: dir + "/fifo.npy")))
+        #expect(viaStdin == file && viaFifo == file)
+        let info = try Fixtures.run(Fixtures.featstream, ["info", "-"], stdin: URL(fileURLWithPath: fst))
+        #expect(info.status == 0 && String(decoding: info.out, as: UTF8.self).hasPrefix("-: featstream format 1."))
+        let extracted = try Fixtures.run(Fixtures.featstream, ["extract", "-", "-o", "-"], stdin: URL(fileURLWithPath: fst))
+        let original = try Data(contentsOf: URL(fileURLWithPath: fst))
+        #expect(extracted.status == 0 && extracted.out == original)
+    }
+
     /// A static scene: after the first frame, heartbeat P-frames cost a small fraction of it.
     @Test func staticSceneCodesSmallPredictedFrames() throws {
         let fst = dir + "/static.fst"

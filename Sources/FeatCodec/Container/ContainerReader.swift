@@ -31,9 +31,13 @@ public final class ContainerReader {
     /// End of the packets: the index offset when there is one, else the end of the file.
     public let packetsEnd: Int
 
-    /// Reads the file at `path` whole and checks its header, as `init(name:bytes:limits:)` does.
+    /// Reads the file at `path` whole ("-": standard input; a named pipe or a device to its end)
+    /// and checks its header, as `init(name:bytes:limits:)` does.
     public convenience init(path: String, limits: DecodeLimits = DecodeLimits()) throws {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        var status = stat()
+        let isStream = path == "-" || (stat(path, &status) == 0 && [S_IFIFO, S_IFCHR, S_IFSOCK].contains(status.st_mode & S_IFMT))
+        let stream = isStream ? (path == "-" ? FileHandle.standardInput : FileHandle(forReadingAtPath: path)) : nil
+        guard let data = isStream ? try stream?.readToEnd() ?? Data() : FileManager.default.contents(atPath: path) else {
             var isDirectory: ObjCBool = false
             let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
             throw ContainerError.unreadable(path, reason: exists ? (isDirectory.boolValue ? "is a directory" : "cannot be read") : "no such file")
