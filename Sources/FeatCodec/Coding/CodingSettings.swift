@@ -106,15 +106,17 @@ public struct CodingSettings: Codable, Sendable, Equatable, CustomStringConverti
     /// One line, as `encode` and `info` print it.
     public var description: String {
         let precision: String
+        // A layer's quality read alone (an extracted file) is not a round figure: 10.915... dB.
+        func dB(_ quality: Double) -> Double { (quality * 100).rounded() / 100 }
         switch self.precision {
         case .quantized(let levels): precision = "\(levels) levels per channel, clip \(clipPercent) %, dead zone \(deadZone)"
         case .steps(let quality):
-            precision = "steps for \(quality) dB" + (channelWeights == nil ? ", mse" : ", task-weighted")
+            precision = "steps for \(dB(quality)) dB" + (channelWeights == nil ? ", mse" : ", task-weighted")
         case .tabledSteps(let quality):
-            precision = "steps for \(quality) dB, table-coded" + (channelWeights == nil ? ", mse" : ", task-weighted")
+            precision = "steps for \(dB(quality)) dB, table-coded" + (channelWeights == nil ? ", mse" : ", task-weighted")
         case .layeredSteps(let quality, let layers), .layeredSteps13(let quality, let layers):
             let each = (1...layers).map { String(format: "%.1f", self.quality(ofLayers: $0)!) }.joined(separator: ", ")
-            precision = "steps for \(quality) dB in \(layers) layers (\(each) dB)" + (channelWeights == nil ? ", mse" : ", task-weighted")
+            precision = "steps for \(dB(quality)) dB in \(layers) layers (\(each) dB)" + (channelWeights == nil ? ", mse" : ", task-weighted")
         case .float16: precision = "float16"
         case .float32: precision = "lossless float32"
         }
