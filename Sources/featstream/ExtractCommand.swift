@@ -35,6 +35,10 @@ struct ExtractCommand: ParsableCommand {
         try Terminal.reportingErrors {
             let reader = try ContainerReader(path: input, limits: limits.limits)
             let check = StreamDecoder(reader, limits: limits.limits).check()
+            // As decode: a damaged input with nothing intact gives no file (an empty stream would look valid).
+            if check.decoded == 0 && !check.problems.isEmpty {
+                throw ContainerError.unreadable(input, reason: "no frame could be extracted (\(check.problems[0]))")
+            }
             for problem in check.problems { Terminal.warn("\(input): \(problem)") }
             let file = try OutputFile(output, defaultName: URL(fileURLWithPath: input).lastPathComponent)
             let summary = try StreamExtractor.extract(reader, layers: layers, order: order, to: file)

@@ -78,6 +78,8 @@ struct ReportCommand: ParsableCommand {
                 throw ValidationError("--layers: \(layers) is out of range (1 to \(CodingSettings.maxLayers))")
             }
             o.layers = layers
+            // Layers refine step mode's rows: without --quality there is nothing to layer.
+            if layers > 1 && o.qualities.isEmpty { throw ValidationError("--layers \(layers) needs --quality values (layers refine step mode)") }
             o.pixelCodecs = try list(pixelCodec, "--pixel-codec", "codecs such as x264:realtime, x264:medium, x265:medium") { PixelCodec.Variant(parsing: $0) }
             o.crfs = crf == "none" ? [] : try list(crf, "--crf", "numbers 0 to 51, or 'none'") { Int($0).flatMap { (0...51).contains($0) ? $0 : nil } }
             return o

@@ -285,6 +285,14 @@ import Testing
         try Data(bytes.prefix(bytes.count * 2 / 3)).write(to: URL(fileURLWithPath: cut))
         let truncated = try featstream(["decode", cut, "-o", dir + "/cut.npy"])
         #expect(truncated.status == 0 && truncated.err.contains("file ends inside packet"), "\(truncated.err)")
+        // Cut inside the first packet: nothing to decode or extract, and no file that looks valid.
+        let header = try ContainerReader(path: fst).firstPacket
+        try Data(bytes.prefix(header + 20)).write(to: URL(fileURLWithPath: cut))
+        for (command, output) in [("decode", dir + "/none.npy"), ("extract", dir + "/none.fst")] {
+            let nothing = try featstream([command, cut, "-o", output])
+            #expect(nothing.status == 1 && nothing.err.split(separator: "\n").count == 1 && !FileManager.default.fileExists(atPath: output),
+                    "\(command): \(nothing.err)")
+        }
 
         let notAStream = try featstream(["decode", Fixtures.path("bad/text.mp4"), "-o", dir + "/x.npy"])
         #expect(notAStream.status == 1 && notAStream.err.split(separator: "\n").count == 1)
