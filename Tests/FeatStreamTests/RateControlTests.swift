@@ -294,6 +294,18 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
         }
     }
 
+    /// The same link with steeper frame sizes (the review's case): a frame at the floor, 8 dB
+    /// (921 bytes), fits the empty 1,500-byte queue but not a 10 fps frame's share (150 bytes
+    /// and half the queue): the frame rate falls until it does, so not only cuts are sent.
+    @Test func aFrameRateThatCannotCarryTheFloorFalls() throws {
+        let settings = RateSettings(trace: try BandwidthTrace(kilobitsPerSecond: 12))
+        let run = Self.run(settings, perDecibel: 1.15)
+        let log = run.controller.log
+        #expect(worstLateness(run.packets, header: 1000, trace: [(0, 12)], delay: 1) <= 1e-9)
+        #expect(log.map { $0.fps! }.min()! < 5 && log.filter { $0.sent && !$0.cut && $0.type == "P" }.count >= 10,
+                "\(log.filter(\.sent).map { "\($0.seconds) \($0.quality!) \($0.fps!)" })")
+    }
+
     /// A link far below the content: one warning, cuts still sent (below the minimum), the
     /// lowest frame rate, nothing late.
     @Test func linkBelowTheContentWarnsAndSendsCuts() throws {

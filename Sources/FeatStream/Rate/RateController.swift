@@ -28,8 +28,8 @@ import Foundation
 ///   if the queue has room, else dropped; the first such frame raises a warning.
 /// - When even an empty queue could not hold a frame at the minimum (a short buffer, a low
 ///   rate), the frames go at what fits, down to `RateSettings.belowMinimum` under it (else they
-///   are held back), with a warning; the frame rate falls while a frame's budget is under what
-///   the queue holds.
+///   are held back), with a warning; the frame rate falls while the rate held carries less per
+///   frame than the queue holds.
 /// - When the input's length is known (`durationSeconds`, counted from the first frame), nothing
 ///   is planned past its end but the time the gate left the link idle (at most half the queue,
 ///   delivered within the buffer delay): a frame the link cannot carry by then at the minimum gets
@@ -236,31 +236,31 @@ public final class RateController {
         }
         // Still draining a cut's I-frame: this frame pays, the frame rate stays.
         if link.fullness > 0.5 { return drop("buffer full") }
+        // What the rate held carries per frame, the queue aside.
+        let steady = trace.bytes(from: seconds, to: seconds + 1 / fps) + max(behind, 0)
         // The queue could not hold this frame at the minimum even empty (a short buffer, a low
         // rate): waiting for it to drain never helps, so the frame goes at what fits its budget,
         // down to `RateSettings.belowMinimum` under the minimum (coarser frames flip the
         // receiver's classes more than holding the last one does: held instead). The frames
-        // after it come further apart while that budget is under what the queue holds (the
-        // frame rate gives way before the quality) or nothing fits, and closer again once a
-        // frame like it fits at a higher rate.
+        // after it come further apart while the rate held carries less per frame than the queue
+        // holds (the frame rate gives way before the quality), and closer again once a frame
+        // like it fits at a higher rate.
         if Double(size(minimum)) > link.capacityBytes {
             warnOnce(seconds)
             let floor = max(0, minimum - RateSettings.belowMinimum)
+            // (Or when not even a frame at the floor fits an empty queue: a dip in the link.)
+            if (steady < link.capacityBytes || Double(size(floor)) > link.capacityBytes) && level < lowestLevel { level += 1 }
             guard let q = highest(below: budget, upTo: minimum, size), q >= floor else {
-                // Not even an empty queue would hold a frame at the floor: the frames come
-                // further apart (a dip in the link). Else the queue is still draining.
-                guard Double(size(floor)) > link.capacityBytes else { return drop("buffer full") }
-                if level < lowestLevel { level += 1 }
+                // Only the queue, still draining, is in the way: the next frame may fit.
+                if Double(size(floor)) <= min(link.capacityBytes, steady) { return drop("buffer full") }
                 return drop("buffer full: it holds less than a frame at \(Self.format(floor)) dB")
             }
-            if budget < link.capacityBytes && level < lowestLevel { level += 1 }
             if level > 0 { probeBytes = size(q) }
             return send(trials[q]!, q, seconds, sourceFrame, cut, "below --min-quality: the buffer holds less than a frame at it")
         }
         // The rate held carries the minimum quality once the queue has drained and the stream
         // has paid back what it is ahead (a cut's I-frame): this frame makes way, the frame rate
         // stays (lowering it for the whole scene costs the receiver more).
-        let steady = trace.bytes(from: seconds, to: seconds + 1 / fps) + max(behind, 0)
         if Double(size(minimum)) <= steady {
             // Ahead of the link by more than this frame (a cut's I-frame not yet paid back), or
             // no room: it makes way.

@@ -16,7 +16,7 @@ public struct RateSettings: Sendable, CustomStringConvertible {
     /// How far below `minQuality` a frame may go when the buffer cannot hold one at it even
     /// empty (a short buffer or a low rate); coarser frames are held back. Receiver top-1 at
     /// every source frame (`report --target-kbps`), against holding every such frame: pan at 50
-    /// kbit/s 27 -> 46 %, bikes at 60 kbit/s 30.4 -> 36.4 %; with no floor pan at 30 kbit/s
+    /// kbit/s 27 -> 48 %, bikes at 60 kbit/s 30.4 -> 40.4 %; with no floor pan at 30 kbit/s
     /// sent frames at 0.5-3.5 dB and fell from 33 to 1 %, with 12 dB pan at 50 fell to 16 %.
     public static let belowMinimum = 6.0
     /// The highest quality spent on a frame, however much the link allows (`--quality`).
