@@ -64,7 +64,7 @@ struct DecodeCommand: ParsableCommand {
 
     func run() throws {
         try Terminal.reportingErrors {
-            let path = output ?? URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent + ".npy"
+            let path = output ?? OutputFile.defaultName(for: input, extension: "npy")
             var options = FeatureDecoding.Options()
             options.range = try range()
             options.element = dtype == "float16" ? .float16 : .float32

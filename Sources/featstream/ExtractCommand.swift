@@ -40,7 +40,7 @@ struct ExtractCommand: ParsableCommand {
                 throw ContainerError.unreadable(input, reason: "no frame could be extracted (\(check.problems[0]))")
             }
             for problem in check.problems { Terminal.warn("\(input): \(problem)") }
-            let file = try OutputFile(output, defaultName: URL(fileURLWithPath: input).lastPathComponent)
+            let file = try OutputFile(output, defaultName: input == "-" ? "stdin.fst" : URL(fileURLWithPath: input).lastPathComponent, input: input)
             let summary = try StreamExtractor.extract(reader, layers: layers, order: order, to: file)
             try file.commit()
             let available = reader.parameters.coding.layers

@@ -214,6 +214,9 @@ import Testing
         let extracted = try Fixtures.run(Fixtures.featstream, ["extract", "-", "-o", "-"], stdin: URL(fileURLWithPath: fst))
         let original = try Data(contentsOf: URL(fileURLWithPath: fst))
         #expect(extracted.status == 0 && extracted.out == original)
+        // Endless input that is not a stream is refused at its first bytes, not read to the end.
+        let random = try featstream(["info", "/dev/urandom"])
+        #expect(random.status == 1 && random.err == "featstream: /dev/urandom: not a featstream file (no FEATSTRM magic)\n")
     }
 
     /// A static scene: after the first frame, heartbeat P-frames cost a small fraction of it.

@@ -62,8 +62,14 @@ import Testing
             #expect(result.status != 0 && result.err.hasSuffix("is the input file; choose another output name)\n")
                     && result.err.split(separator: "\n").count == 1, "\(arguments): \(result.err)")
         }
+        // extract too, with -o naming the input's directory (the output is then the input's own name).
+        let extract = try featstream(["extract", stream, "--layers", "1", "-o", dir])
+        #expect(extract.status == 1 && extract.err.hasSuffix("scenes.fst: cannot write (is the input file; choose another output name)\n"), "\(extract.err)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: video)) == before.0 && Data(contentsOf: URL(fileURLWithPath: stream)) == before.1)
         #expect(files(dir) == ["link.fst", "scenes.fst", "scenes.mp4"])
+        // A symbolic link to the input, as the output, is replaced by the output; the input stays.
+        #expect(try featstream(["decode", stream, "-o", link, "-q"]).status == 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: stream)) == before.1)
     }
 
     /// O3: two encoders writing the same file: both succeed, a complete file is there, and no

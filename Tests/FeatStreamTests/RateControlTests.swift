@@ -37,9 +37,11 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
         #expect(trace.bytes(from: 5, to: 5) == 0 && trace.bytes(from: 5, to: 4) == 0)
     }
 
-    /// A file saved with CRLF line ends (Windows), and comment lines anywhere, read as the same trace.
+    /// A file saved with CRLF line ends (Windows), a byte-order mark, and comment lines anywhere, read as the same trace.
     @Test func crlfAndCommentLines() throws {
-        let trace = try BandwidthTrace(csv: "# a step\r\nseconds,kbit_s\r\n0,400\r\n# the drop\r\n3,100\r\n", name: "t.csv")
+        let trace = try BandwidthTrace(csv: "\u{FEFF}# a step\r\nseconds,kbit_s\r\n0,400\r\n# the drop\r\n3,100\r\n", name: "t.csv")
+        let bom = try BandwidthTrace(csv: "\u{FEFF}0,400\r\n3,100", name: "t.csv")
+        #expect(bom.points.map(\.seconds) == [0, 3], "a byte-order mark does not make the first line a header")
         #expect(trace.points.map(\.seconds) == [0, 3] && trace.points.map(\.kilobitsPerSecond) == [400, 100])
         #expect { try BandwidthTrace(csv: "0,400\r\n3,x\r\n", name: "t.csv") } throws: { "\($0)" == "t.csv:2: expected 'seconds,kbit_s', got '3,x'" }
     }

@@ -35,9 +35,17 @@ public final class ContainerReader {
     /// and checks its header, as `init(name:bytes:limits:)` does.
     public convenience init(path: String, limits: DecodeLimits = DecodeLimits()) throws {
         var status = stat()
-        let isStream = path == "-" || (stat(path, &status) == 0 && [S_IFIFO, S_IFCHR, S_IFSOCK].contains(status.st_mode & S_IFMT))
-        let stream = isStream ? (path == "-" ? FileHandle.standardInput : FileHandle(forReadingAtPath: path)) : nil
-        guard let data = isStream ? try stream?.readToEnd() ?? Data() : FileManager.default.contents(atPath: path) else {
+        if path == "-" || (stat(path, &status) == 0 && [S_IFIFO, S_IFCHR, S_IFSOCK].contains(status.st_mode & S_IFMT)) {
+            guard let stream = path == "-" ? FileHandle.standardInput : FileHandle(forReadingAtPath: path) else {
+                throw ContainerError.unreadable(path, reason: "cannot be read")
+            }
+            // The magic first, so that endless input that is not a stream (yes, /dev/urandom) is refused at once.
+            let head = try stream.read(upToCount: ContainerFormat.magic.count) ?? Data()
+            guard head.elementsEqual(ContainerFormat.magic) else { throw ContainerError.notAStream(path) }
+            try self.init(name: path, bytes: [UInt8](head + (try stream.readToEnd() ?? Data())), limits: limits)
+            return
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
             var isDirectory: ObjCBool = false
             let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
             throw ContainerError.unreadable(path, reason: exists ? (isDirectory.boolValue ? "is a directory" : "cannot be read") : "no such file")

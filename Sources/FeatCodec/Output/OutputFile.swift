@@ -52,8 +52,10 @@ public final class OutputFile {
                 else { (handle, isSeekable) = (stream, false) }
                 return
             case S_IFREG:
-                var read = stat()
-                if let input, input != "-", stat(input, &read) == 0, read.st_dev == status.st_dev, read.st_ino == status.st_ino {
+                // The name itself (lstat): a symbolic link to the input is replaced, the input kept.
+                var read = stat(), named = stat()
+                if let input, input != "-", stat(input, &read) == 0, lstat(target, &named) == 0,
+                   read.st_dev == named.st_dev, read.st_ino == named.st_ino {
                     throw OutputError(target, "is the input file; choose another output name")
                 }
             default: throw OutputError(target, "is not a regular file, a device or a pipe")
@@ -129,7 +131,7 @@ public final class OutputFile {
         if stat(output, &status) == 0 {
             switch status.st_mode & S_IFMT {
             case S_IFDIR:
-                let stem = URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent
+                let stem = input == "-" ? "stdin" : URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent
                 return (output.hasSuffix("/") ? output : output + "/") + stem + suffix
             case S_IFREG: break
             default: return nil

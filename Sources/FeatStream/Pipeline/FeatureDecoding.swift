@@ -56,7 +56,7 @@ public enum FeatureDecoding {
         let start = Date()
         let reader = try ContainerReader(path: input, limits: options.limits)
         let shape = reader.parameters.shape
-        let stem = URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent
+        let stem = input == "-" ? "stdin" : URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent
         // The frame count goes into the header at the end: a stream output is spooled.
         let file = try OutputFile(output, defaultName: stem + ".npy", seekable: true, input: input)
         let decoder = StreamDecoder(reader, limits: options.limits, layers: options.layers)

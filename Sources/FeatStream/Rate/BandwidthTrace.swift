@@ -33,7 +33,9 @@ public struct BandwidthTrace: Sendable, Equatable {
         var points: [(Double, Double)] = []
         var first = true
         // Any line break: "\r\n" is one Character in Swift, which splitting at "\n" never meets.
-        for (number, raw) in csv.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+        // A byte-order mark (spreadsheets' "CSV UTF-8") is not part of the first line.
+        let text = csv.hasPrefix("\u{FEFF}") ? csv.dropFirst() : csv[...]
+        for (number, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty || line.hasPrefix("#") { continue }
             let fields = line.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
