@@ -25,8 +25,8 @@ public final class OutputFile {
 
     /// `seekable`: the writer must rewind (to fill in a header); a stream destination is then
     /// written through an unnamed temporary file that `commit` copies out. `input`: the file the
-    /// command reads; an output that is the same file (by any name) is refused, since replacing
-    /// it would lose the input.
+    /// command reads; an output that is the same file (its path, or a hard link to it) is
+    /// refused, since replacing it would lose the input.
     public init(_ requested: String, defaultName: String? = nil, seekable: Bool = false, input: String? = nil) throws {
         if requested == "-" {
             path = "-"
@@ -118,9 +118,10 @@ public final class OutputFile {
     }
 
     /// INPUT's file name with another extension ("stdin" for "-"): the default output name.
-    public static func defaultName(for input: String, extension: String) -> String {
-        (input == "-" ? "stdin" : URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent) + "." + `extension`
-    }
+    public static func defaultName(for input: String, extension: String) -> String { stem(of: input) + "." + `extension` }
+
+    /// INPUT's file name without its extension, "stdin" for "-".
+    static func stem(of input: String) -> String { input == "-" ? "stdin" : URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent }
 
     /// Where a file that accompanies an output goes (the timestamps of OUT.npy): OUT.`suffix`
     /// beside an output file OUT.npy, INPUT.`suffix` inside an output directory, and nowhere
@@ -131,8 +132,7 @@ public final class OutputFile {
         if stat(output, &status) == 0 {
             switch status.st_mode & S_IFMT {
             case S_IFDIR:
-                let stem = input == "-" ? "stdin" : URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent
-                return (output.hasSuffix("/") ? output : output + "/") + stem + suffix
+                return (output.hasSuffix("/") ? output : output + "/") + stem(of: input) + suffix
             case S_IFREG: break
             default: return nil
             }

@@ -56,9 +56,8 @@ public enum FeatureDecoding {
         let start = Date()
         let reader = try ContainerReader(path: input, limits: options.limits)
         let shape = reader.parameters.shape
-        let stem = input == "-" ? "stdin" : URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent
         // The frame count goes into the header at the end: a stream output is spooled.
-        let file = try OutputFile(output, defaultName: stem + ".npy", seekable: true, input: input)
+        let file = try OutputFile(output, defaultName: OutputFile.defaultName(for: input, extension: "npy"), seekable: true, input: input)
         let decoder = StreamDecoder(reader, limits: options.limits, layers: options.layers)
         let writer = try NpyWriter(file, trailingShape: shape, element: options.element)
         if let directory = options.perFrameDirectory { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
