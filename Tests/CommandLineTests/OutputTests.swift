@@ -57,7 +57,8 @@ import Testing
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: stream)
         let before = (try Data(contentsOf: URL(fileURLWithPath: video)), try Data(contentsOf: URL(fileURLWithPath: stream)))
         for arguments in [["encode", video, "--fps", "5", "-o", video], ["features", video, "--fps", "5", "-o", video],
-                          ["decode", stream, "-o", stream], ["decode", link, "-o", stream]] {
+                          ["encode", "file://" + video, "--fps", "5", "-o", video], ["decode", stream, "-o", stream], ["decode", link, "-o", stream],
+                          ["decode", stream, "-o", dir + "/x.npy", "--timestamps", stream]] {
             let result = try featstream(arguments + ["-q"])
             #expect(result.status != 0 && result.err.hasSuffix("is the input file; choose another output name)\n")
                     && result.err.split(separator: "\n").count == 1, "\(arguments): \(result.err)")

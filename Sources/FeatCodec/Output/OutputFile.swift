@@ -53,8 +53,10 @@ public final class OutputFile {
                 return
             case S_IFREG:
                 // The name itself (lstat): a symbolic link to the input is replaced, the input kept.
+                // An input given as a file: URL (FFmpeg opens those) is that file.
                 var read = stat(), named = stat()
-                if let input, input != "-", stat(input, &read) == 0, lstat(target, &named) == 0,
+                if let input = input.flatMap({ $0.hasPrefix("file:") ? URL(string: $0)?.path : $0 }), input != "-",
+                   stat(input, &read) == 0, lstat(target, &named) == 0,
                    read.st_dev == named.st_dev, read.st_ino == named.st_ino {
                     throw OutputError(target, "is the input file; choose another output name")
                 }
@@ -150,17 +152,17 @@ public final class OutputFile {
     }
 
     /// Writes `data` to `path` as one output (`defaultName` when `path` is a directory).
-    public static func write(_ data: Data, to path: String, defaultName: String? = nil) throws {
-        let file = try OutputFile(path, defaultName: defaultName)
+    public static func write(_ data: Data, to path: String, defaultName: String? = nil, input: String? = nil) throws {
+        let file = try OutputFile(path, defaultName: defaultName, input: input)
         try file.write(data)
         try file.commit()
     }
 
-    /// Writes `value` as indented, key-sorted JSON.
-    public static func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
+    /// Writes `value` as indented, key-sorted JSON (never over `input`, as `init`).
+    public static func writeJSON<T: Encodable>(_ value: T, to path: String, input: String? = nil) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try write(try encoder.encode(value), to: path)
+        try write(try encoder.encode(value), to: path, input: input)
     }
 
     /// Writes `data`; a failure becomes an `OutputError` naming the path.

@@ -78,7 +78,7 @@ public enum FeatureDecoding {
         }
         if let timestamps = options.timestampsPath {
             try OutputFile.writeJSON(Timestamps(input: input, shape: [records.count] + shape, frames: records, lost: report.lost,
-                                                problems: report.problems.map(\.description)), to: timestamps)
+                                                problems: report.problems.map(\.description)), to: timestamps, input: input)
         }
         try writer.finish()
         return Summary(report: report, shape: shape, outputPath: file.path, seconds: Date().timeIntervalSince(start))

@@ -50,7 +50,7 @@ public enum FeatureExport {
         }, modelTime: { (modelSeconds, modelRuns) = ($0, $1) })
         if let timestampsPath {
             try OutputFile.writeJSON(Timestamps(input: reader.name, model: model.spec.name, split: model.split,
-                                                shape: [frames.count] + model.featureShape.dims, frames: frames), to: timestampsPath)
+                                                shape: [frames.count] + model.featureShape.dims, frames: frames), to: timestampsPath, input: reader.input)
         }
         try writer.finish()
         return Summary(selection: selection, frames: frames.count, outputPath: file.path,
