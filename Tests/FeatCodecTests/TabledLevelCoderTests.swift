@@ -8,7 +8,7 @@ import Testing
 /// and extreme level with the tables the decoder learns, and it costs no more than the
 /// adaptive coder on dense and on sparse sequences.
 @Suite struct TabledLevelCoderTests {
-    /// `put`'s multiply by a reciprocal is the division it replaces, for every frequency a
+    /// `encode`'s multiply by a reciprocal is the division it replaces, for every frequency a
     /// table can hold and states across the whole range an encoder keeps (below 2^63).
     @Test func reciprocalsDivideExactly() {
         var random = SplitMix(state: 21)
@@ -49,14 +49,13 @@ import Testing
             let frequency = i % 5 == 0 ? 1 : UInt32(1 + random.next() % UInt64(TokenTables.total))
             return .symbol(start: UInt32(random.next() % UInt64(TokenTables.total - Int(frequency) + 1)), frequency: frequency)
         }
-        var encoder = RansEncoder()
-        for item in items.reversed() {
+        let symbols = items.map { item -> RansEncoder.Symbol in
             switch item {
-            case .symbol(let start, let frequency): encoder.put(start: start, frequency: frequency, scaleBits: TokenTables.scaleBits)
-            case .bits(let value, let count): encoder.putBits(value, count: count)
+            case .symbol(let start, let frequency): return RansEncoder.Symbol(start: start, frequency: frequency, scaleBits: TokenTables.scaleBits)
+            case .bits(let value, let count): return .bits(value, count: count)
             }
         }
-        let bytes = encoder.finish()
+        let bytes = symbols.withUnsafeBufferPointer { RansEncoder.encode($0) }
         #expect(bytes.count % 4 == 0)
         for drop in [0, 4] {
             let intact = bytes.dropLast(drop).withUnsafeBufferPointer { data -> Bool in

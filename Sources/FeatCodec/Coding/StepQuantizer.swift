@@ -13,9 +13,27 @@ enum StepQuantizer {
     /// Root-mean-square of `values` (in double precision, so encoder and decoder never differ).
     static func rms(_ values: ArraySlice<Float>) -> Float {
         guard !values.isEmpty else { return 0 }
-        var sum = 0.0
-        for v in values { sum += Double(v) * Double(v) }
-        return Float((sum / Double(values.count)).squareRoot())
+        let total = values.withUnsafeBufferPointer { sum($0) { Double($0) * Double($0) } }
+        return Float((total / Double(values.count)).squareRoot())
+    }
+
+    /// The sum of `f` over `values` in double precision, in four partial sums (one chain of
+    /// additions through every value is slow), always added in the same order.
+    @inline(__always)
+    static func sum(_ values: UnsafeBufferPointer<Float>, _ f: (Float) -> Double) -> Double {
+        var (s0, s1, s2, s3) = (0.0, 0.0, 0.0, 0.0)
+        let lanes = values.count & ~3
+        var i = 0
+        while i < lanes {
+            s0 += f(values[i])
+            s1 += f(values[i &+ 1])
+            s2 += f(values[i &+ 2])
+            s3 += f(values[i &+ 3])
+            i &+= 4
+        }
+        var total = (s0 + s1) + (s2 + s3)
+        for j in lanes..<values.count { total += f(values[j]) }
+        return total
     }
 
     /// `nearest`, without a call to libm for the usual magnitudes (below 2^22): adding and

@@ -65,56 +65,45 @@ struct TabledLevelCoder {
         // What the decoder will read, in its order, with each symbol's interval as its tables
         // will give it (at most a token, a sign and raw bits per value); rANS then pushes them
         // in reverse.
-        let pushes = UnsafeMutableBufferPointer<Push>.allocate(capacity: 3 * (levels.count + 2 * modes.count))
-        defer { pushes.deallocate() }
-        var count = 0
+        var pushes = Pushes(capacity: 3 * (levels.count + 2 * modes.count))
+        defer { pushes.buffer.deallocate() }
+        levels.withUnsafeBufferPointer { all in
+            tokenize(all.baseAddress!, modes: modes, offsets: offsets, predicted: predicted, tables: tables, into: &pushes)
+        }
+        return (RansEncoder.encode(UnsafeBufferPointer(rebasing: pushes.buffer[..<pushes.count])), tables.carried)
+    }
+
+    /// `encode`'s symbols in the decoder's order. (A function of its own with the pushes
+    /// `inout`: captured by nested functions, every access to their count was checked at run
+    /// time.)
+    private func tokenize(_ all: UnsafePointer<Int32>, modes: [StepCoder.Mode], offsets: [Int32], predicted: Bool, tables: Tables,
+                          into pushes: inout Pushes) {
         let above = UnsafeMutablePointer<Int>.allocate(capacity: width)
         defer { above.deallocate() }
-
-        func push(_ token: Int, in table: TokenTables, context k: Int = 0) {
-            let (start, frequency) = table.interval(token, context: k)
-            pushes[count] = Push(start: start, frequency: frequency, scaleBits: TokenTables.scaleBits)
-            count &+= 1
-            table.count(token, context: k)
-        }
-        func pushBits(_ value: UInt32, count bits: Int) {
-            guard bits > 0 else { return }
-            // Raw bits are a symbol of one slot out of 2^bits (`RansEncoder.putBits`).
-            pushes[count] = Push(start: value & (1 << UInt32(bits) - 1), frequency: 1, scaleBits: UInt32(bits))
-            count &+= 1
-        }
-
-        levels.withUnsafeBufferPointer { all in
-            for (c, mode) in modes.enumerated() {
-                if predicted { push(mode.token, in: tables.modes) }
-                if mode == .alone {
-                    let t = LevelToken.token(magnitude: offsets[c].magnitude)
-                    push(t, in: tables.offsets)
-                    if t > 0 { pushBits(offsets[c].magnitude << 1 | (offsets[c] < 0 ? 1 : 0), count: LevelToken.lowBits(t) + 1) }
-                }
-                guard let set = mode.modeSet else { continue }
-                let q = all.baseAddress! + c * plane
-                let before = c > 0 ? q - plane : nil
-                let contexts = set &* LevelModel.buckets
-                for y in 0..<height {
-                    TabledLevelCoder.activityAbove(q, before, y: y, width: width, into: above)
-                    let row = q + y &* width
-                    for x in 0..<width {
-                        let left = x > 0 ? row[x &- 1] : 0, level = row[x]
-                        let t = LevelToken.token(magnitude: level.magnitude)
-                        push(t, in: tables.levels, context: contexts &+ LevelModel.bucket(activity: above[x] &+ 2 &* Int(left.magnitude)))
-                        guard t > 0 else { continue }
-                        push(level < 0 ? 1 : 0, in: tables.signs, context: TabledLevelCoder.signContext(left: left, up: y > 0 ? row[x &- width] : 0))
-                        pushBits(level.magnitude, count: LevelToken.lowBits(t))
-                    }
+        for (c, mode) in modes.enumerated() {
+            if predicted { pushes.token(mode.token, in: tables.modes) }
+            if mode == .alone {
+                let t = LevelToken.token(magnitude: offsets[c].magnitude)
+                pushes.token(t, in: tables.offsets)
+                if t > 0 { pushes.bits(offsets[c].magnitude << 1 | (offsets[c] < 0 ? 1 : 0), count: LevelToken.lowBits(t) + 1) }
+            }
+            guard let set = mode.modeSet else { continue }
+            let q = all + c * plane
+            let before = c > 0 ? q - plane : nil
+            let contexts = set &* LevelModel.buckets
+            for y in 0..<height {
+                TabledLevelCoder.activityAbove(q, before, y: y, width: width, into: above)
+                let row = q + y &* width
+                for x in 0..<width {
+                    let left = x > 0 ? row[x &- 1] : 0, level = row[x]
+                    let t = LevelToken.token(magnitude: level.magnitude)
+                    pushes.token(t, in: tables.levels, context: contexts &+ LevelModel.bucket(activity: above[x] &+ 2 &* Int(left.magnitude)))
+                    guard t > 0 else { continue }
+                    pushes.token(level < 0 ? 1 : 0, in: tables.signs, context: TabledLevelCoder.signContext(left: left, up: y > 0 ? row[x &- width] : 0))
+                    pushes.bits(level.magnitude, count: LevelToken.lowBits(t))
                 }
             }
         }
-        var coder = RansEncoder()
-        for push in pushes[..<count].reversed() {
-            coder.put(start: push.start, frequency: push.frequency, scaleBits: push.scaleBits)
-        }
-        return (coder.finish(), tables.carried)
     }
 
     /// What `decode` gives back besides the levels.
@@ -230,10 +219,28 @@ struct TabledLevelCoder {
         }
     }
 
-    /// One push of the encoder: a symbol's interval out of 2^scaleBits slots.
-    private struct Push {
-        let start: UInt32
-        let frequency: UInt32
-        let scaleBits: UInt32
+    /// The encoder's pushes, in the decoder's order.
+    private struct Pushes {
+        let buffer: UnsafeMutableBufferPointer<RansEncoder.Symbol>
+        var count = 0
+
+        init(capacity: Int) { buffer = .allocate(capacity: capacity) }
+
+        /// Token `t` of `table`'s context `k`, counted as the decoder will count it.
+        @inline(__always)
+        mutating func token(_ t: Int, in table: TokenTables, context k: Int = 0) {
+            let (start, frequency) = table.interval(t, context: k)
+            buffer[count] = RansEncoder.Symbol(start: start, frequency: frequency, scaleBits: TokenTables.scaleBits)
+            count &+= 1
+            table.count(t, context: k)
+        }
+
+        /// The low `bits` bits of `value`, raw (`RansEncoder.Symbol.bits`).
+        @inline(__always)
+        mutating func bits(_ value: UInt32, count bits: Int) {
+            guard bits > 0 else { return }
+            buffer[count] = RansEncoder.Symbol.bits(value, count: UInt32(bits))
+            count &+= 1
+        }
     }
 }

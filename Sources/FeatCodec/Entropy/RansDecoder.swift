@@ -52,7 +52,7 @@ struct RansDecoder {
         refill(&words)
     }
 
-    /// The next `count` (0 to 31) bits pushed by `putBits`.
+    /// The next `count` (0 to 31) bits pushed as `RansEncoder.Symbol.bits`.
     @inline(__always)
     mutating func bits(count: UInt32, _ words: inout RansWords) -> UInt32 {
         let value = UInt32(truncatingIfNeeded: state & (1 << UInt64(count) - 1))

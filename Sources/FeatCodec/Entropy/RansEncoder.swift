@@ -4,49 +4,62 @@
 /// must be known as whole tables (`TokenTables`) and that symbols are pushed in the reverse of
 /// the order they are decoded in. Integer-only: the same words decode the same way on every
 /// machine.
-struct RansEncoder {
+enum RansEncoder {
     /// A state never falls below this between symbols (decoders read a word when it does).
     static let lowerBound: UInt64 = 1 << 31
 
-    private var state = RansEncoder.lowerBound
-    /// Words in the order they were emitted: the reverse of the order the decoder reads them.
-    private var words: [UInt32] = []
-    /// The table, held here so that the innermost loop does not check a global's initialisation.
-    private let divisions = RansEncoder.divisionTable
+    /// A symbol that owns `frequency` of the 2^`scaleBits` slots, from slot `start` on.
+    struct Symbol {
+        let start: UInt32
+        let frequency: UInt32
+        let scaleBits: UInt32
 
-    /// Pushes a symbol that owns `frequency` of the 2^`scaleBits` slots, from slot `start` on.
-    @inline(__always)
-    mutating func put(start: UInt32, frequency: UInt32, scaleBits: UInt32) {
-        let f = UInt64(frequency)
-        if state >= ((RansEncoder.lowerBound &>> UInt64(scaleBits)) &<< 32) &* f {
-            words.append(UInt32(truncatingIfNeeded: state))
-            state &>>= 32
+        init(start: UInt32, frequency: UInt32, scaleBits: UInt32) {
+            (self.start, self.frequency, self.scaleBits) = (start, frequency, scaleBits)
         }
-        // state / f by a multiply with f's reciprocal (a 64-bit division was a fifth of the
-        // encoder's time), chosen without a branch for f = 1 (raw bits); then
-        // quotient << scaleBits + remainder + start, rearranged.
-        let division = divisions[Int(frequency)]
-        let divided = state.multipliedFullWidth(by: division.reciprocal).high &>> division.shift
-        let quotient = frequency == 1 ? state : divided
-        state = state &+ UInt64(start) &+ quotient &* ((1 &<< UInt64(scaleBits)) &- f)
+
+        /// The low `count` (0 to 31) bits of `value`, each with probability one half: a symbol
+        /// of one slot out of 2^count, which pushes state << count | value.
+        static func bits(_ value: UInt32, count: UInt32) -> Symbol {
+            Symbol(start: value & UInt32((UInt64(1) << count) - 1), frequency: 1, scaleBits: count)
+        }
     }
 
-    /// Pushes the low `count` (0 to 31) bits of `value`, each with probability one half: a
-    /// symbol of one slot out of 2^count, which is state << count | value.
-    @inline(__always)
-    mutating func putBits(_ value: UInt32, count: UInt32) { put(start: value, frequency: 1, scaleBits: count) }
-
-    /// The coded bytes, in the order the decoder reads them: little-endian words, starting with
-    /// the final state (its high word first); the encoder must not be used afterwards.
-    mutating func finish() -> [UInt8] {
-        words.append(UInt32(truncatingIfNeeded: state))
-        words.append(UInt32(truncatingIfNeeded: state >> 32))
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(4 * words.count)
-        for word in words.reversed() {
-            for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: word >> UInt32(shift))) }
+    /// Codes `symbols`, given in the order the decoder reads them (rANS pushes them in
+    /// reverse): little-endian words, starting with the final state (its high word first).
+    static func encode(_ symbols: UnsafeBufferPointer<Symbol>) -> [UInt8] {
+        // A symbol emits at most one word; the words fill `words` from its end, so they end
+        // up in the decoder's order.
+        let capacity = symbols.count + 2
+        let words = UnsafeMutablePointer<UInt32>.allocate(capacity: capacity)
+        defer { words.deallocate() }
+        let divisions = RansEncoder.divisionTable
+        var state = RansEncoder.lowerBound, first = capacity
+        for symbol in symbols.reversed() {
+            let f = UInt64(symbol.frequency), scaleBits = UInt64(symbol.scaleBits)
+            // Renormalised without a branch (it is taken at random): the low word is always
+            // written, and kept when the state must shrink.
+            let shrink = state >= ((RansEncoder.lowerBound &>> scaleBits) &<< 32) &* f
+            words[first &- 1] = UInt32(truncatingIfNeeded: state)
+            first &-= shrink ? 1 : 0
+            state = shrink ? state &>> 32 : state
+            // state / f by a multiply with f's reciprocal (a 64-bit division was a fifth of the
+            // encoder's time), chosen without a branch for f = 1 (raw bits); then
+            // quotient << scaleBits + remainder + start, rearranged.
+            let division = divisions[Int(symbol.frequency)]
+            let divided = state.multipliedFullWidth(by: division.reciprocal).high &>> division.shift
+            let quotient = symbol.frequency == 1 ? state : divided
+            state = state &+ UInt64(symbol.start) &+ quotient &* ((1 &<< scaleBits) &- f)
         }
-        return bytes
+        words[first - 1] = UInt32(truncatingIfNeeded: state)
+        words[first - 2] = UInt32(truncatingIfNeeded: state >> 32)
+        first -= 2
+        return [UInt8](unsafeUninitializedCapacity: 4 * (capacity - first)) { bytes, count in
+            for (i, word) in UnsafeBufferPointer(start: words + first, count: capacity - first).enumerated() {
+                UnsafeMutableRawPointer(bytes.baseAddress! + 4 * i).storeBytes(of: word.littleEndian, as: UInt32.self)
+            }
+            count = 4 * (capacity - first)
+        }
     }
 
     /// floor(x / f) = (x * reciprocal) >> (64 + shift) for every state x below 2^63.
@@ -70,7 +83,7 @@ struct RansEncoder {
         return UnsafePointer(table)
     }()
 
-    /// `state / frequency` as `put` computes it (for tests of the reciprocals).
+    /// `state / frequency` as `encode` computes it (for tests of the reciprocals).
     static func quotient(_ state: UInt64, _ frequency: UInt32) -> UInt64 {
         frequency == 1 ? state : state.multipliedFullWidth(by: divisionTable[Int(frequency)].reciprocal).high >> divisionTable[Int(frequency)].shift
     }
