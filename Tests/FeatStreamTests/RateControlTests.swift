@@ -240,6 +240,28 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
         #expect(late.controller.log.map { "\($0.sent) \($0.quality ?? -1)" } == log.map { "\($0.sent) \($0.quality ?? -1)" })
     }
 
+    /// After a dip to 30 kbit/s the link carries 150, enough for the minimum (14 dB, 1,512
+    /// bytes) at the grid's 10 fps, though not for the minimum + 4 dB that the probe for a
+    /// higher rate asks. Without the cap the controller stayed at 7.5 fps, every third frame at
+    /// 23 dB (the one after a frame held back); with it such a frame gets at most 22 dB and
+    /// raises the frame rate, which then holds the grid.
+    @Test func theFrameRateComesBeforePrecision() throws {
+        let steps = [(0.0, 30.0), (5, 150)]
+        let settings = RateSettings(trace: try BandwidthTrace(csv: steps.map { "\($0.0),\($0.1)" }.joined(separator: "\n"), name: "t"))
+        let run = Self.run(settings, seconds: 20, cutEvery: 1000)
+        #expect(worstLateness(run.packets, header: 1000, trace: steps, delay: 1) <= 1e-9)
+        let log = run.controller.log
+        let cap = 14 + RateSettings.aboveMinimumBelowGrid
+        for (before, entry) in zip(log, log.dropFirst()) where entry.sent && before.reason == "frame rate" && entry.seconds >= 5 {
+            #expect(entry.quality! <= cap, "\(entry.seconds) s: \(entry.quality!) dB at \(entry.fps!) fps")
+        }
+        let late = log.filter { $0.seconds >= 8 }
+        #expect(late.allSatisfy { $0.sent && $0.fps! == 10 }, "\(late.filter { !$0.sent || $0.fps! < 10 }.map { "\($0.seconds) \($0.fps!)" })")
+        let lateBytes = run.packets.filter { $0.seconds >= 10 }.reduce(0) { $0 + $1.bytes }
+        let lateKbps = Double(lateBytes) * 8 / 10 / 1000
+        #expect(abs(lateKbps / 150 - 1) < 0.05, "\(lateKbps) kbit/s from 10 s")
+    }
+
     /// A buffer as long as half a short clip or longer: the frames spread over the clip instead
     /// of spending it early (found by the outside campaign: 5 s on a 4 s clip sent nothing after
     /// 0.96 s, and frames before the last could take what the end left).

@@ -12,6 +12,8 @@ public struct RateSettings: Sendable, CustomStringConvertible {
     /// bikes.mp4 under `report --target-kbps 100,200,400,800`: 14 dB gave 35.6 / 40.8 / 64.4 /
     /// 68.4 %, 18 dB 37.6 / 57.2 / 64.0 / 69.2 %, 22 dB 41.2 / 48.0 / 57.2 / 66.4 %. Below
     /// about 18 dB the classes of the frames sent flip more than holding an older frame costs.
+    /// Over `Tools/bench-rate`'s six clips (24 points, before `aboveMinimumBelowGrid`) 18 dB
+    /// also gave the best mean: 65.5 %, against 64.3 % at 20 dB and 63.8 % at 22.
     public static let defaultMinQuality = 18.0
     /// How far below `minQuality` a frame may go when the buffer cannot hold one at it even
     /// empty (a short buffer or a low rate); coarser frames are held back. Receiver top-1 at
@@ -19,6 +21,15 @@ public struct RateSettings: Sendable, CustomStringConvertible {
     /// kbit/s 27 -> 48 %, bikes at 60 kbit/s 30.4 -> 40.4 %; with no floor pan at 30 kbit/s
     /// sent frames at 0.5-3.5 dB and fell from 33 to 1 %, with 12 dB pan at 50 fell to 16 %.
     public static let belowMinimum = 6.0
+    /// While the frame rate held keeps frames back, a frame gets at most this much over
+    /// `minQuality`, and a budget that carries it raises the frame rate instead: on fast content
+    /// holding a frame costs the receiver more than coarser frames do. Receiver top-1 at every
+    /// source frame over `Tools/bench-rate`'s 24 points (six clips, 100-800 kbit/s): no cap
+    /// 65.5 % (at or above the best fixed setting at 11), 8 dB 65.8 % (14). Measured with the cap
+    /// at any rate below the grid: 8 dB 66.1 % but vfr.mkv at 200 kbit/s fell to 172 (its 1.7 fps
+    /// were all sent), 12 dB 65.8 % (11); without the raise, 4 dB fell short of the rate (zoom at
+    /// 400 kbit/s reached 343).
+    public static let aboveMinimumBelowGrid = 8.0
     /// The highest quality spent on a frame, however much the link allows (`--quality`).
     public var maxQuality = RateSettings.defaultMaxQuality
     /// `maxQuality` without --quality: top-1 agreement of the frames sent is about 99 % there.
