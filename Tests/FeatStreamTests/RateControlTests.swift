@@ -251,7 +251,7 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
         let run = Self.run(settings, seconds: 20, cutEvery: 1000)
         #expect(worstLateness(run.packets, header: 1000, trace: steps, delay: 1) <= 1e-9)
         let log = run.controller.log
-        let cap = 14 + RateSettings.aboveMinimumBelowGrid
+        let cap = 14 + RateSettings.capWhileHoldingBack
         for (before, entry) in zip(log, log.dropFirst()) where entry.sent && before.reason == "frame rate" && entry.seconds >= 5 {
             #expect(entry.quality! <= cap, "\(entry.seconds) s: \(entry.quality!) dB at \(entry.fps!) fps")
         }
@@ -260,6 +260,16 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
         let lateBytes = run.packets.filter { $0.seconds >= 10 }.reduce(0) { $0 + $1.bytes }
         let lateKbps = Double(lateBytes) * 8 / 10 / 1000
         #expect(abs(lateKbps / 150 - 1) < 0.05, "\(lateKbps) kbit/s from 10 s")
+        // With `--quality` at or below the cap there is nothing to trade, and the frame rate does
+        // not swing up at every frame that reaches it (at 110 kbit/s, 7.5 fps carry the minimum
+        // and 10 do not).
+        var low = RateSettings(trace: try BandwidthTrace(csv: "0,30\n5,110", name: "t"))
+        low.maxQuality = 18
+        let lowLog = Self.run(low, seconds: 20, cutEvery: 1000).controller.log
+        #expect(lowLog.allSatisfy { !$0.sent || $0.quality! <= 18 }, "above --quality")
+        let swings = lowLog.filter { $0.seconds >= 8 }
+        let changes = zip(swings, swings.dropFirst()).filter { $0.fps != $1.fps }.count
+        #expect(changes <= 2, "\(changes) frame-rate changes after 8 s")
     }
 
     /// A buffer as long as half a short clip or longer: the frames spread over the clip instead

@@ -10,7 +10,8 @@ enum StepQuantizer {
         return s.isFinite && s >= Float.leastNormalMagnitude ? s : (s.isFinite ? Float.leastNormalMagnitude : 1)
     }
 
-    /// Root-mean-square of `values` (in double precision, so encoder and decoder never differ).
+    /// Root-mean-square of `values`, in double precision (only the encoder computes it: the
+    /// step it gives is in the stream).
     static func rms(_ values: ArraySlice<Float>) -> Float {
         guard !values.isEmpty else { return 0 }
         let total = values.withUnsafeBufferPointer { sum($0) { Double($0) * Double($0) } }

@@ -8,9 +8,6 @@ import Foundation
 ///   less what is still queued, corrected by what the stream is behind or ahead of the link:
 ///   the highest quality, up to the maximum, whose packet fits that budget, found by coding it
 ///   at trial qualities.
-/// - While the rate held keeps frames back, the quality goes no higher than
-///   `RateSettings.aboveMinimumBelowGrid` over the minimum; a frame that reaches it raises the
-///   frame rate a step.
 /// - When that quality would fall below the minimum, and the rate held could not carry the
 ///   minimum even with the queue drained (and what the stream is ahead paid back), the frame
 ///   rate drops one step (the grid rate divided by 4/3, 2, 3, 4, 6, ...): above the minimum a
@@ -24,6 +21,9 @@ import Foundation
 ///   again, never above the grid, as soon as a frame like the last one sent would fit at the
 ///   minimum quality + 4 dB at the higher rate. Frames are due on a grid of the rate held, so
 ///   4/3 keeps three grid frames of four.
+/// - While the rate held keeps frames back, the quality goes no higher than
+///   `RateSettings.capWhileHoldingBack` over the minimum; a frame that reaches it raises the
+///   frame rate a step (unless `--quality` is at or below that cap).
 /// - Cuts are always sent, below the minimum if they must, and later frames pay (dropped while
 ///   the queue is over half full); a cut that fits at no quality waits for the next frame,
 ///   which is then coded as an I-frame.
@@ -225,12 +225,15 @@ public final class RateController {
             return send(trials[q]!, q, seconds, sourceFrame, cut, q < minimum ? (cut ? "cut" : "I-frame") + " below --min-quality" : nil)
         }
         // While the rate held keeps frames back, a frame gets at most
-        // `RateSettings.aboveMinimumBelowGrid` over the minimum, and a budget that carries that
+        // `RateSettings.capWhileHoldingBack` over the minimum, and a budget that carries that
         // raises the frame rate a step: bikes at 800 kbit/s sent a frame in seven at 40 dB at
         // 8-12 fps, and the queue they filled kept the rate from rising. (When every frame that
         // comes is sent, as from a source slower than the rate held, the budget is the frame's.)
-        let capped = level > 0 && heldBack
-        let top = capped ? min(settings.maxQuality, minimum + RateSettings.aboveMinimumBelowGrid) : settings.maxQuality
+        // A `--quality` at or below the cap leaves nothing to trade (with `--quality 20` every
+        // frame at it raised the rate, and the next lowered it: 12.5 <-> 18.75 fps every 0.1 s).
+        let cap = minimum + RateSettings.capWhileHoldingBack
+        let capped = level > 0 && heldBack && cap < settings.maxQuality
+        let top = capped ? cap : settings.maxQuality
         if let q = highest(below: budget, upTo: top, size), q >= minimum {
             if capped && q == top { level -= 1 }
             let frame = send(trials[q]!, q, seconds, sourceFrame, cut, nil)

@@ -12,7 +12,7 @@ public struct RateSettings: Sendable, CustomStringConvertible {
     /// bikes.mp4 under `report --target-kbps 100,200,400,800`: 14 dB gave 35.6 / 40.8 / 64.4 /
     /// 68.4 %, 18 dB 37.6 / 57.2 / 64.0 / 69.2 %, 22 dB 41.2 / 48.0 / 57.2 / 66.4 %. Below
     /// about 18 dB the classes of the frames sent flip more than holding an older frame costs.
-    /// Over `Tools/bench-rate`'s six clips (24 points, before `aboveMinimumBelowGrid`) 18 dB
+    /// Over `Tools/bench-rate`'s six clips (24 points, before `capWhileHoldingBack`) 18 dB
     /// also gave the best mean: 65.5 %, against 64.3 % at 20 dB and 63.8 % at 22.
     public static let defaultMinQuality = 18.0
     /// How far below `minQuality` a frame may go when the buffer cannot hold one at it even
@@ -29,7 +29,7 @@ public struct RateSettings: Sendable, CustomStringConvertible {
     /// at any rate below the grid: 8 dB 66.1 % but vfr.mkv at 200 kbit/s fell to 172 (its 1.7 fps
     /// were all sent), 12 dB 65.8 % (11); without the raise, 4 dB fell short of the rate (zoom at
     /// 400 kbit/s reached 343).
-    public static let aboveMinimumBelowGrid = 8.0
+    public static let capWhileHoldingBack = 8.0
     /// The highest quality spent on a frame, however much the link allows (`--quality`).
     public var maxQuality = RateSettings.defaultMaxQuality
     /// `maxQuality` without --quality: top-1 agreement of the frames sent is about 99 % there.
