@@ -260,9 +260,9 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
         let lateBytes = run.packets.filter { $0.seconds >= 10 }.reduce(0) { $0 + $1.bytes }
         let lateKbps = Double(lateBytes) * 8 / 10 / 1000
         #expect(abs(lateKbps / 150 - 1) < 0.05, "\(lateKbps) kbit/s from 10 s")
-        // With `--quality` at or below the cap there is nothing to trade, and the frame rate does
-        // not swing up at every frame that reaches it (at 110 kbit/s, 7.5 fps carry the minimum
-        // and 10 do not).
+        // With `--quality` at or below the cap there is nothing to trade: no frame goes above
+        // `--quality`, and the frame rate does not swing up at every frame that reaches it (at
+        // 110 kbit/s, 7.5 fps carry the minimum and 10 do not).
         var low = RateSettings(trace: try BandwidthTrace(csv: "0,30\n5,110", name: "t"))
         low.maxQuality = 18
         let lowLog = Self.run(low, seconds: 20, cutEvery: 1000).controller.log

@@ -280,9 +280,9 @@ struct StepCoder {
     private func rebuild(_ r: inout [Float], _ levels: [Int32], channel c: Int, mode: Mode, offset: Int32,
                          previous: [Float]?, step: Float) {
         let base = c * plane, n = plane
-        r.withUnsafeMutableBufferPointer { out in
-            levels.withUnsafeBufferPointer { q in
-                let (r, q) = (out.baseAddress! + base, q.baseAddress! + base)
+        r.withUnsafeMutableBufferPointer { rebuilt in
+            levels.withUnsafeBufferPointer { coded in
+                let (r, q) = (rebuilt.baseAddress! + base, coded.baseAddress! + base)
                 // On pointers, so the loops vectorize (no bounds checks).
                 switch mode {
                 case .skip: previous!.withUnsafeBufferPointer { r.update(from: $0.baseAddress! + base, count: n) }

@@ -14,10 +14,6 @@ enum RansEncoder {
         let frequency: UInt32
         let scaleBits: UInt32
 
-        init(start: UInt32, frequency: UInt32, scaleBits: UInt32) {
-            (self.start, self.frequency, self.scaleBits) = (start, frequency, scaleBits)
-        }
-
         /// The low `count` (0 to 31) bits of `value`, each with probability one half: a symbol
         /// of one slot out of 2^count, which pushes state << count | value.
         static func bits(_ value: UInt32, count: UInt32) -> Symbol {
