@@ -29,7 +29,7 @@ struct EncodeCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "No progress on stderr.")
     var quiet = false
 
-    @Flag(help: "Print the summary and every admitted frame's fate (quality, bytes, link buffer fullness, frame rate, why dropped) as JSON.")
+    @Flag(help: "Print the summary and every admitted frame's fate (quality, bytes, link buffer fullness, frame rate, why dropped), and the unchanged frames rate control sent, as JSON.")
     var json = false
 
     func validate() throws {
@@ -73,7 +73,8 @@ struct EncodeCommand: ParsableCommand {
             let say: (String) -> Void = path == "-" ? { Terminal.note($0) } : { print(Terminal.printable($0)) }
             say("\(network.spec.title) at \(network.split), \(network.featureShape) per frame; \(settings)")
             if let rateSettings { say(rateSettings.description) }
-            say("decoded \(s.decoded) frames, admitted \(s.admitted) (\(s.cuts) cut), coded \(stream.frames): \(stream.intraFrames) I + \(stream.predictedFrames) P")
+            let unchanged = summary.unchangedSent > 0 ? " (\(summary.unchangedSent) of them unchanged, sent by rate control)" : ""
+            say("decoded \(s.decoded) frames, admitted \(s.admitted) (\(s.cuts) cut), coded \(stream.frames): \(stream.intraFrames) I + \(stream.predictedFrames) P\(unchanged)")
             say(String(format: "%@: %d bytes, %@ over %.2f s of source, %.0f bytes per frame, %.3f bits per element",
                        file.path, stream.fileBytes, summary.kilobitsPerSecond.map { String(format: "%.1f kbit/s", $0) } ?? "- kbit/s",
                        s.sourceSeconds ?? 0, summary.bytesPerFrame, summary.bitsPerElement))
@@ -93,6 +94,8 @@ struct EncodeReport: Encodable {
     let decodedFrames: Int
     let admittedFrames: Int
     let sentFrames: Int
+    /// Of `sentFrames`, those the gate held back as unchanged and rate control sent.
+    let unchangedSentFrames: Int
     let warnings: [String]
     let frames: [RateController.Entry]
 
@@ -105,6 +108,7 @@ struct EncodeReport: Encodable {
         decodedFrames = summary.selection.decoded
         admittedFrames = summary.selection.admitted
         sentFrames = summary.stream.frames
+        unchangedSentFrames = summary.unchangedSent
         warnings = summary.warnings
         frames = summary.log
     }

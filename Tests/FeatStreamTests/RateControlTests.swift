@@ -78,9 +78,10 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
     }
 
     /// `settings` with the minimum these figures were worked out for (14 dB: a P-frame of 1,512
-    /// bytes, an I-frame of 4,536).
+    /// bytes, an I-frame of 4,536); from `unchangedFrom` seconds the frames between cuts are
+    /// ones the gate held back as unchanged.
     static func run(_ given: RateSettings, seconds: Double = 20, perDecibel: Double = 1, header: Int = 1000, intraFactor: Int = 3,
-                    durationSeconds: Double? = nil, cutEvery: Int = 43, start: Double = 0) -> Run {
+                    durationSeconds: Double? = nil, cutEvery: Int = 43, start: Double = 0, unchangedFrom: Double = .infinity) -> Run {
         var settings = given
         settings.minQuality = 14
         let controller = RateController(settings: settings, gridFPS: 10, headerBytes: header, durationSeconds: durationSeconds)
@@ -89,7 +90,7 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
             let t = start + Double(k) / 10
             let cut = k == 0 || (k % cutEvery == 0)
             if cut { cuts.append(t) }
-            let chosen = controller.decide(seconds: t, sourceFrame: k, cut: cut) { q, intra in
+            let chosen = controller.decide(seconds: t, sourceFrame: k, cut: cut, unchanged: !cut && t >= unchangedFrom) { q, intra in
                 frame(bytes: Int(300 * pow(2, q * perDecibel / 6)) * (intra ? intraFactor : 1), intra: intra)
             }
             if let chosen {
@@ -272,6 +273,62 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
         #expect(changes <= 2, "\(changes) frame-rate changes after 8 s")
     }
 
+    /// A scene that stops changing: the frames the gate holds back as unchanged go to refine the
+    /// receiver's tensor, each at least `RateSettings.refinementGain` above the last frame sent,
+    /// up to the maximum; after that only when the link has idled for half the queue, at no
+    /// lower quality. The rest are dropped unlogged, the link is used and never late.
+    @Test func anUnchangedSceneIsRefinedThenKeptFresh() throws {
+        let settings = RateSettings(trace: try BandwidthTrace(kilobitsPerSecond: 500))
+        let controller = RateController(settings: settings, gridFPS: 10, headerBytes: 1000)
+        var packets: [(Double, Int)] = []
+        // An unchanged frame before any was sent has nothing to refine.
+        #expect(controller.decide(seconds: 0, sourceFrame: 0, cut: false, unchanged: true) { q, intra in Self.frame(bytes: 100, intra: intra) } == nil)
+        for k in 0..<100 {
+            let t = Double(k) / 10
+            // Changing for 2 s, then unchanged; frames grow 2x every 6 dB, so each step up costs.
+            let chosen = controller.decide(seconds: t, sourceFrame: k, cut: k == 0, unchanged: k >= 20) { q, intra in
+                Self.frame(bytes: Int(300 * pow(2, q / 6)) * (intra ? 3 : 1), intra: intra)
+            }
+            if let chosen { packets.append((t, StreamEncoder.packetBytes(payloadBytes: chosen.payload.count))) }
+        }
+        #expect(worstLateness(packets, header: 1000, trace: [(0, 500)], delay: 1) <= 1e-9)
+        let log = controller.log
+        let changing = log.filter { $0.seconds < 2 }, unchanged = log.filter { $0.seconds >= 2 }
+        #expect(changing.count == 20 && changing.allSatisfy { $0.reason == nil || !$0.reason!.hasPrefix("unchanged") })
+        #expect(unchanged.allSatisfy { $0.sent && $0.type == "P" })
+        var held = changing.last { $0.sent }!.quality!
+        #expect(held < 37, "the changing frames already at \(held) dB")
+        let refined = unchanged.filter { $0.reason == RateController.refinementReason }
+        for entry in refined {
+            #expect(entry.quality! >= min(settings.maxQuality, held + RateSettings.refinementGain), "\(entry.seconds) s: \(entry.quality!) after \(held) dB")
+            held = entry.quality!
+        }
+        #expect(held == settings.maxQuality && refined.count < 6)
+        // Then fresher tensors at the maximum, only once the link has idled, and the link is used.
+        let fresh = unchanged.filter { $0.reason == RateController.idleReason }
+        #expect(fresh.count + refined.count == unchanged.count && fresh.count > 5)
+        #expect(fresh.allSatisfy { $0.quality! == settings.maxQuality && $0.seconds > refined.last!.seconds })
+        let lateKbps = Double(packets.filter { $0.0 >= 3 }.reduce(0) { $0 + $1.1 }) * 8 / 7 / 1000
+        #expect(lateKbps > 450 && lateKbps <= 500, "\(lateKbps) kbit/s from 3 s")
+        // Below the grid rate an unchanged frame waits until it is due at the rate held, however
+        // much the link carries (60 kbit/s carries 14 dB at 3.3 fps of 10, and only a changed
+        // frame raises the rate when the link comes back).
+        let slow = Self.run(RateSettings(trace: try BandwidthTrace(csv: "0,60\n5,3000", name: "t")), seconds: 10, cutEvery: 1000, unchangedFrom: 4.5)
+        // Below the grid's rate the link is short: no refinement takes a changed frame's slot.
+        #expect(!slow.controller.log.contains { $0.reason == RateController.refinementReason && $0.fps! < 10 })
+        let slowSent = slow.controller.log.filter { $0.sent && $0.seconds >= 6 }
+        let heldFPS = try #require(slowSent.first?.fps)
+        #expect(heldFPS < 5 && slowSent.allSatisfy { $0.fps == heldFPS && $0.reason == RateController.idleReason })
+        #expect(slowSent.count > 5 && Double(slowSent.count) <= 4 * heldFPS + 1, "\(slowSent.count) frames in 4 s at \(heldFPS) fps")
+        // A deferred cut needs an I-frame: an unchanged frame is never that one.
+        var tight = RateSettings(trace: try BandwidthTrace(csv: "0,10\n0.5,1000", name: "t"))
+        tight.minQuality = 14
+        let starved = RateController(settings: tight, gridFPS: 10, headerBytes: 1000)
+        #expect(starved.decide(seconds: 0, sourceFrame: 0, cut: true) { q, intra in Self.frame(bytes: 100_000, intra: intra) } == nil)
+        #expect(starved.decide(seconds: 1, sourceFrame: 10, cut: false, unchanged: true) { q, intra in Self.frame(bytes: 100, intra: intra) } == nil)
+        #expect(starved.decide(seconds: 1.1, sourceFrame: 11, cut: false) { q, intra in Self.frame(bytes: 100, intra: intra) }?.type == .intra)
+    }
+
     /// A buffer as long as half a short clip or longer: the frames spread over the clip instead
     /// of spending it early (found by the outside campaign: 5 s on a 4 s clip sent nothing after
     /// 0.96 s, and frames before the last could take what the end left).
@@ -387,8 +444,10 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
 /// simulated from the packets of the file written.
 @Suite struct RateControlPipelineTests {
     /// On the 4 s fixtures too: the controller knows where the file ends, so a second of buffer
-    /// does not put a short clip over the link's rate (pan at 100: 115.7 kbit/s before).
-    @Test(arguments: [("bikes", 200.0), ("bikes", 400), ("pan.mp4", 300), ("pan.mp4", 100), ("zoom.mp4", 100)])
+    /// does not put a short clip over the link's rate (pan at 100: 115.7 kbit/s before). Scenes
+    /// ends on a static scene the gate holds back: its frames refine the receiver's tensor
+    /// instead of leaving the link idle (175.6 kbit/s at 200 before).
+    @Test(arguments: [("bikes", 200.0), ("bikes", 400), ("pan.mp4", 300), ("pan.mp4", 100), ("zoom.mp4", 100), ("scenes.mp4", 200)])
     func encodeHoldsTheTarget(clip: String, kbps: Double) throws {
         let model = try FeatureGateTests.loadModel()
         VideoReader.setFFmpegLogging(verbose: false)
@@ -405,12 +464,13 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
         let reader = try ContainerReader(name: "t", bytes: sink.bytes)
         var packets: [(Double, Int)] = []
         var firstPacket: Int?
-        var predicted = 0
+        var predicted = 0, unchangedSent = 0
         reader.walk { event in
             if case .packet(let header, let payload, let offset) = event {
                 firstPacket = firstPacket ?? offset
                 packets.append((header.seconds, PacketHeader.size + payload.count + ContainerFormat.indexEntrySize))
                 if header.type == .predicted { predicted += 1 }
+                if header.admission == .heartbeat { unchangedSent += 1 }
             }
             return true
         }
@@ -424,6 +484,10 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
         #expect(worstLateness(packets, header: firstPacket!, trace: [(0, kbps)], delay: 1) <= 1e-9)
         // The decoded stream is what the log says was sent.
         #expect(packets.map(\.0) == summary.log.filter(\.sent).map(\.seconds))
+        // Frames sent though unchanged are marked so in the stream (scenes has no heartbeat of the gate's).
+        if clip == "scenes.mp4" {
+            #expect(unchangedSent > 0 && unchangedSent == summary.log.filter { $0.reason?.hasPrefix("unchanged") == true }.count)
+        }
     }
 }
 

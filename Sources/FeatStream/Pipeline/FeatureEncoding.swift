@@ -13,8 +13,11 @@ public enum FeatureEncoding {
         public var stream: StreamEncoder.Summary
         /// Values per tensor (C x H x W).
         public var elementsPerFrame: Int
-        /// Every admitted frame's fate, in order (with rate control, its decision).
+        /// Every admitted frame's fate, in order (with rate control, its decision), and the
+        /// unchanged frames rate control sent.
         public var log: [RateController.Entry] = []
+        /// Frames sent though the gate held them back as unchanged (rate control only).
+        public var unchangedSent: Int { log.filter(\.sentUnchanged).count }
         /// With rate control: its warnings (the link cannot carry the content), each once.
         public var warnings: [String] = []
         /// The one bitrate definition (`StreamStatistics`): the whole file over the source seconds.
@@ -41,7 +44,8 @@ public enum FeatureEncoding {
 
     /// Encodes `reader`'s video into `output`; `decided` sees every decoded frame (for progress).
     /// With `rate` (step mode only), a `RateController` decides which admitted frames are sent
-    /// and at which quality. The coder runs on its own thread, beside the head and the decoder
+    /// and at which quality, and which frames the gate held back as unchanged still go to refine
+    /// the receiver's tensor. The coder runs on its own thread, beside the head and the decoder
     /// (on two cores the three overlap; measured in README "Speed").
     public static func run(
         _ reader: VideoReader, gate: GateSettings, model: Model, coding: CodingSettings, rate: RateSettings? = nil,
@@ -58,11 +62,15 @@ public enum FeatureEncoding {
         let stage = CodingStage(encoder: encoder, controller: controller, quality: coding.quality)
         let selection: SelectionSummary
         do {
-            selection = try FeatureExtraction.run(reader, settings: gate, model: model, decided: decided) { selected, tensor in
-                guard stage.queue.put(.init(tensor: tensor, stamp: selected.stamp, cut: selected.decision == .cut)) else {
+            // The coder's thread takes the frames in order; a full queue waits, a closed one has failed.
+            func handOver(_ selected: SelectedFrame, _ tensor: Tensor) throws {
+                guard stage.queue.put(.init(tensor: tensor, stamp: selected.stamp, cut: selected.decision == .cut,
+                                            unchanged: selected.decision == .static)) else {
                     throw stage.finish() ?? CancellationError()
                 }
             }
+            selection = try FeatureExtraction.run(reader, settings: gate, model: model, decided: decided, admitted: handOver,
+                                                  unchanged: controller == nil ? nil : handOver)
         } catch {
             _ = stage.finish()
             throw error
@@ -81,6 +89,8 @@ public enum FeatureEncoding {
             let tensor: Tensor
             let stamp: StreamEncoder.Stamp
             let cut: Bool
+            /// Held back by the gate as static: only rate control may send it.
+            let unchanged: Bool
         }
 
         let queue = HandoffQueue<Job>(capacity: 8)
@@ -132,7 +142,7 @@ public enum FeatureEncoding {
                 return
             }
             let chosen = controller.decide(seconds: job.stamp.seconds, sourceFrame: job.stamp.sourceFrame, cut: job.cut,
-                                             refresh: encoder.refreshDue(at: job.stamp.seconds)) { q, intra in
+                                             refresh: encoder.refreshDue(at: job.stamp.seconds), unchanged: job.unchanged) { q, intra in
                 encoder.trial(job.tensor, at: job.stamp, forceIntra: intra, quality: q)
             }
             if let chosen { try encoder.append(trial: chosen, at: job.stamp) }
@@ -141,9 +151,11 @@ public enum FeatureEncoding {
 }
 
 extension SelectedFrame {
-    /// Where the frame sits in the source and why it is sent, as a stream records it.
+    /// Where the frame sits in the source and why it is sent, as a stream records it (a static
+    /// frame that rate control sends to refine the receiver's tensor is sent though unchanged,
+    /// like a heartbeat).
     public var stamp: StreamEncoder.Stamp {
-        let admission: PacketHeader.Admission = decision == .cut ? .cut : decision == .heartbeat ? .heartbeat : .changed
+        let admission: PacketHeader.Admission = decision == .cut ? .cut : decision == .heartbeat || decision == .static ? .heartbeat : .changed
         return StreamEncoder.Stamp(
             sourceFrame: frame.index, pts: frame.pts,
             timeBase: (Int32(clamping: frame.timeBase.numerator), Int32(clamping: frame.timeBase.denominator)),

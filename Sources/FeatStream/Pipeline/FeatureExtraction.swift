@@ -9,13 +9,15 @@ import Foundation
 public enum FeatureExtraction {
     private struct Stop: Error {}
 
-    /// Calls `decided` for every decoded frame in order and `admitted` with the head's tensor
-    /// for each frame sent (`modelTime` gets the seconds of all head runs and their count at the end).
+    /// Calls `decided` for every decoded frame in order, `admitted` with the head's tensor for
+    /// each frame sent, and `unchanged`, if given, with it for each grid frame the gate held back
+    /// as static (`modelTime` gets the seconds of all head runs and their count at the end).
     /// Returns the selection summary.
     public static func run(
         _ reader: VideoReader, settings: GateSettings, model: Model,
         decided: (SelectedFrame) throws -> Void = { _ in },
         admitted: (SelectedFrame, Tensor) throws -> Void,
+        unchanged: ((SelectedFrame, Tensor) throws -> Void)? = nil,
         modelTime: (_ seconds: Double, _ runs: Int) -> Void = { _, _ in }
     ) throws -> SelectionSummary {
         let queue = HandoffQueue<FrameSieve.Sieved>(capacity: 32)
@@ -42,7 +44,12 @@ public enum FeatureExtraction {
                 let (selected, tensor) = try gate.decide(sieved) { try model.features(rgb: $0.rgb) }
                 summary.count(selected.decision)
                 try decided(selected)
-                if let tensor { try admitted(selected, tensor) }
+                guard let tensor else { continue }
+                if selected.decision.isAdmitted {
+                    try admitted(selected, tensor)
+                } else if let unchanged, selected.decision == .static {
+                    try unchanged(selected, tensor)
+                }
             }
         } catch {
             queue.close()

@@ -5,7 +5,8 @@ import FeatVideo
 
 /// Decides sieved frames (`FrameSieve`) with the model in the loop: the head runs on every cut
 /// and grid frame, its local change from the last frame sent (`FeatureChange`) goes to
-/// `Admission`, and the tensors of the frames sent come back with the decision.
+/// `Admission`, and the tensor comes back with the decision (for a static frame too: rate
+/// control may send it to refine what the receiver holds).
 struct FeatureGate {
     private var admission: Admission
     private var reference: Tensor?
@@ -15,8 +16,8 @@ struct FeatureGate {
 
     init(settings: GateSettings) { admission = Admission(settings: settings) }
 
-    /// The decision, and the head's tensor when the frame is sent. `head` gives the frame's
-    /// tensor (the model run now, or one computed before); nil `head`: pixels decide alone.
+    /// The decision, and the head's tensor when the head ran (cut and grid frames). `head` gives
+    /// the frame's tensor (the model run now, or one computed before); nil `head`: pixels decide alone.
     mutating func decide(_ sieved: FrameSieve.Sieved, head: ((VideoFrame) throws -> Tensor)?) throws -> (SelectedFrame, Tensor?) {
         guard let head, sieved.kind == .cut || sieved.kind == .grid else { return (admission.decide(sieved), nil) }
         let start = DispatchTime.now().uptimeNanoseconds
@@ -25,8 +26,7 @@ struct FeatureGate {
         modelRuns += 1
         let change = sieved.kind == .grid ? reference.map { FeatureChange.score(tensor, from: $0) } : nil
         let selected = admission.decide(sieved, featureChange: change)
-        guard selected.decision.isAdmitted else { return (selected, nil) }
-        reference = tensor
+        if selected.decision.isAdmitted { reference = tensor }
         return (selected, tensor)
     }
 }

@@ -39,6 +39,11 @@ import Foundation
 ///   its share of what it still carries (all of it for the last frame due), below the minimum
 ///   if it must, so the stream ends with its queue drained; and when the end lies within the
 ///   buffer delay a step down the frame rate sends nothing while the stream is ahead.
+/// - A frame the gate held back as unchanged (`unchanged`) goes only when it is due at the rate
+///   held and its budget carries at least `RateSettings.refinementGain` more than the last
+///   frame sent (at the grid's rate), or as much once the link has idled for half the queue;
+///   else it is dropped unlogged. A static scene then spends the link on precision and fresher tensors instead of
+///   leaving it idle.
 /// - The link, its trace (`--bandwidth` times) and the account of what the stream is behind or
 ///   ahead all start at the first frame's time, whatever its timestamp.
 public final class RateController {
@@ -63,8 +68,12 @@ public final class RateController {
         public let bufferFullness: Double?
         /// The frame rate the controller was holding (frames per second).
         public let fps: Double?
-        /// Why a frame was dropped, or sent below the minimum quality; nil otherwise.
+        /// Why a frame was dropped, sent below the minimum quality, or sent though the gate held
+        /// it back as unchanged; nil otherwise.
         public let reason: String?
+
+        /// Sent though the gate held it back as unchanged (`RateController.refinement`).
+        public var sentUnchanged: Bool { sent && (reason == RateController.refinementReason || reason == RateController.idleReason) }
 
         /// Every key, null where there is no value (one shape for every line of the log).
         public func encode(to encoder: Encoder) throws {
@@ -164,10 +173,14 @@ public final class RateController {
 
     /// Decides for the frame at `seconds`; `trial(quality, intra)` codes it (without sending).
     /// `refresh`: the coder will make it an I-frame anyway (its group is over), so it is sent
-    /// like a cut: a P-frame cannot follow until one is. Returns the coded frame to send, or nil
-    /// to drop it.
-    public func decide(seconds: Double, sourceFrame: Int, cut: Bool, refresh: Bool = false,
+    /// like a cut: a P-frame cannot follow until one is. `unchanged`: the gate held the frame
+    /// back as static; it may refine the receiver's tensor (logged only when sent). Returns the
+    /// coded frame to send, or nil to drop it.
+    public func decide(seconds: Double, sourceFrame: Int, cut: Bool, refresh: Bool = false, unchanged: Bool = false,
                        trial: (Double, Bool) -> EncodedFrame) -> EncodedFrame? {
+        // Before the first frame there is nothing to refine; a deferred cut needs an I-frame and a
+        // due refresh makes one, which the scene's next admitted frame should be.
+        if unchanged && (log.isEmpty || refresh || pendingCut) { return nil }
         if log.isEmpty {
             // The link and its trace start with the stream: the header goes just before the first frame.
             trace = settings.trace.shifted(by: seconds)
@@ -188,6 +201,7 @@ public final class RateController {
             record(seconds, sourceFrame, cut, nil, nil, reason)
             return nil
         }
+        if unchanged { return refinement(seconds: seconds, sourceFrame: sourceFrame, trial: trial) }
         if let higher = higherLevel(at: seconds) {
             // The higher rate's spacing counts from the last frame sent, not the lower rate's.
             level = higher
@@ -197,20 +211,7 @@ public final class RateController {
             heldBack = true
             return drop("frame rate")
         }
-        // What the link carries until the next frame is due, less what is still queued, plus what
-        // the stream is behind the link so far (frames the gate did not send leave it idle) or
-        // minus what it is ahead (cuts over budget), at most half the queue either way: over the
-        // clip the stream spends what the link carries; never more than the queue's room.
-        let space = link.spaceBytes
-        let behind = min(max(trace.bytes(from: startSeconds, to: seconds) - sentBytes, -link.capacityBytes / 2), link.capacityBytes / 2)
-        // Nothing planned past the input's end but what the stream is behind (time the gate left
-        // the link idle, at most half the queue, which then arrives within the buffer delay
-        // after the end): a stream that ends with its queue full would exceed the link's rate
-        // over a 4 s clip by a quarter (a 1 s buffer), one that never makes up the idle time
-        // would fall short (zoom at 300 kbit/s: 283). Past the end the duration was wrong, and
-        // the horizon is dropped.
-        let toEnd = endSeconds.flatMap { $0 > seconds ? trace.bytes(from: seconds, to: $0) - link.queuedBytes + max(behind, 0) : nil } ?? .infinity
-        let budget = min(space, toEnd, trace.bytes(from: seconds, to: seconds + 1 / fps) - link.queuedBytes + behind)
+        let (space, behind, toEnd, budget) = allowance(at: seconds)
         let minimum = settings.minQuality
         if mustSend {
             if let q = highest(below: budget, upTo: settings.maxQuality, size), q >= minimum {
@@ -303,6 +304,53 @@ public final class RateController {
         guard Double(size(minimum)) <= space else { return drop("buffer full") }
         return send(trials[minimum]!, minimum, seconds, sourceFrame, cut, "over budget at the lowest frame rate")
     }
+
+    /// What a frame at `seconds` may spend: the queue's room (`space`); what the stream is behind
+    /// the link (negative: ahead); what the link still carries by the input's end (`toEnd`); and
+    /// the frame's `budget`, the least of the room, `toEnd` and its share at the rate held.
+    private func allowance(at seconds: Double) -> (space: Double, behind: Double, toEnd: Double, budget: Double) {
+        // What the link carries until the next frame is due, less what is still queued, plus what
+        // the stream is behind the link so far (frames the gate did not send leave it idle) or
+        // minus what it is ahead (cuts over budget), at most half the queue either way: over the
+        // clip the stream spends what the link carries; never more than the queue's room.
+        let space = link.spaceBytes
+        let behind = min(max(trace.bytes(from: startSeconds, to: seconds) - sentBytes, -link.capacityBytes / 2), link.capacityBytes / 2)
+        // Nothing planned past the input's end but what the stream is behind (time the gate left
+        // the link idle, at most half the queue, which then arrives within the buffer delay
+        // after the end): a stream that ends with its queue full would exceed the link's rate
+        // over a 4 s clip by a quarter (a 1 s buffer), one that never makes up the idle time
+        // would fall short (zoom at 300 kbit/s: 283). Past the end the duration was wrong, and
+        // the horizon is dropped.
+        let toEnd = endSeconds.flatMap { $0 > seconds ? trace.bytes(from: seconds, to: $0) - link.queuedBytes + max(behind, 0) : nil } ?? .infinity
+        let budget = min(space, toEnd, trace.bytes(from: seconds, to: seconds + 1 / fps) - link.queuedBytes + behind)
+        return (space, behind, toEnd, budget)
+    }
+
+    /// An unchanged frame (`decide`): sent, as a P-frame, only when it is due at the rate held
+    /// and its budget carries `RateSettings.refinementGain` over the last frame sent (at the
+    /// grid's rate only: below it the link is short, and a refinement would take the slot of the
+    /// next changed frame), or, once the stream is behind the link by all it may make up (half
+    /// the queue: what the link carries from now on is lost unless sent), the last frame's
+    /// quality: the receiver then gets a fresher tensor at no loss of precision. Nothing else
+    /// about the rate held changes.
+    private func refinement(seconds: Double, sourceFrame: Int, trial: (Double, Bool) -> EncodedFrame) -> EncodedFrame? {
+        let (_, behind, _, budget) = allowance(at: seconds)
+        let idle = behind >= link.capacityBytes / 2
+        guard idle || (level == 0 && lastQuality < settings.maxQuality), seconds >= nextDue - 0.5 / gridFPS else { return nil }
+        let wanted = min(settings.maxQuality, lastQuality + (idle ? 0 : RateSettings.refinementGain))
+        var trials: [Double: EncodedFrame] = [:]
+        func size(_ q: Double) -> Int {
+            if trials[q] == nil { trials[q] = trial(q, false) }
+            return StreamEncoder.packetBytes(of: trials[q]!)
+        }
+        guard Double(size(wanted)) <= budget, let q = highest(below: budget, upTo: settings.maxQuality, size) else { return nil }
+        return send(trials[q]!, q, seconds, sourceFrame, false, idle ? RateController.idleReason : RateController.refinementReason)
+    }
+
+    /// `encode --json`'s reason for an unchanged frame sent to refine the receiver's tensor (`refinement`).
+    public static let refinementReason = "unchanged: refines the held frame"
+    /// `encode --json`'s reason for an unchanged frame sent because the link had idled (`refinement`).
+    public static let idleReason = "unchanged: the link was idle"
 
     /// The highest quality in [0, `top`] (0.5 dB steps) whose packet is at most `limit` bytes,
     /// searched from the last quality sent; nil when none is.

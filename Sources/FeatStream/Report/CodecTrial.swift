@@ -14,8 +14,13 @@ public enum CodecTrial {
         public let stamp: StreamEncoder.Stamp
         /// Opens a scene: coded as an I-frame (`forceIntra`).
         public let cut: Bool
+        /// Held back by the gate as static: rate control may still send it (`RateController.decide`);
+        /// only give such frames with `rate`.
+        public let unchanged: Bool
         /// A frame to code; `cut` forces an I-frame.
-        public init(tensor: Tensor, stamp: StreamEncoder.Stamp, cut: Bool) { (self.tensor, self.stamp, self.cut) = (tensor, stamp, cut) }
+        public init(tensor: Tensor, stamp: StreamEncoder.Stamp, cut: Bool, unchanged: Bool = false) {
+            (self.tensor, self.stamp, self.cut, self.unchanged) = (tensor, stamp, cut, unchanged)
+        }
     }
 
     /// What a trial measured: the stream's sizes, what decodes from it, and the time each way took.
@@ -51,7 +56,7 @@ public enum CodecTrial {
         for (k, frame) in frames.enumerated() {
             if let controller {
                 let chosen = controller.decide(seconds: frame.stamp.seconds, sourceFrame: frame.stamp.sourceFrame, cut: frame.cut,
-                                                  refresh: encoder.refreshDue(at: frame.stamp.seconds)) { q, intra in
+                                                  refresh: encoder.refreshDue(at: frame.stamp.seconds), unchanged: frame.unchanged) { q, intra in
                     encoder.trial(frame.tensor, at: frame.stamp, forceIntra: intra, quality: q)
                 }
                 guard let chosen else { continue }

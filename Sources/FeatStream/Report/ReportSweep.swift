@@ -108,7 +108,9 @@ public enum ReportSweep {
                 var gate = options.gate
                 gate.fps = rate.rate
                 gate.changeThreshold = threshold
-                let sent = try admit(sieved[r], gate: gate, tensors: source.tensors)
+                // What the gate sends, and with the frames it held back as static what rate control may.
+                let offered = try offer(sieved[r], gate: gate, tensors: source.tensors)
+                let sent = offered.filter { $0.decision.isAdmitted }
                 guard !sent.isEmpty else { continue }
                 let point = Point(rate: rate, threshold: threshold, sent: sent, cuts: sent.filter { $0.decision == .cut }.count,
                                   grid: gridReference, source: sourceReference, sourceSeconds: source.sourceSeconds)
@@ -126,15 +128,18 @@ public enum ReportSweep {
                 }
                 // Rate control on the grid of the highest frame rate, at the first threshold.
                 if rate == topRate && threshold == options.changeThresholds[0] {
+                    let offeredFrames = offered.map {
+                        CodecTrial.Frame(tensor: source.tensors[$0.frame.index], stamp: $0.stamp, cut: $0.decision == .cut, unchanged: $0.decision == .static)
+                    }
                     var coding = Setting.rateControlled(kilobitsPerSecond: 1).coding!
                     coding.channelWeights = try TaskWeights.weights(for: model)
                     let parameters = FeatureEncoding.parameters(reader, gate: gate, model: model, coding: coding)
                     if let trace = options.bandwidth {
                         var settings = RateSettings(trace: trace)
                         settings.minQuality = options.minQuality
-                        let trial = try CodecTrial.run(trialFrames, parameters: parameters, sourceSeconds: source.sourceSeconds,
+                        let trial = try CodecTrial.run(offeredFrames, parameters: parameters, sourceSeconds: source.sourceSeconds,
                                                        rate: (settings, topFPS))
-                        let frames = trial.sent.map { sent[$0] }
+                        let frames = trial.sent.map { offered[$0] }
                         let received = try point.received(frames, trial.decoded, model: model)
                         timeline = LinkTimeline.windows(trace: trace, sent: zip(frames, trial.frameBytes).map { ($0.frame.seconds, $1) },
                                                         received: received, references: sourceReference)
@@ -142,7 +147,7 @@ public enum ReportSweep {
                     for target in options.targets {
                         var settings = RateSettings(trace: try BandwidthTrace(kilobitsPerSecond: target))
                         settings.minQuality = options.minQuality
-                        let trial = try CodecTrial.run(trialFrames, parameters: parameters, sourceSeconds: source.sourceSeconds,
+                        let trial = try CodecTrial.run(offeredFrames, parameters: parameters, sourceSeconds: source.sourceSeconds,
                                                        rate: (settings, topFPS))
                         // A point with no frame has no rate or fidelity to show (its sizes would be 0 / 0).
                         guard !trial.sent.isEmpty else {
@@ -151,7 +156,7 @@ public enum ReportSweep {
                             continue
                         }
                         let kept = Set(trial.sent)
-                        let keptFrames = sent.indices.filter(kept.contains).map { sent[$0] }
+                        let keptFrames = offered.indices.filter(kept.contains).map { offered[$0] }
                         let sentPoint = Point(rate: rate, threshold: threshold, sent: keptFrames, cuts: keptFrames.filter { $0.decision == .cut }.count,
                                               grid: gridReference, source: sourceReference, sourceSeconds: source.sourceSeconds)
                         samples.append(try sentPoint.sample(.rateControlled(kilobitsPerSecond: target), received: trial.decoded,
@@ -209,12 +214,13 @@ public enum ReportSweep {
         }
     }
 
-    /// The frames `gate` sends: `FeatureGate`'s decisions, as in `encode`, on tensors already computed.
-    static func admit(_ sieved: [FrameSieve.Sieved], gate: GateSettings, tensors: [Tensor]) throws -> [SelectedFrame] {
+    /// The frames `gate` sends, in order with the grid frames it held back as static (which only
+    /// rate control may send): `FeatureGate`'s decisions, as in `encode`, on tensors already computed.
+    static func offer(_ sieved: [FrameSieve.Sieved], gate: GateSettings, tensors: [Tensor]) throws -> [SelectedFrame] {
         var featureGate = FeatureGate(settings: gate)
         return try sieved.compactMap { s in
             let (selected, _) = try featureGate.decide(s) { tensors[$0.index] }
-            return selected.decision.isAdmitted ? selected : nil
+            return selected.decision.isAdmitted || selected.decision == .static ? selected : nil
         }
     }
 
