@@ -420,6 +420,36 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
 /// An I-frame the coder must make because its group is over goes like a cut, even on a link
 /// where it cannot have the minimum quality: without it no P-frame could follow.
 @Suite struct RateControllerRefreshTests {
+    /// `--gop 0.1`: every frame is due for an I-frame. Such frames wait for their turn and fit
+    /// the budget like any frame, so the frame rate falls and the quality holds (sent like cuts
+    /// they went at 5-7 dB with the queue full, and pan at 200 kbit/s ended 22 % over).
+    @Test func aShortGroupKeepsTheRateAndTheMinimum() throws {
+        var settings = RateSettings(trace: try BandwidthTrace(kilobitsPerSecond: 150))
+        settings.minQuality = 14
+        let controller = RateController(settings: settings, gridFPS: 10, headerBytes: 500, durationSeconds: 20)
+        var lastIntra = -Double.infinity, bytes = 500
+        var packets: [(Double, Int)] = []
+        for k in 0..<200 {
+            let t = Double(k) / 10
+            let refresh = t - lastIntra >= 0.1 - 1e-9
+            let chosen = controller.decide(seconds: t, sourceFrame: k, cut: k == 0, refresh: refresh) { q, intra in
+                RateControllerTests.frame(bytes: Int(300 * pow(2, q / 6)) * (intra ? 3 : 1), intra: intra)
+            }
+            guard let chosen else { continue }
+            #expect(chosen.type == .intra, "\(t) s: a P-frame when an I-frame was due")
+            lastIntra = t
+            let size = StreamEncoder.packetBytes(payloadBytes: chosen.payload.count)
+            bytes += size
+            packets.append((t, size))
+        }
+        // (The last frame goes at what the link still carries before the input ends.)
+        let sent = controller.log.filter { $0.sent && $0.reason != "below --min-quality: the input ends" }
+        #expect(sent.count > 40 && sent.allSatisfy { $0.quality! >= 14 }, "\(sent.filter { $0.quality! < 14 }.map(\.seconds))")
+        let kbps = Double(bytes) * 8 / 20 / 1000
+        #expect(abs(kbps / 150 - 1) < 0.05, "\(kbps) kbit/s")
+        #expect(worstLateness(packets, header: 500, trace: [(0, 150)], delay: 1) <= 1e-9)
+    }
+
     @Test func groupRefreshOnATightLink() throws {
         var settings = RateSettings(trace: try BandwidthTrace(kilobitsPerSecond: 20))
         settings.minQuality = 14
