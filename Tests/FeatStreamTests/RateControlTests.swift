@@ -320,6 +320,20 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
         let heldFPS = try #require(slowSent.first?.fps)
         #expect(heldFPS < 5 && slowSent.allSatisfy { $0.fps == heldFPS && $0.reason == RateController.idleReason })
         #expect(slowSent.count > 5 && Double(slowSent.count) <= 4 * heldFPS + 1, "\(slowSent.count) frames in 4 s at \(heldFPS) fps")
+        // A due refresh goes with an unchanged frame, as an I-frame (with `--max-gap 0` no other
+        // frame comes in a static scene); a P-frame that skips every channel is not sent.
+        var short = RateSettings(trace: try BandwidthTrace(kilobitsPerSecond: 1000))
+        short.bufferSeconds = 0.05
+        let holding = RateController(settings: short, gridFPS: 10, headerBytes: 100)
+        #expect(holding.decide(seconds: 0, sourceFrame: 0, cut: true) { q, intra in Self.frame(bytes: 1000, intra: intra) } != nil)
+        let refreshed = holding.decide(seconds: 0.1, sourceFrame: 1, cut: false, refresh: true, unchanged: true) { q, intra in
+            Self.frame(bytes: 1000, intra: intra)
+        }
+        #expect(refreshed?.type == .intra)
+        let skipping = EncodedFrame(type: .predicted, payload: [0], reconstruction: Tensor(shape: [1, 1, 1], values: [0]),
+                                    channelModes: [4, 0, 0, 0], codedSymbols: [])
+        #expect(holding.decide(seconds: 0.2, sourceFrame: 2, cut: false, unchanged: true) { _, _ in skipping } == nil)
+        #expect(holding.decide(seconds: 0.3, sourceFrame: 3, cut: false, unchanged: true) { q, intra in Self.frame(bytes: 1000, intra: intra) } != nil)
         // A deferred cut needs an I-frame: an unchanged frame is never that one.
         var tight = RateSettings(trace: try BandwidthTrace(csv: "0,10\n0.5,1000", name: "t"))
         tight.minQuality = 14
@@ -329,7 +343,19 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
         #expect(starved.decide(seconds: 1.1, sourceFrame: 11, cut: false) { q, intra in Self.frame(bytes: 100, intra: intra) }?.type == .intra)
     }
 
-    /// A buffer as long as half a short clip or longer: the frames spread over the clip instead
+    /// A cut whose I-frame the queue cannot hold at the minimum goes below it, and says so once
+    /// (the changed frames around it fit at the minimum, at a lower frame rate).
+    @Test func aCutBelowTheMinimumWarns() throws {
+        var settings = RateSettings(trace: try BandwidthTrace(kilobitsPerSecond: 100))
+        settings.bufferSeconds = 0.3
+        let run = Self.run(settings)
+        let sent = run.controller.log.filter(\.sent)
+        #expect(sent.contains { $0.cut && $0.quality! < 14 })
+        #expect(sent.allSatisfy { $0.cut || $0.quality! >= 14 })
+        #expect(run.controller.warnings.count == 1)
+    }
+
+
     /// of spending it early (found by the outside campaign: 5 s on a 4 s clip sent nothing after
     /// 0.96 s, and frames before the last could take what the end left).
     @Test(arguments: [(2.0, 1.0), (3, 1), (5, 1), (2, 2), (3, 2)])

@@ -47,8 +47,8 @@ import Foundation
 /// - The link, its trace (`--bandwidth` times) and the account of what the stream is behind or
 ///   ahead all start at the first frame's time, whatever its timestamp.
 public final class RateController {
-    /// One admitted frame's decision, as `encode --json` logs it (without rate control: every
-    /// frame sent, without the link fields).
+    /// One admitted frame's decision, or an unchanged frame rate control sent, as `encode
+    /// --json` logs it (without rate control: every frame sent, without the link fields).
     public struct Entry: Sendable, Codable {
         /// Presentation time in seconds.
         public let seconds: Double
@@ -72,7 +72,7 @@ public final class RateController {
         /// it back as unchanged; nil otherwise.
         public let reason: String?
 
-        /// Sent though the gate held it back as unchanged (`RateController.refinement`).
+        /// Sent though the gate held it back as unchanged (`RateController.decide`'s `unchanged`).
         public var sentUnchanged: Bool { sent && (reason == RateController.refinementReason || reason == RateController.idleReason) }
 
         /// Every key, null where there is no value (one shape for every line of the log).
@@ -175,14 +175,14 @@ public final class RateController {
     /// `refresh`: the coder will make it an I-frame anyway (its group is over), so it is coded
     /// as one; unlike a cut it waits for its turn at the rate held and fits the budget like any
     /// frame (sent like a cut, with `--gop 0.1` every frame went as an I-frame at 5-7 dB with
-    /// the queue full, and pan at 200 kbit/s ended 22 % over the link's rate). `unchanged`: the gate held the frame
-    /// back as static; it may refine the receiver's tensor (logged only when sent). Returns the
-    /// coded frame to send, or nil to drop it.
+    /// the queue full, and pan at 200 kbit/s ended 22 % over the link's rate). `unchanged`: the
+    /// gate held the frame back as static; it may still go to refine the receiver's tensor
+    /// (logged only when sent). Returns the coded frame to send, or nil to drop it.
     public func decide(seconds: Double, sourceFrame: Int, cut: Bool, refresh: Bool = false, unchanged: Bool = false,
                        trial: (Double, Bool) -> EncodedFrame) -> EncodedFrame? {
-        // Before the first frame there is nothing to refine; a deferred cut needs an I-frame and a
-        // due refresh makes one, which the scene's next admitted frame should be.
-        if unchanged && (log.isEmpty || refresh || pendingCut) { return nil }
+        // Before the first frame there is nothing to refine, and a deferred cut's I-frame is the
+        // new scene's next admitted frame.
+        if unchanged && (log.isEmpty || pendingCut) { return nil }
         if log.isEmpty {
             // The link and its trace start with the stream: the header goes just before the first frame.
             trace = settings.trace.shifted(by: seconds)
@@ -204,7 +204,7 @@ public final class RateController {
             record(seconds, sourceFrame, cut, nil, nil, reason)
             return nil
         }
-        if unchanged { return refinement(seconds: seconds, sourceFrame: sourceFrame, trial: trial) }
+        if unchanged { return refinement(seconds: seconds, sourceFrame: sourceFrame, refresh: refresh, trial: trial) }
         if let higher = higherLevel(at: seconds) {
             // The higher rate's spacing counts from the last frame sent, not the lower rate's.
             level = higher
@@ -329,25 +329,34 @@ public final class RateController {
         return (space, behind, toEnd, budget)
     }
 
-    /// An unchanged frame (`decide`): sent, as a P-frame, only when it is due at the rate held
-    /// and its budget carries `RateSettings.refinementGain` over the last frame sent (at the
-    /// grid's rate only: below it the link is short, and a refinement would take the slot of the
-    /// next changed frame), or, once the stream is behind the link by all it may make up (half
-    /// the queue: what the link carries from now on is lost unless sent), the last frame's
-    /// quality: the receiver then gets a fresher tensor at no loss of precision. Nothing else
-    /// about the rate held changes.
-    private func refinement(seconds: Double, sourceFrame: Int, trial: (Double, Bool) -> EncodedFrame) -> EncodedFrame? {
+    /// An unchanged frame (`decide`): sent only when it is due at the rate held and its budget
+    /// carries `RateSettings.refinementGain` over the last frame sent (at the grid's rate only:
+    /// below it the link is short, and a refinement would take the slot of the next changed
+    /// frame), or, once the stream is behind the link by all it may make up (half the queue:
+    /// what the link carries from now on is lost unless sent), the last frame's quality: the
+    /// receiver then gets a fresher tensor at no loss of precision. The bar is the frame the
+    /// receiver holds, not `--min-quality`'s floor: after a cut sent at 2 dB a fresher 2 dB frame
+    /// loses nothing (with the 12 dB floor, receiver top-1 at 30-60 kbit/s fell from 41.8 to
+    /// 38.4 %).
+    /// It is an I-frame when a refresh is due (with `--max-gap 0` the gate admits nothing in a
+    /// static scene, and the refresh never came), else a P-frame; one that skips every channel
+    /// would decode to what the receiver holds and is not sent. The frame rate held is left as
+    /// it is; like any frame sent, it counts for the spacing of the next.
+    private func refinement(seconds: Double, sourceFrame: Int, refresh: Bool, trial: (Double, Bool) -> EncodedFrame) -> EncodedFrame? {
         let (_, behind, _, budget) = allowance(at: seconds)
         let idle = behind >= link.capacityBytes / 2
         guard idle || (level == 0 && lastQuality < settings.maxQuality), seconds >= nextDue - 0.5 / gridFPS else { return nil }
         let wanted = min(settings.maxQuality, lastQuality + (idle ? 0 : RateSettings.refinementGain))
         var trials: [Double: EncodedFrame] = [:]
         func size(_ q: Double) -> Int {
-            if trials[q] == nil { trials[q] = trial(q, false) }
+            if trials[q] == nil { trials[q] = trial(q, refresh) }
             return StreamEncoder.packetBytes(of: trials[q]!)
         }
         guard Double(size(wanted)) <= budget, let q = highest(below: budget, upTo: settings.maxQuality, size) else { return nil }
-        return send(trials[q]!, q, seconds, sourceFrame, false, idle ? RateController.idleReason : RateController.refinementReason)
+        // A P-frame that skips every channel decodes to the frame the receiver holds: nothing to send.
+        let frame = trials[q]!
+        guard frame.type == .intra || frame.channelModes.first != frame.channelModes.reduce(0, +) else { return nil }
+        return send(frame, q, seconds, sourceFrame, false, idle ? RateController.idleReason : RateController.refinementReason)
     }
 
     /// `encode --json`'s reason for an unchanged frame sent to refine the receiver's tensor (`refinement`).
