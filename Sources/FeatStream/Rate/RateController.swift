@@ -41,9 +41,9 @@ import Foundation
 ///   buffer delay a step down the frame rate sends nothing while the stream is ahead.
 /// - A frame the gate held back as unchanged (`unchanged`) goes only when it is due at the rate
 ///   held and its budget carries at least `RateSettings.refinementGain` more than the last
-///   frame sent (at the grid's rate), or as much once the link has idled for half the queue;
-///   else it is dropped unlogged. A static scene then spends the link on precision and fresher tensors instead of
-///   leaving it idle.
+///   frame sent (at the grid's rate), or, once the link has idled for half the queue, at least
+///   the last frame's quality; else it is dropped unlogged. A static scene then spends the link
+///   on precision and fresher tensors instead of leaving it idle.
 /// - The link, its trace (`--bandwidth` times) and the account of what the stream is behind or
 ///   ahead all start at the first frame's time, whatever its timestamp.
 public final class RateController {
@@ -193,6 +193,7 @@ public final class RateController {
             endSeconds = durationSeconds.map { seconds + $0 }
         }
         link.drain(until: seconds)
+        if unchanged { return refinement(seconds: seconds, sourceFrame: sourceFrame, refresh: refresh, trial: trial) }
         let mustSend = cut || pendingCut
         let intra = mustSend || refresh
         var trials: [Double: EncodedFrame] = [:]
@@ -204,7 +205,6 @@ public final class RateController {
             record(seconds, sourceFrame, cut, nil, nil, reason)
             return nil
         }
-        if unchanged { return refinement(seconds: seconds, sourceFrame: sourceFrame, refresh: refresh, trial: trial) }
         if let higher = higherLevel(at: seconds) {
             // The higher rate's spacing counts from the last frame sent, not the lower rate's.
             level = higher
@@ -337,11 +337,10 @@ public final class RateController {
     /// receiver then gets a fresher tensor at no loss of precision. The bar is the frame the
     /// receiver holds, not `--min-quality`'s floor: after a cut sent at 2 dB a fresher 2 dB frame
     /// loses nothing (with the 12 dB floor, receiver top-1 at 30-60 kbit/s fell from 41.8 to
-    /// 38.4 %).
-    /// It is an I-frame when a refresh is due (with `--max-gap 0` the gate admits nothing in a
-    /// static scene, and the refresh never came), else a P-frame; one that skips every channel
-    /// would decode to what the receiver holds and is not sent. The frame rate held is left as
-    /// it is; like any frame sent, it counts for the spacing of the next.
+    /// 38.4 %). It is an I-frame when a refresh is due (with `--max-gap 0` the gate admits
+    /// nothing in a static scene, and the refresh never came), else a P-frame; one that skips
+    /// every channel would decode to what the receiver holds and is not sent. The frame rate
+    /// held is left as it is; like any frame sent, it counts for the spacing of the next.
     private func refinement(seconds: Double, sourceFrame: Int, refresh: Bool, trial: (Double, Bool) -> EncodedFrame) -> EncodedFrame? {
         let (_, behind, _, budget) = allowance(at: seconds)
         let idle = behind >= link.capacityBytes / 2
@@ -359,9 +358,9 @@ public final class RateController {
         return send(frame, q, seconds, sourceFrame, false, idle ? RateController.idleReason : RateController.refinementReason)
     }
 
-    /// `encode --json`'s reason for an unchanged frame sent to refine the receiver's tensor (`refinement`).
+    /// `encode --json`'s reason for an unchanged frame sent to refine the receiver's tensor.
     public static let refinementReason = "unchanged: refines the held frame"
-    /// `encode --json`'s reason for an unchanged frame sent because the link had idled (`refinement`).
+    /// `encode --json`'s reason for an unchanged frame sent because the link had idled.
     public static let idleReason = "unchanged: the link was idle"
 
     /// The highest quality in [0, `top`] (0.5 dB steps) whose packet is at most `limit` bytes,
