@@ -355,7 +355,7 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
         #expect(run.controller.warnings.count == 1)
     }
 
-
+    /// A buffer as long as half a short clip or longer: the frames spread over the clip instead
     /// of spending it early (found by the outside campaign: 5 s on a 4 s clip sent nothing after
     /// 0.96 s, and frames before the last could take what the end left).
     @Test(arguments: [(2.0, 1.0), (3, 1), (5, 1), (2, 2), (3, 2)])
@@ -443,8 +443,9 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
     }
 }
 
-/// An I-frame the coder must make because its group is over goes like a cut, even on a link
-/// where it cannot have the minimum quality: without it no P-frame could follow.
+/// An I-frame the coder must make because its group is over: it waits for its turn and fits
+/// its budget like any frame, and still comes on a link where it cannot have the minimum
+/// quality (the frame rate falls): without it no P-frame could follow.
 @Suite struct RateControllerRefreshTests {
     /// `--gop 0.1`: every frame is due for an I-frame. Such frames wait for their turn and fit
     /// the budget like any frame, so the frame rate falls and the quality holds (sent like cuts
