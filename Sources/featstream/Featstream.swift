@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Featstream: ParsableCommand {
@@ -15,6 +16,27 @@ struct Featstream: ParsableCommand {
 
     static func main() {
         ProcessSetup.run()
-        main(nil)
+        var command: ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            exitOnOneLine(error)
+        }
+        do {
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    /// A command line that does not parse or validate: its message on one line, with where to
+    /// look, and the usual exit status (64); the parser's own report added a usage line and a
+    /// hint, three or four lines in all. `--help` and its kind print as before.
+    static func exitOnOneLine(_ error: Error) -> Never {
+        guard exitCode(for: error) != .success, let first = message(for: error).split(separator: "\n").first else { exit(withError: error) }
+        let name = CommandLine.arguments.dropFirst().first
+        let subcommand = configuration.subcommands.first { $0._commandName == name }.map { " " + $0._commandName } ?? ""
+        FileHandle.standardError.write(Data("Error: \(first) (see 'featstream\(subcommand) --help')\n".utf8))
+        Foundation.exit(exitCode(for: error).rawValue)
     }
 }

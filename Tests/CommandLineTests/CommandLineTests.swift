@@ -31,6 +31,17 @@ import Testing
         }
     }
 
+    /// A command line that does not parse or validate fails the same way: status 64, one line
+    /// with where to look (the argument parser's own report took three or four).
+    @Test(arguments: [(["encode", "--fps", "abc", "x.mp4"], "Error: The value 'abc' is invalid for '--fps <F>' (see 'featstream encode --help')"),
+                      (["encode"], "Error: Missing expected argument '<input>' (see 'featstream encode --help')"),
+                      (["bogus"], "Error: Unexpected argument 'bogus' (see 'featstream --help')")])
+    func usageErrorsAreOneLine(arguments: [String], line: String) throws {
+        let result = try Fixtures.run(Fixtures.featstream, arguments, stdin: nil)
+        #expect(result.status == 64 && result.out.isEmpty)
+        #expect(result.err == line + "\n", "\(result.err)")
+    }
+
     @Test func damagedInputDecodesWithAWarning() throws {
         let result = try featstream("frames", "--quiet", Fixtures.path("bad/flipped.h264"))
         #expect(result.status == 0)
