@@ -33,7 +33,7 @@ public struct RateSettings: Sendable, CustomStringConvertible {
     /// A frame the gate held back as unchanged is sent only when its budget carries this much
     /// (dB) more than the last frame sent (or, once the link has idled for half the queue, at
     /// least the last frame's quality): it refines what the receiver holds. Receiver top-1 at every source frame over
-    /// `Tools/bench-rate`'s 24 points (without the idle rule): 1 dB 67.5 %, 3 dB 68.5 %, 6 dB
+    /// `Tools/bench-rate`'s 24 points (without the idle rule; code switches since removed): 1 dB 67.5 %, 3 dB 68.5 %, 6 dB
     /// 68.1 % (65.8 % sending no unchanged frame); over 16 points at 30-60 kbit/s 39.1, 40.6 and
     /// 38.3 % (38.3 %). With 3 dB, the idle rule and refinements at the grid's rate only (as
     /// now): 69.2 % (at or above the best fixed setting at 16 points) and 41.8 %.
