@@ -18,6 +18,10 @@ public struct Fidelity: Sendable, Encodable, Equatable {
     public var top1: Double?
     /// Percent of reference frames whose tail(reference) top-1 class is in tail(held)'s top 5; nil without a classifier.
     public var top5: Double?
+    /// `top1` frame by frame, in time order: "1" where tail(held)'s top-1 class is
+    /// tail(reference)'s, "0" where not; nil without a classifier. Two settings scored on the
+    /// same references compare frame by frame (`Tools/bench-rate`'s paired intervals).
+    public var top1Frames: String?
 }
 
 /// The scoring behind `Fidelity`.
@@ -50,6 +54,7 @@ public enum ReceiverFidelity {
     /// frame received the receiver holds nothing: that reference frame counts as all error.
     public static func score(_ references: [Reference], received: [Received]) -> Fidelity {
         var signal = 0.0, noise = 0.0, top1 = 0, top5 = 0
+        var agreement: [UInt8] = []
         var held: Received?
         var next = 0
         for reference in references {
@@ -71,10 +76,12 @@ public enum ReceiverFidelity {
                 if ranked.first == truth { top1 += 1 }
                 if ranked.contains(truth) { top5 += 1 }
             }
+            agreement.append(reference.top1 != nil && held?.top5?.first == reference.top1 ? UInt8(ascii: "1") : UInt8(ascii: "0"))
         }
         let n = Double(references.count)
         let classified = references.first?.top1 != nil && received.first?.top5 != nil
         return Fidelity(frames: references.count, snr: noise == 0 ? nil : 10 * log10(signal / noise),
-                        top1: classified && n > 0 ? 100 * Double(top1) / n : nil, top5: classified && n > 0 ? 100 * Double(top5) / n : nil)
+                        top1: classified && n > 0 ? 100 * Double(top1) / n : nil, top5: classified && n > 0 ? 100 * Double(top5) / n : nil,
+                        top1Frames: classified && n > 0 ? String(decoding: agreement, as: UTF8.self) : nil)
     }
 }
