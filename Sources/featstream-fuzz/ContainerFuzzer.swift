@@ -38,6 +38,7 @@ struct ContainerFuzzer: Fuzzer {
             ([2, 1, 9], .tabledSteps(quality: 50), nil, false, 8),
             ([4, 8, 8], .layeredSteps(quality: 36, layers: 3), nil, false, 12),
             ([3, 5, 7], .layeredSteps(quality: 30, layers: 2), [0.5, 1, 2] as [Float]?, false, 10),
+            ([3, 5, 7], .layeredSteps14(quality: 30, layers: 2), [0.5, 1, 2] as [Float]?, false, 10),
             ([3, 5, 7], .layeredSteps13(quality: 30, layers: 2), [0.5, 1, 2] as [Float]?, false, 10),
         ] {
             var settings = CodingSettings()

@@ -5,10 +5,10 @@ import TestSupport
 import Testing
 
 /// The bitstream as specified: streams written now are byte for byte the committed ones of the
-/// current version (Tests/Golden/streams/1.5), and the committed ones of every version decode to
+/// current version (Tests/Golden/streams/1.6), and the committed ones of every version decode to
 /// what the encoder reconstructs from the same frames (1.0: the first index layout; 1.1: before
 /// step mode; 1.2: before layers; 1.3: refinements without the previous frame in their contexts;
-/// 1.4: before table-coded step mode).
+/// 1.4: before table-coded step mode; 1.5: refinement models fresh in every frame).
 /// A change to the entropy coder, its contexts, the quantizer or the container that keeps the
 /// round trip exact but changes the bytes (a new, incompatible format) fails here: old files
 /// must keep decoding. Regenerate only with a format version change (FEATSTREAM_WRITE_GOLDEN=1).
@@ -52,7 +52,7 @@ import Testing
         return [("steps-30", plain), ("steps-weighted", weighted)]
     }()
 
-    /// Layered step mode (1.3, its contexts 1.4): three layers, and two with channel weights.
+    /// Layered step mode (1.3, its contexts 1.4 and 1.6): three layers, and two with channel weights.
     static let layeredSettings: [(String, CodingSettings)] = {
         var three = CodingSettings()
         three.precision = .layeredSteps(quality: 36, layers: 3)
@@ -63,6 +63,13 @@ import Testing
         return [("layers-3", three), ("layers-2-weighted", two)]
     }()
 
+    /// The layered settings as 1.4 and 1.5 wrote them (`layered`).
+    static let layeredSettings14: [(String, CodingSettings)] = layeredSettings.map { name, settings in
+        var old = settings
+        old.precision = .layeredSteps14(quality: settings.quality!, layers: settings.layers)
+        return (name, old)
+    }
+
     /// Table-coded step mode (1.5): the step-mode settings, table-coded.
     static let tabledSettings: [(String, CodingSettings)] = stepSettings.map { name, settings in
         var tabled = settings
@@ -70,9 +77,10 @@ import Testing
         return (name.replacingOccurrences(of: "steps", with: "tabled"), tabled)
     }
 
-    /// What format 1.4 could write.
-    static var settings14: [(String, CodingSettings)] { settings + stepSettings + layeredSettings }
-    static var allSettings: [(String, CodingSettings)] { settings14 + tabledSettings }
+    /// What format 1.4 could write, and 1.5.
+    static var settings14: [(String, CodingSettings)] { settings + stepSettings + layeredSettings14 }
+    static var settings15: [(String, CodingSettings)] { settings14 + tabledSettings }
+    static var allSettings: [(String, CodingSettings)] { settings + stepSettings + layeredSettings + tabledSettings }
 
     @Test(arguments: allSettings.map(\.0))
     func streamsMatchTheCommittedOnes(name: String) throws {
@@ -106,13 +114,27 @@ import Testing
         #expect(reference.values.map(\.bitPattern) == decoded.flatMap { $0.1.values.map(\.bitPattern) })
     }
 
-    /// Files of format 1.4 still decode, and 1.5 writes them the same but for the version and
-    /// the header's CRC.
+    /// Files of format 1.4 still decode, and 1.6 writes them (1.4's `layered` kept) the same
+    /// but for the version and the header's CRC.
     @Test(arguments: settings14.map(\.0))
     func streamsOfVersion14StillDecode(name: String) throws {
         let settings = Self.settings14.first { $0.0 == name }!.1
         let (bytes, reconstructions, _) = try makeStream(frames: Self.frames(count: 12), settings: settings)
         try expectOldStream(minor: 4, name, sameAs: bytes, decodingTo: reconstructions)
+    }
+
+    /// Files of format 1.5 still decode, and 1.6 writes them (1.4's `layered` kept) the same
+    /// but for the version and the header's CRC. The layered ones are not what 1.6 writes: its
+    /// refinement models carry from frame to frame (`LayeredCodingTests` measures what it saves).
+    @Test(arguments: settings15.map(\.0))
+    func streamsOfVersion15StillDecode(name: String) throws {
+        let settings = Self.settings15.first { $0.0 == name }!.1
+        let (bytes, reconstructions, _) = try makeStream(frames: Self.frames(count: 12), settings: settings)
+        let old = try expectOldStream(minor: 5, name, sameAs: bytes, decodingTo: reconstructions)
+        guard let current = Self.allSettings.first(where: { $0.0 == name && $0.1.layers > 1 })?.1 else { return }
+        let carried = try makeStream(frames: Self.frames(count: 12), settings: current).bytes
+        let (newStart, oldStart) = (try ContainerReader(name: "new", bytes: carried).firstPacket, try ContainerReader(name: "old", bytes: old).firstPacket)
+        #expect(Array(carried[newStart...]) != Array(old[oldStart...]))
     }
 
     /// The committed stream `name` of format 1.`minor`: it is `bytes` but for the version and
@@ -130,7 +152,7 @@ import Testing
         return old
     }
 
-    /// Files of format 1.2 (step mode before layers) still decode, and 1.5 writes them the same
+    /// Files of format 1.2 (step mode before layers) still decode, and 1.6 writes them the same
     /// but for the version and the header's CRC.
     @Test(arguments: (settings + stepSettings).map(\.0))
     func streamsOfVersion12StillDecode(name: String) throws {

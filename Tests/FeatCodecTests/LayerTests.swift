@@ -3,7 +3,7 @@ import Foundation
 import TestSupport
 import Testing
 
-/// Layered step mode (format 1.3): every number of layers decodes to the encoder's own
+/// Layered step mode (format 1.3, its contexts 1.6): every number of layers decodes to the encoder's own
 /// reconstruction of that many layers, bit for bit, in either delivery order, from a whole file,
 /// a file cut anywhere, an extracted file or bytes still arriving through a pipe; a damaged
 /// refinement lowers the quality until the next I-frame and loses no frame.

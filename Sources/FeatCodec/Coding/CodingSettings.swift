@@ -18,21 +18,27 @@ public struct CodingSettings: Codable, Sendable, Equatable, CustomStringConverti
         case tabledSteps(quality: Double)
         /// Step mode in `layers` layers (`--layers`): a base layer coded as `steps`, then
         /// refinement layers, each with a third of the step before (+9.54 dB), so a reader may
-        /// stop after any layer. `quality` is what all the layers give together. Format 1.4
-        /// (`"layered"`): in P-frames a refined level's contexts include where this layer of the
-        /// previous frame lies in the layer below's bin.
+        /// stop after any layer. `quality` is what all the layers give together. Format 1.6
+        /// (`"layeredCarried"`): in P-frames a refinement layer's context model starts from
+        /// where the same layer of the previous frame left it, and a channel predicted from
+        /// that layer codes its levels in contexts of how far the layers below moved each value
+        /// (`RefinementCoder`).
         case layeredSteps(quality: Double, layers: Int)
-        /// `layeredSteps` as format 1.3 (`"layeredSteps"`) coded it, without the previous frame
-        /// in the refined levels' contexts: read, extracted and written only for such files.
+        /// `layeredSteps` as format 1.4 (`"layered"`) coded it: every refinement layer's model
+        /// fresh, predicted levels in plain contexts. Read, extracted and written only for such files.
+        case layeredSteps14(quality: Double, layers: Int)
+        /// `layeredSteps` as format 1.3 (`"layeredSteps"`) coded it, also without the previous
+        /// frame in the refined levels' contexts: read, extracted and written only for such files.
         case layeredSteps13(quality: Double, layers: Int)
         /// Exact float16 round trip.
         case float16
         /// Bit-exact float32.
         case float32
 
-        /// The parameter set's keys; 1.3's layered files keep theirs.
+        /// The parameter set's keys; 1.3's and 1.4's layered files keep theirs.
         enum CodingKeys: String, CodingKey {
-            case quantized, steps, tabledSteps, layeredSteps = "layered", layeredSteps13 = "layeredSteps", float16, float32
+            case quantized, steps, tabledSteps, layeredSteps = "layeredCarried", layeredSteps14 = "layered", layeredSteps13 = "layeredSteps"
+            case float16, float32
         }
 
         /// Step mode as `encode --quality` writes it by default: table-coded (`tabledSteps`).
@@ -41,17 +47,21 @@ public struct CodingSettings: Codable, Sendable, Equatable, CustomStringConverti
         /// Quality and layer count of either layered form; nil otherwise.
         public var layering: (quality: Double, layers: Int)? {
             switch self {
-            case .layeredSteps(let quality, let layers), .layeredSteps13(let quality, let layers): return (quality, layers)
+            case .layeredSteps(let quality, let layers), .layeredSteps14(let quality, let layers), .layeredSteps13(let quality, let layers):
+                return (quality, layers)
             default: return nil
             }
         }
 
-        /// This form with `layers` layers of `quality` (step mode for one layer), keeping 1.3's
-        /// contexts for a 1.3 file.
+        /// This form with `layers` layers of `quality` (step mode for one layer), keeping an
+        /// older file's coding of the refinements.
         public func relayered(quality: Double, layers: Int) -> Precision {
             if layers == 1 { return .steps(quality: quality) }
-            if case .layeredSteps13 = self { return .layeredSteps13(quality: quality, layers: layers) }
-            return .layeredSteps(quality: quality, layers: layers)
+            switch self {
+            case .layeredSteps13: return .layeredSteps13(quality: quality, layers: layers)
+            case .layeredSteps14: return .layeredSteps14(quality: quality, layers: layers)
+            default: return .layeredSteps(quality: quality, layers: layers)
+            }
         }
     }
 
@@ -114,7 +124,7 @@ public struct CodingSettings: Codable, Sendable, Equatable, CustomStringConverti
             precision = "steps for \(dB(quality)) dB" + (channelWeights == nil ? ", mse" : ", task-weighted")
         case .tabledSteps(let quality):
             precision = "steps for \(dB(quality)) dB, table-coded" + (channelWeights == nil ? ", mse" : ", task-weighted")
-        case .layeredSteps(let quality, let layers), .layeredSteps13(let quality, let layers):
+        case .layeredSteps(let quality, let layers), .layeredSteps14(let quality, let layers), .layeredSteps13(let quality, let layers):
             let each = (1...layers).map { String(format: "%.1f", self.quality(ofLayers: $0)!) }.joined(separator: ", ")
             precision = "steps for \(dB(quality)) dB in \(layers) layers (\(each) dB)" + (channelWeights == nil ? ", mse" : ", task-weighted")
         case .float16: precision = "float16"

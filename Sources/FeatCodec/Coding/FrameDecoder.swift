@@ -31,6 +31,10 @@ public final class FrameDecoder {
     /// frame had (base first; empty while an I-frame is decoded: its refinements predict from nothing).
     private var currentLayers: [[Float]] = []
     private var previousLayers: [[Float]] = []
+    /// Where each refinement layer's model ended, beside `currentLayers` and `previousLayers`
+    /// (format 1.6; nil for the base layer and older formats).
+    private var currentStates: [LevelModel.State?] = []
+    private var previousStates: [LevelModel.State?] = []
 
     /// A decoder for C x H x W tensors coded with `settings`; it starts without a reference frame.
     public init(settings: CodingSettings, shape: [Int]) {
@@ -49,6 +53,8 @@ public final class FrameDecoder {
         previousStatistics = nil
         currentLayers = []
         previousLayers = []
+        currentStates = []
+        previousStates = []
     }
 
     /// Decodes one frame's payload into a C x H x W tensor and keeps it as the next reference.
@@ -71,8 +77,10 @@ public final class FrameDecoder {
         if type == .predicted && previousLayers.count <= layer { throw Failure.noReference }
         let reference = type == .intra ? nil : previousLayers[layer]
         do {
-            let values = try RefinementCoder(steps: steps, precision: settings.precision).decode(payload, below: currentLayers[layer - 1], previous: reference)
+            let (values, state) = try RefinementCoder(steps: steps, precision: settings.precision)
+                .decode(payload, below: currentLayers[layer - 1], previous: reference, start: type == .intra ? nil : previousStates[layer])
             currentLayers.append(values)
+            currentStates.append(state)
             return Tensor(shape: shape, values: values)
         } catch is ByteReader.OutOfData {
             throw Failure.damaged("payload ends early")
@@ -88,7 +96,9 @@ public final class FrameDecoder {
             previousStatistics = statistics
             // The previous frame's layers become the references of the same layers.
             previousLayers = type == .intra ? [] : currentLayers
+            previousStates = type == .intra ? [] : currentStates
             currentLayers = [values]
+            currentStates = [nil]
             return Tensor(shape: shape, values: values)
         }
         if type == .predicted && previous == nil { throw Failure.noReference }
@@ -146,7 +156,7 @@ public final class FrameDecoder {
     /// The channel's symbols: levels (intra, quantized), residuals (inter) or raw bits.
     private func channel(_ data: ArraySlice<UInt8>, mode: ChannelMode, zero: Int32, channel c: Int) throws -> [Int32] {
         switch settings.precision {
-        case .steps, .tabledSteps, .layeredSteps, .layeredSteps13: preconditionFailure("step mode is decoded by StepCoder")
+        case .steps, .tabledSteps, .layeredSteps, .layeredSteps14, .layeredSteps13: preconditionFailure("step mode is decoded by StepCoder")
         case .quantized(let levels):
             guard let decoded = SymbolModel.decode(data, count: plane, width: shape[2], limit: Int32(levels)) else {
                 throw Failure.damaged("channel \(c): undecodable")
@@ -164,7 +174,7 @@ public final class FrameDecoder {
     /// Symbols back to values; shared with the encoder so both rebuild identical tensors.
     static func values(of symbols: [Int32], precision: CodingSettings.Precision, quantizers: [ChannelQuantizer], plane: Int) -> [Float] {
         switch precision {
-        case .steps, .tabledSteps, .layeredSteps, .layeredSteps13: preconditionFailure("step mode is decoded by StepCoder")
+        case .steps, .tabledSteps, .layeredSteps, .layeredSteps14, .layeredSteps13: preconditionFailure("step mode is decoded by StepCoder")
         case .quantized:
             var values = [Float](repeating: 0, count: symbols.count)
             for (c, q) in quantizers.enumerated() {

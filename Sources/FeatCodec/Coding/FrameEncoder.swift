@@ -17,6 +17,8 @@ public final class FrameEncoder {
     private var previousStatistics: TabledLevelCoder.Statistics?
     /// Layered step mode: the previous frame's refinement layers (1 ... N-1), references of the same layers.
     private var previousLayers: [[Float]] = []
+    /// Where the previous frame's refinement layers left their models (format 1.6).
+    private var previousLayerStates: [LevelModel.State?] = []
 
     /// `shape` is C x H x W.
     public init(settings: CodingSettings, shape: [Int]) {
@@ -47,9 +49,9 @@ public final class FrameEncoder {
         var below = base.reconstruction.values
         for k in 1..<layers {
             let layer = refiner.encode(tensor.values, below: below, previous: intra ? nil : previousLayers[k - 1],
-                                       step: RefinementCoder.step(base: frameStep, layer: k))
+                                       step: RefinementCoder.step(base: frameStep, layer: k), start: intra ? nil : previousLayerStates[k - 1])
             refinements.append(EncodedLayer(payload: layer.payload, reconstruction: Tensor(shape: shape, values: layer.reconstruction),
-                                            channelModes: layer.channelModes))
+                                            channelModes: layer.channelModes, modelState: layer.state))
             below = layer.reconstruction
         }
         return EncodedFrame(type: base.type, payload: base.payload, reconstruction: Tensor(shape: shape, values: below),
@@ -69,6 +71,7 @@ public final class FrameEncoder {
         previousValues = frame.baseReconstruction.values
         previousStatistics = frame.levelStatistics
         previousLayers = frame.refinements.map(\.reconstruction.values)
+        previousLayerStates = frame.refinements.map(\.modelState)
     }
 
     /// Codes one frame. `forceIntra`: a cut or the caller's choice. An I-frame is also coded
@@ -192,7 +195,7 @@ public final class FrameEncoder {
         case .quantized:
             let q = quantizers[c]
             for i in range { symbols[i] = q.quantize(values[i]) }
-        case .steps, .tabledSteps, .layeredSteps, .layeredSteps13: preconditionFailure("step mode is coded by StepCoder")
+        case .steps, .tabledSteps, .layeredSteps, .layeredSteps14, .layeredSteps13: preconditionFailure("step mode is coded by StepCoder")
         case .float16:
             for i in range { symbols[i] = Int32(Float16(values[i]).bitPattern) }
         case .float32:
@@ -209,7 +212,7 @@ public final class FrameEncoder {
 
     private func codeAlone(_ symbols: ArraySlice<Int32>, channel: Int) -> [UInt8] {
         switch settings.precision {
-        case .steps, .tabledSteps, .layeredSteps, .layeredSteps13: preconditionFailure("step mode is coded by StepCoder")
+        case .steps, .tabledSteps, .layeredSteps, .layeredSteps14, .layeredSteps13: preconditionFailure("step mode is coded by StepCoder")
         case .quantized:
             return SymbolModel.encode(aloneSymbols(symbols, channel: channel), width: shape[2])
         case .float16: return ByteModel.encode(symbols.map { UInt32(bitPattern: $0) }, planes: 2)
@@ -219,7 +222,7 @@ public final class FrameEncoder {
 
     private func codeResidual(_ residual: [Int32]) -> [UInt8] {
         switch settings.precision {
-        case .steps, .tabledSteps, .layeredSteps, .layeredSteps13: preconditionFailure("step mode is coded by StepCoder")
+        case .steps, .tabledSteps, .layeredSteps, .layeredSteps14, .layeredSteps13: preconditionFailure("step mode is coded by StepCoder")
         case .quantized: return SymbolModel.encode(residual, width: shape[2])
         case .float16: return ByteModel.encode(residual.map { UInt32(bitPattern: $0) }, planes: 2)
         case .float32: return ByteModel.encode(residual.map { UInt32(bitPattern: $0) }, planes: 4)

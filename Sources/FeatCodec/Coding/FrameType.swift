@@ -61,4 +61,6 @@ public struct EncodedLayer: Sendable {
     public let reconstruction: Tensor
     /// Channels inherited or skipped / refined / predicted from the previous frame (as skip / intra / inter / refresh).
     public let channelModes: [Int]
+    /// Where the layer's context model ended: the next frame's same layer starts there (format 1.6).
+    var modelState: LevelModel.State?
 }

@@ -14,7 +14,10 @@ public enum ContainerFormat {
     /// the new key instead of misreading it.
     /// 1.5: table-coded step mode (`coding.precision` `tabledSteps`): a frame's modes, offsets
     /// and levels in one rANS stream; a 1.4 reader refuses the key.
-    public static let minorVersion: UInt16 = 5
+    /// 1.6: layered step mode's refinement models carried from frame to frame, and predicted
+    /// levels in contexts of the move below (`layeredCarried`); 1.4's `layered` files still
+    /// decode, and a 1.5 reader refuses the new key.
+    public static let minorVersion: UInt16 = 6
     static let indexMagic: [UInt8] = Array("FIDX".utf8)
     static let trailerMagic: [UInt8] = Array("FEATSEND".utf8)
     static let indexEntrySize = 24

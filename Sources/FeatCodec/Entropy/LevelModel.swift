@@ -1,3 +1,5 @@
+import Foundation
+
 /// Step mode's context model: the adaptive probabilities for a whole frame's levels, which go
 /// through one range coder channel after channel, so what is learnt in one channel serves the
 /// next (a fresh model per channel, as `SymbolModel` has, spends most of a 784-value channel
@@ -15,14 +17,19 @@ struct LevelModel: ~Copyable {
     static let lengthBins = 16
     /// Mode sets: 0 coded alone, 1 predicted (base layer); 2 refined from the layer below,
     /// 3 predicted from the same layer of the previous frame, 4 and 5 refined where the
-    /// previous frame's layer lies below or above the middle of the bin (refinement layers).
-    static let modes = 6
+    /// previous frame's layer lies below or above the middle of the bin, 6 and 7 predicted
+    /// where the layers below moved the value by about one step or by two or more (refinement
+    /// layers; 3 where they did not, 1.6).
+    static let modes = 8
+    /// Sign contexts: 3 (sign(left) + 1) + (sign(up) + 1), or the same with another sign for
+    /// up (`RefinementCoder`); 9 more for the direction the layers below moved a value (1.6).
+    static let signContexts = 18
 
     // Every probability in one allocation, addressed by these offsets: no copy-on-write or
     // bounds checks in the innermost loop (decoding went from 58 to 69 MB/s at 30 dB, bench-codec).
     private static let zero = 0
     private static let sign = zero + modes * buckets
-    private static let length = sign + 9
+    private static let length = sign + signContexts
     private static let mantissa = length + modes * buckets * lengthBins
     /// A channel's offset (intra: its mean, in levels): sign and bit length.
     private static let offsetSign = mantissa + 2 * 33
@@ -30,12 +37,49 @@ struct LevelModel: ~Copyable {
     private static let count = offsetLength + 33
     private let models: UnsafeMutablePointer<BitModel>
 
-    init() {
-        models = .allocate(capacity: LevelModel.count)
-        models.initialize(repeating: BitModel(), count: LevelModel.count)
-    }
+    init() { self.init(nil) }
 
     deinit { models.deallocate() }
+
+    /// Every probability: what a refinement layer's model ends a frame with, and the next
+    /// frame's same layer starts from (1.6).
+    struct State: Sendable {
+        fileprivate let models: [BitModel]
+    }
+
+    /// A model that starts from `state` (nil: fresh).
+    init(_ state: State?) {
+        models = .allocate(capacity: LevelModel.count)
+        if let state { models.initialize(from: state.models, count: LevelModel.count) } else { models.initialize(repeating: BitModel(), count: LevelModel.count) }
+    }
+
+    /// Where the model stands now.
+    var state: State { State(models: Array(UnsafeBufferPointer(start: models, count: LevelModel.count))) }
+
+    /// The bits `code` would spend on q now, without learning from it: an encoder's estimate
+    /// for choosing among ways to code a channel.
+    func cost(_ q: Int32, mode: Int, bucket: Int, signContext: Int) -> Float {
+        var bits = LevelModel.cost(q != 0, models[LevelModel.zero + mode * LevelModel.buckets + bucket])
+        guard q != 0 else { return bits }
+        bits += LevelModel.cost(q < 0, models[LevelModel.sign + signContext])
+        let v = UInt32(q.magnitude)
+        let length = 32 - v.leadingZeroBitCount
+        let row = LevelModel.length + (mode * LevelModel.buckets + bucket) * LevelModel.lengthBins
+        for j in 0..<(length - 1) { bits += LevelModel.cost(true, models[row + min(j, LevelModel.lengthBins - 1)]) }
+        bits += LevelModel.cost(false, models[row + min(length - 1, LevelModel.lengthBins - 1)])
+        // The bits below the top one, as if at one bit each.
+        return bits + Float(length - 1)
+    }
+
+    /// -log2 of the probability `model` gives `bit`, from a table of 1024 probabilities.
+    @inline(__always)
+    private static func cost(_ bit: Bool, _ model: BitModel) -> Float {
+        let zero = Int(model.zero) >> 6
+        return costs[bit ? 1023 - min(zero, 1023) : zero]
+    }
+
+    /// -log2((i + 0.5) / 1024) for i in 0 ..< 1024.
+    private static let costs: [Float] = (0..<1024).map { -log2((Float($0) + 0.5) / 1024) }
 
     /// The activity bucket of position (y, x) of a `width`-wide channel `q`; `before` is the
     /// channel coded before it (nil for the first).
