@@ -1,4 +1,5 @@
 @testable import FeatCodec
+import FileCrafting
 import Foundation
 import TestSupport
 import Testing
@@ -140,6 +141,27 @@ func decodeAll(_ bytes: [UInt8], _ range: StreamDecoder.Range = .all) throws -> 
         #expect(reader.version.minor == 7 && reader.index == nil)  // offsets moved: the index no longer fits
         #expect(try decodeAll(newer).frames.count == 3)
         #expect(throws: ContainerError.notAStream("t")) { try ContainerReader(name: "t", bytes: Array("hello, world, not a stream".utf8)) }
+    }
+
+    /// A file whose packets come from another stream (its header and index kept, the index
+    /// re-sealed; found by outside testing): every packet whose payload does not decode to the
+    /// header's coding and shape exactly is damage, reported and skipped. The range-coded step
+    /// and layered payloads decoded any bytes into made-up values before (1e-37 or 4e11).
+    @Test(arguments: [CodingSettings.Precision.steps(quality: 30), .layeredSteps(quality: 30, layers: 2), .quantized(levels: 64)])
+    func packetsOfAnotherStreamAreDamage(precision: CodingSettings.Precision) throws {
+        var settings = CodingSettings()
+        settings.precision = precision
+        var lossless = CodingSettings()
+        lossless.precision = .float32
+        var tabled = CodingSettings()
+        tabled.precision = .tabledSteps(quality: 30)
+        var file = FstFile(try makeStream(count: 8, settings: settings).bytes)
+        for other in [lossless, tabled] {
+            file.packets = FstFile(try makeStream(count: 8, settings: other).bytes).packets
+            file.index = file.bytesIndexEntries()
+            let (decoded, report) = try decodeAll(file.bytes())
+            #expect(decoded.isEmpty && !report.problems.isEmpty, "\(precision) with \(other.precision) packets: \(decoded.count) decoded")
+        }
     }
 
     /// Thousands of mutated and truncated files (quantized, float16 and lossless streams): each

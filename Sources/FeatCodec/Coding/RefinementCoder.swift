@@ -218,7 +218,9 @@ struct RefinementCoder {
             }
             RefinementCoder.rebuild(&reconstruction, span, levels, mode, below: below, previous: previous, step: s)
         }
-        guard coder.overrun == 0 else { throw FrameDecoder.Failure.damaged("the stream ends early") }
+        guard coder.consumedExactly else {
+            throw FrameDecoder.Failure.damaged(coder.overrun > 0 ? "the stream ends early" : "the stream does not end where it should")
+        }
         guard reconstruction.allSatisfy(\.isFinite) else { throw FrameDecoder.Failure.damaged("values out of range") }
         return (reconstruction, carried ? model.state : nil)
     }

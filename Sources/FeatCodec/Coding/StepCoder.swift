@@ -330,7 +330,9 @@ struct StepCoder {
                 if let set = mode.modeSet { try decodeLevels(into: &levels, channel: c, modeSet: set, model: &model, coder: &coder) }
                 channelModes.append((mode, offset))
             }
-            guard coder.overrun == 0 else { throw FrameDecoder.Failure.damaged("the stream ends early") }
+            guard coder.consumedExactly else {
+                throw FrameDecoder.Failure.damaged(coder.overrun > 0 ? "the stream ends early" : "the stream does not end where it should")
+            }
         }
         for (c, (mode, offset)) in channelModes.enumerated() {
             rebuild(&reconstruction, levels, channel: c, mode: mode, offset: offset, previous: previous, step: step(frameStep, channel: c))

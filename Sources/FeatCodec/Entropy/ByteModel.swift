@@ -38,6 +38,6 @@ struct ByteModel {
             }
             words[i] = word
         }
-        return coder.overrun == 0 ? words : nil
+        return coder.consumedExactly ? words : nil
     }
 }

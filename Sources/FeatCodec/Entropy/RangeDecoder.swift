@@ -15,6 +15,12 @@ struct RangeDecoder {
     /// Bytes consumed beyond the end of the stream (0 for an intact stream).
     var overrun: Int { max(0, position - bytes.endIndex) }
 
+    /// Whether every byte was read, and no more: `RangeEncoder` writes exactly the bytes its
+    /// decoder reads (5, then one per renormalisation), so bytes left over mean the stream is
+    /// not what the symbols decoded assumed (a packet of another stream, with another shape or
+    /// coding, decoded to made-up values before).
+    var consumedExactly: Bool { position == bytes.endIndex }
+
     @inline(__always)
     private mutating func nextByte() -> UInt8 {
         defer { position += 1 }

@@ -79,7 +79,7 @@ extension SymbolModel {
             }
             return true
         }
-        return ok && coder.overrun == 0 ? values : nil
+        return ok && coder.consumedExactly ? values : nil
     }
 
     /// Exp-Golomb: the bit length in adaptive unary, then the bits below the top one directly.
