@@ -73,6 +73,28 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: stream)) == before.1)
     }
 
+    /// --timestamps naming the output array itself (or its path another way) is refused with one
+    /// line and nothing written: the array, committed last, replaced the timestamps, and they
+    /// were lost without a word (found by outside testing).
+    @Test func theTimestampsAreNeverTheOutput() throws {
+        let stream = dir + "/scenes.fst"
+        #expect(try featstream(["encode", Fixtures.path("scenes.mp4"), "--fps", "5", "-q", "-o", stream]).status == 0)
+        for arguments in [["decode", stream, "-o", dir + "/x.npy", "--timestamps", dir + "/x.npy"],
+                          ["decode", stream, "-o", dir + "/x.npy", "--timestamps", dir + "/./x.npy"],
+                          ["features", Fixtures.path("scenes.mp4"), "--fps", "5", "-o", dir + "/x.npy", "--timestamps", dir + "/x.npy"]] {
+            let result = try featstream(arguments + ["-q"])
+            #expect(result.status == 1 && result.err.hasSuffix("choose another name for --timestamps)\n")
+                    && result.err.split(separator: "\n").count == 1, "\(arguments): \(result.err)")
+        }
+        #expect(files(dir) == ["scenes.fst"])
+        // --per-frame naming a file: one line, not Foundation's error dump.
+        try Data().write(to: URL(fileURLWithPath: dir + "/afile"))
+        let perFrame = try featstream(["decode", stream, "-q", "-o", dir + "/y.npy", "--per-frame", dir + "/afile"])
+        #expect(perFrame.status == 1 && perFrame.err == "featstream: \(dir)/afile: cannot write (is a file; --per-frame needs a directory)\n", "\(perFrame.err)")
+        // A device takes both.
+        #expect(try featstream(["decode", stream, "-q", "-o", "/dev/null", "--timestamps", "/dev/null"]).status == 0)
+    }
+
     /// O3: two encoders writing the same file: both succeed, a complete file is there, and no
     /// temporary file is left (each writes under its own unique name).
     @Test func concurrentWritersLeaveACompleteFile() throws {

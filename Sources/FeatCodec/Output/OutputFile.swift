@@ -92,7 +92,7 @@ public final class OutputFile {
         if let stream = spooledTo {
             try handle.seek(toOffset: 0)
             while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-                do { try stream.write(contentsOf: chunk) } catch { throw OutputError(path, "write failed (\(error.localizedDescription))") }
+                do { try stream.write(contentsOf: chunk) } catch { throw OutputError(path, "write failed: \(OutputFile.reason(error))") }
             }
             spooledTo = nil
             return
@@ -142,6 +142,29 @@ public final class OutputFile {
         return (output.hasSuffix(".npy") ? String(output.dropLast(4)) : output) + suffix
     }
 
+    /// Throws unless `companion` (a file written beside this output, such as its timestamps)
+    /// names another file than the output: the output, committed last, would replace it, and
+    /// the companion would be lost without a word (`decode a.fst -o x.npy --timestamps x.npy`).
+    public func refuseAsCompanion(_ companion: String, option: String) throws {
+        // A device or a pipe is written through, not replaced: `-o /dev/null --timestamps /dev/null` loses nothing.
+        guard temporary != nil else { return }
+        func absolute(_ p: String) -> String { URL(fileURLWithPath: p).standardizedFileURL.resolvingSymlinksInPath().path }
+        var (a, b) = (stat(), stat())
+        let sameFile = stat(companion, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino
+        if sameFile || absolute(companion) == absolute(path) {
+            throw OutputError(companion, "is the output \(path) too; choose another name for \(option)")
+        }
+    }
+
+    /// The system's reason for a failed write, as strerror(3) words it ("Bad file descriptor"
+    /// for a closed standard output), not Foundation's "NSCocoaErrorDomain error 512".
+    public static func reason(_ error: Error) -> String {
+        let ns = error as NSError
+        let posix = ns.domain == NSPOSIXErrorDomain ? ns : ns.userInfo[NSUnderlyingErrorKey] as? NSError
+        if let posix, posix.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(posix.code))) }
+        return ns.localizedDescription
+    }
+
     /// An unnamed file in the temporary directory (gone when closed, whatever happens).
     private static func spool() throws -> FileHandle {
         guard let file = tmpfile() else { throw OutputError("-", "cannot create a temporary file (\(String(cString: strerror(errno))))") }
@@ -167,7 +190,7 @@ public final class OutputFile {
 
     /// Writes `data`; a failure becomes an `OutputError` naming the path.
     public func write(_ data: Data) throws {
-        do { try handle.write(contentsOf: data) } catch { throw OutputError(path, "write failed (\(error.localizedDescription))") }
+        do { try handle.write(contentsOf: data) } catch { throw OutputError(path, "write failed: \(OutputFile.reason(error))") }
     }
 }
 

@@ -58,9 +58,19 @@ public enum FeatureDecoding {
         let shape = reader.parameters.shape
         // The frame count goes into the header at the end: a stream output is spooled.
         let file = try OutputFile(output, defaultName: OutputFile.defaultName(for: input, extension: "npy"), seekable: true, input: input)
+        if let timestamps = options.timestampsPath { try file.refuseAsCompanion(timestamps, option: "--timestamps") }
         let decoder = StreamDecoder(reader, limits: options.limits, layers: options.layers)
         let writer = try NpyWriter(file, trailingShape: shape, element: options.element)
-        if let directory = options.perFrameDirectory { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        if let directory = options.perFrameDirectory {
+            // In one line, not Foundation's "Error Domain=NSCocoaErrorDomain Code=516 ..." (found by outside testing).
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), !isDirectory.boolValue {
+                throw OutputError(directory, "is a file; --per-frame needs a directory")
+            }
+            do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
+                throw OutputError(directory, "cannot create the directory: \(OutputFile.reason(error))")
+            }
+        }
         var records: [FrameRecord] = []
         let report = try decoder.decode(options.range) { header, tensor in
             try writer.append(tensor.values)

@@ -41,6 +41,7 @@ public enum FeatureExport {
     ) throws -> Summary {
         // The frame count goes into the header at the end: a stream output is spooled.
         let file = try OutputFile(output, defaultName: OutputFile.defaultName(for: reader.input, extension: "npy"), seekable: true, input: reader.input)
+        if let timestampsPath { try file.refuseAsCompanion(timestampsPath, option: "--timestamps") }
         let writer = try NpyWriter(file, trailingShape: model.featureShape.dims)
         var frames: [FrameRecord] = []
         var (modelSeconds, modelRuns) = (0.0, 0)
