@@ -56,7 +56,9 @@ struct InfoCommand: ParsableCommand {
                 print(String(format: "rate:      per %g s window: min %.1f, median %.1f, max %.1f kbit/s", StreamStatistics.windowSeconds,
                              sorted[0], sorted[sorted.count / 2], sorted[sorted.count - 1]))
                 if self.windows {
-                    for (k, rate) in windows.enumerated() { print(String(format: "  %6.1f s  %9.1f kbit/s", Double(k) * StreamStatistics.windowSeconds, rate)) }
+                    for (k, rate) in windows.enumerated() {
+                        print(String(format: "  %6.1f s  %9.1f kbit/s", s.windowStartSeconds + Double(k) * StreamStatistics.windowSeconds, rate))
+                    }
                 }
             }
             for problem in info.problems { Terminal.warn("\(input): \(problem)") }

@@ -120,6 +120,20 @@ func decodeAll(_ bytes: [UInt8], _ range: StreamDecoder.Range = .all) throws -> 
         #expect(StreamStatistics.windows([(1e12, 10)], until: 1e12).isEmpty && StreamStatistics.windows([], until: 5).isEmpty)
     }
 
+    /// A stream whose first frame is at 100 s (a container with a time offset) has its windows
+    /// from there: `info` listed 100 empty windows before it (found by outside testing).
+    @Test func rateWindowsStartAtTheFirstFrame() throws {
+        var file = FstFile(try makeStream(count: 12).bytes)
+        for i in file.packets.indices {
+            file.packets[i].seconds += 100
+            file.packets[i].pts += 3000  // the time base is 1/30
+        }
+        file.index = file.bytesIndexEntries()
+        let statistics = StreamStatistics(try ContainerReader(name: "t", bytes: file.bytes()))
+        #expect(statistics.windowStartSeconds == 100 && statistics.windowKilobitsPerSecond.count == 3, "\(statistics.windowKilobitsPerSecond)")
+        #expect(!statistics.windowKilobitsPerSecond.contains(0))
+    }
+
     @Test func versions() throws {
         let (bytes, _, _) = try makeStream(count: 3)
         var major = bytes

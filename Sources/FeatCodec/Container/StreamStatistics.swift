@@ -35,10 +35,14 @@ public struct StreamStatistics: Sendable, Encodable {
     /// (`DeliveryOrder.frames`) or none does (`.layers`); nil for other streams.
     public var deliveryOrder: String?
     /// kbit/s of packets (header and payload) by presentation time, in windows of
-    /// `windowSeconds` from 0 to the end of the source covered: what a link carried at each
-    /// moment (a rate-controlled stream's achieved rate). Empty without frames, or when the
-    /// times span more than `maxWindows` windows (a damaged file).
+    /// `windowSeconds` from the first frame (`windowStartSeconds`) to the end of the source
+    /// covered: what a link carried at each moment (a rate-controlled stream's achieved rate;
+    /// its link's time counts from the first frame too). Empty without frames, or when the times
+    /// span more than `maxWindows` windows (a damaged file).
     public var windowKilobitsPerSecond: [Double] = []
+    /// Where the first window starts: the first frame's time (a stream's times need not start
+    /// at 0: MPEG-TS starts near 1.4 s, and a file with 100 s of offset listed 100 empty windows).
+    public var windowStartSeconds = 0.0
     /// The window of `windowKilobitsPerSecond`, in seconds.
     public static let windowSeconds = 1.0
     static let maxWindows = 100_000
@@ -72,7 +76,9 @@ public struct StreamStatistics: Sendable, Encodable {
         fileBytes = reader.bytes.count
         sourceSeconds = reader.sourceSeconds ?? firstSeconds.flatMap { StreamStatistics.sourceSeconds(first: $0, last: lastSeconds!, frames: frames) }
         kilobitsPerSecond = StreamStatistics.kilobitsPerSecond(bytes: fileBytes, seconds: sourceSeconds)
-        windowKilobitsPerSecond = StreamStatistics.windows(packets, until: max(sourceSeconds ?? 0, lastSeconds ?? 0))
+        windowStartSeconds = firstSeconds ?? 0
+        windowKilobitsPerSecond = StreamStatistics.windows(packets, from: windowStartSeconds,
+                                                           until: max(windowStartSeconds + (sourceSeconds ?? 0), lastSeconds ?? 0))
         let elements = reader.parameters.shape.reduce(1, *)
         if frames > 0 {
             bytesPerFrame = Double(payloadBytes) / Double(frames)
@@ -80,13 +86,14 @@ public struct StreamStatistics: Sendable, Encodable {
         }
     }
 
-    /// kbit/s of `packets` per window from 0 to `end` seconds (packets before 0 count in the first).
-    static func windows(_ packets: [(seconds: Double, bytes: Int)], until end: Double) -> [Double] {
-        let count = (end / windowSeconds).rounded(.up)
+    /// kbit/s of `packets` per window from `start` to `end` seconds (packets before `start`
+    /// count in the first, those after `end` in the last).
+    static func windows(_ packets: [(seconds: Double, bytes: Int)], from start: Double = 0, until end: Double) -> [Double] {
+        let count = ((end - start) / windowSeconds).rounded(.up)
         guard !packets.isEmpty, count.isFinite, count >= 1, count <= Double(maxWindows) else { return [] }
         var bytes = [Int](repeating: 0, count: Int(count))
         for p in packets {
-            let k = Int(max(0, min(count - 1, (p.seconds / windowSeconds).rounded(.down))))
+            let k = Int(max(0, min(count - 1, ((p.seconds - start) / windowSeconds).rounded(.down))))
             bytes[k] += p.bytes
         }
         return bytes.map { Double($0) * 8 / windowSeconds / 1000 }
