@@ -129,6 +129,11 @@ extension ContainerFuzzer {
         ("packet sequence", { f, _, r in f.onePacket(r.next()) { $0.sequence = UInt32(truncatingIfNeeded: r.edgeInteger(near: Int64($0.sequence))) } }),
         ("packet time", { f, _, r in f.onePacket(r.next()) { $0.seconds = r.edgeDouble() } }),
         ("packet pts", { f, _, r in f.onePacket(r.next()) { $0.pts = r.edgeInteger(near: $0.pts) } }),
+        // A time that agrees with its pts (a header that is intact) but far or backwards.
+        ("packet pts and time", { f, _, r in f.onePacket(r.next()) { p in
+            p.pts = r.edgeInteger(near: p.pts)
+            p.seconds = Double(p.pts) * (Double(p.timeBaseNumerator) / Double(p.timeBaseDenominator))
+        } }),
         ("packet time base", { f, _, r in f.onePacket(r.next()) {
             $0.timeBaseNumerator = Int32(truncatingIfNeeded: r.edgeInteger()); $0.timeBaseDenominator = Int32(truncatingIfNeeded: r.edgeInteger()) } }),
         ("packet type", { f, _, r in f.onePacket(r.next()) { $0.type = UInt8(truncatingIfNeeded: r.next()) % 4 } }),
@@ -163,6 +168,7 @@ extension ContainerFuzzer {
             for i in 0..<(50 + r.below(500)) {
                 var p = skip
                 p.sequence = start + UInt32(i)
+                p.pts = Int64(50 + 5 * i)  // 2 + i / 5 seconds at 1/25
                 p.seconds = 2 + Double(i) / 5
                 f.packets.append(p)
             } }),

@@ -80,7 +80,7 @@ import Testing
         }
         var file = FstFile(base)
         for i in 0..<200 {
-            file.packets.append(.init(type: 1, admission: 1, sequence: UInt32(12 + i), sourceFrame: 0, pts: Int64(100 + i),
+            file.packets.append(.init(type: 1, admission: 1, sequence: UInt32(12 + i), sourceFrame: 0, pts: Int64(90 + 30 * i),
                                       timeBaseNumerator: 1, timeBaseDenominator: 30, seconds: 3 + Double(i), payload: [0, 0, 0, 0]))
         }
         var limits = DecodeLimits()
@@ -103,10 +103,11 @@ import Testing
         }
     }
 
-    /// C5: a time that is not finite makes that packet damage; the other frames decode and the
-    /// report encodes as JSON.
+    /// C5: a time that is not finite, or not pts x time base (1000 s crafted into one header,
+    /// its CRC re-sealed, went through to the timestamps and the rate windows; found by outside
+    /// testing), makes that packet damage; the other frames decode and the report encodes as JSON.
     @Test func nonFiniteTimeIsDamageOfThatPacket() throws {
-        for time in [Double.nan, .infinity, -.infinity] {
+        for time in [Double.nan, .infinity, -.infinity, 1000, FstFile(base).packets[7].seconds + 0.001] {
             var file = FstFile(base)
             file.packets[7].seconds = time
             let (frames, report) = try decode(file.bytes())

@@ -73,8 +73,12 @@ public struct PacketHeader: Sendable, Equatable {
                       timeBaseNumerator: try r.i32(), timeBaseDenominator: try r.i32(), seconds: try r.f64(),
                       payloadLength: try r.u32(), payloadCRC: try r.u32())
             let stored = try r.u32()
-            // A time that is not a finite number is damage, like a wrong CRC.
+            // A time that is not a finite number, or not pts x time base (within a millionth:
+            // writers may round the product differently), is damage, like a wrong CRC: a crafted
+            // time of 1000 s went through to the timestamps and the rate windows.
             guard stored == CRC32C.checksum(bytes.prefix(PacketHeader.size - 4)), timeBaseDenominator != 0, seconds.isFinite else { return nil }
+            let expected = Double(pts) * (Double(timeBaseNumerator) / Double(timeBaseDenominator))
+            guard abs(seconds - expected) <= 1e-6 * max(1, abs(expected)) else { return nil }
         } catch {
             return nil
         }
