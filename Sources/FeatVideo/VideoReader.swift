@@ -234,7 +234,14 @@ public final class VideoReader {
         if input.contains("://") { return input }
         var status = stat()
         guard stat(input, &status) == 0 else {
-            throw errno == ENOENT || errno == ENOTDIR ? VideoError.noSuchFile(input) : VideoError.readFailed(input, cause: String(cString: strerror(errno)))
+            let error = errno
+            // Not a local file, but FFmpeg's own form of a URL ("file:clip.mp4", "pipe:0",
+            // "concat:a.mp4|b.mp4"): FFmpeg opens it (refused as "no such file" before).
+            if let name = avio_find_protocol_name(input), input.hasPrefix(String(cString: name) + ":"),
+               !(String(cString: name) == "file" && !FileManager.default.fileExists(atPath: String(input.dropFirst(5)))) {
+                return input
+            }
+            throw error == ENOENT || error == ENOTDIR ? VideoError.noSuchFile(input) : VideoError.readFailed(input, cause: String(cString: strerror(error)))
         }
         switch status.st_mode & S_IFMT {
         case S_IFDIR: throw VideoError.isDirectory(input)

@@ -168,10 +168,16 @@ import Testing
         #expect(name == "featstream\n")
     }
 
+    /// URLs, and FFmpeg's own protocol forms (`file:PATH`, `concat:A|B`; refused as "no such
+    /// file" before, found by outside testing); a `file:` path that is not there is "no such file".
     @Test func opensURLs() throws {
-        let result = try featstream("frames", "--quiet", "file://" + Fixtures.path("ntsc.mp4"))
-        #expect(result.status == 0, "\(result.err)")
-        #expect(result.out.contains("decoded 90 frames"))
+        let ntsc = Fixtures.path("ntsc.mp4")
+        for (input, frames) in [("file://" + ntsc, 90), ("file:" + ntsc, 90), ("concat:" + ntsc + "|" + ntsc, 90)] {
+            let result = try featstream("frames", "--quiet", input)
+            #expect(result.status == 0 && result.out.contains("decoded \(frames) frames"), "\(input): \(result.err)")
+        }
+        let missing = try featstream("frames", "--quiet", "file:" + ntsc + ".missing")
+        #expect(missing.status == 1 && missing.err == "featstream: file:\(ntsc).missing: no such file\n", "\(missing.err)")
     }
 
     @Test func framesJSONHasEveryFrameAndTheSummary() throws {
