@@ -26,8 +26,8 @@ struct CodingOptions: ParsableArguments {
         case task, mse
     }
 
-    @Option(help: "Step mode: 'task' scales each channel's step by how much the model's tail notices it (measured once per checkpoint), 'mse' treats channels alike.")
-    var weighting = Weighting.task
+    @Option(help: "Step mode: 'task' scales each channel's step by how much the model's tail notices it (measured once per checkpoint), 'mse' treats channels alike. (default: task)")
+    var weighting: Weighting?
 
     /// How step mode codes its levels.
     enum Entropy: String, ExpressibleByArgument, CaseIterable {
@@ -62,6 +62,11 @@ struct CodingOptions: ParsableArguments {
         if entropy != nil && (modes > 0 && quality == nil || (layers ?? 1) > 1) {
             throw ValidationError("--entropy: chooses the coder of single-layer step mode (--quality or rate control, without --layers)")
         }
+        // Accepted and ignored before (found by outside testing).
+        if weighting != nil && modes > 0 && quality == nil { throw ValidationError("--weighting: weighs step mode's distortion (--quality or rate control)") }
+        if let layers, !(1...CodingSettings.maxLayers).contains(layers) {
+            throw ValidationError("--layers: \(layers) is out of range (1 to \(CodingSettings.maxLayers) layers)")
+        }
         if let bits, !(2...16).contains(bits) { throw ValidationError("--bits: \(bits) is out of range (2 to 16)") }
         do { try settings.validate() } catch let invalid as CodingSettings.Invalid { throw ValidationError(invalid.description) }
     }
@@ -70,8 +75,9 @@ struct CodingOptions: ParsableArguments {
     /// weights (a one-line notice and plain MSE for a checkpoint without a classifier).
     func settings(for model: Model) throws -> CodingSettings {
         var s = settings
-        guard s.quality != nil, weighting == .task else { return s }
-        if let weights = try TaskWeights.weights(for: model) {
+        guard s.quality != nil, (weighting ?? .task) == .task else { return s }
+        let measuring = { Terminal.note("measuring how much \(model.spec.name)'s tail notices each channel of \(model.split), once for this checkpoint (cached)") }
+        if let weights = try TaskWeights.weights(for: model, measuring: measuring) {
             s.channelWeights = weights
         } else {
             Terminal.note("\(model.weightsPath) has no classifier to measure channel sensitivity with: --weighting mse")

@@ -172,6 +172,8 @@ import Testing
 
         for (options, message) in [(["--layers", "3"], "--layers: layered coding is step mode (give --quality)"),
                                    (["--quality", "30", "--layers", "9"], "--layers: 9 is out of range (1 to 8 layers)"),
+                                   (["--quality", "30", "--layers", "0"], "--layers: 0 is out of range (1 to 8 layers)"),
+                                   (["--bits", "6", "--weighting", "mse"], "--weighting: weighs step mode's distortion"),
                                    (["--quality", "18", "--layers", "3"], "--layers: 3 is out of range (at most 2 layers at 18.0 dB"),
                                    (["--quality", "30", "--target-kbps", "200", "--layers", "2"], "--layers is for delivery that is not real time"),
                                    (["--quality", "30", "--layers", "2", "--entropy", "tables"], "--entropy: chooses the coder of single-layer step mode"),

@@ -11,15 +11,17 @@ public enum TaskWeights {
     /// Calibration pictures per measurement.
     static let pictures = 8
 
-    /// The weights for `model`, from the cache or measured now; nil (with the reason) when the
-    /// checkpoint has no classifier to measure with.
-    public static func weights(for model: Model) throws -> [Float]? {
+    /// The weights for `model`, from the cache or measured now (`measuring` is called first: it
+    /// takes seconds, minutes for VGG16, and a run that printed nothing meanwhile looked hung);
+    /// nil (with the reason) when the checkpoint has no classifier to measure with.
+    public static func weights(for model: Model, measuring: () -> Void = {}) throws -> [Float]? {
         guard model.hasTail else { return nil }
         let path = cachePath(for: model)
         if let data = FileManager.default.contents(atPath: path),
            let cached = try? JSONDecoder().decode([Double].self, from: data), cached.count == model.featureShape.dims[0] {
             return weights(fromSensitivity: cached)
         }
+        measuring()
         let sensitivity = try ChannelSensitivity.measure(model, pictures: CalibrationImages.make(count: pictures))
         if let data = try? JSONEncoder().encode(sensitivity) {
             try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
