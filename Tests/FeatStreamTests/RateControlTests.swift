@@ -46,10 +46,16 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
         #expect { try BandwidthTrace(csv: "0,400\r\n3,x\r\n", name: "t.csv") } throws: { "\($0)" == "t.csv:2: expected 'seconds,kbit_s', got '3,x'" }
     }
 
-    @Test(arguments: [("0,100\nx,1", "t.csv:2: expected 'seconds,kbit_s'"), ("0,100\n0,200", "t.csv:2: time 0"), ("0,-5", "t.csv:1: rate -5"),
-                      ("0,nan", "t.csv:1: rate nan"), ("", "t.csv: no 'seconds,kbit_s' lines"), ("0,100,3", "t.csv:1: expected")])
+    /// Each message names the file and line, says what is wrong (a time of 1e10 was "must be
+    /// finite, 0 or more, and after the line before"), and quotes at most 40 printable
+    /// characters of it (a 10 MB line was echoed whole; found by outside testing).
+    @Test(arguments: [("0,100\nx,1", "t.csv:2: expected 'seconds,kbit_s'"), ("0,100\n0,200", "t.csv:2: time 0 is not after the line before's (0.0)"),
+                      ("0,100\n1e10,200", "t.csv:2: time 1e10 is out of range (0 to 1e9 seconds)"), ("0,-5", "t.csv:1: rate -5"),
+                      ("0,nan", "t.csv:1: rate nan"), ("", "t.csv: no 'seconds,kbit_s' lines"), ("0,100,3", "t.csv:1: expected"),
+                      ("0," + String(repeating: "1", count: 100_000), "t.csv:1: rate 1111111111111111111111111111111111111111... kbit/s"),
+                      ("0,\u{1}\u{7f}é", "t.csv:1: expected 'seconds,kbit_s', got '0,???'")])
     func badTracesNameTheLine(csv: String, message: String) {
-        #expect { try BandwidthTrace(csv: csv, name: "t.csv") } throws: { "\($0)".hasPrefix(message) && !"\($0)".contains("\n") }
+        #expect { try BandwidthTrace(csv: csv, name: "t.csv") } throws: { "\($0)".hasPrefix(message) && !"\($0)".contains("\n") && "\($0)".count < 200 }
     }
 
     @Test func linkBufferDrainsAtTheRate() throws {

@@ -42,14 +42,18 @@ public struct BandwidthTrace: Sendable, Equatable {
             // The first line may be a header (its first field not a number).
             defer { first = false }
             if first && Double(fields.first ?? "") == nil { continue }
+            let at = "\(name):\(number + 1)"
             guard fields.count == 2, let seconds = Double(fields[0]), let rate = Double(fields[1]) else {
-                throw Invalid(description: "\(name):\(number + 1): expected 'seconds,kbit_s', got '\(line.prefix(60))'")
+                throw Invalid(description: "\(at): expected 'seconds,kbit_s', got '\(BandwidthTrace.shown(line))'")
             }
-            guard seconds.isFinite, seconds >= 0, seconds <= 1e9, points.last.map({ seconds > $0.0 }) ?? true else {
-                throw Invalid(description: "\(name):\(number + 1): time \(fields[0]) must be finite, 0 or more, and after the line before")
+            guard seconds.isFinite, (0...1e9).contains(seconds) else {
+                throw Invalid(description: "\(at): time \(BandwidthTrace.shown(fields[0])) is out of range (0 to 1e9 seconds)")
+            }
+            if let last = points.last, seconds <= last.0 {
+                throw Invalid(description: "\(at): time \(BandwidthTrace.shown(fields[0])) is not after the line before's (\(last.0))")
             }
             guard rate.isFinite, BandwidthTrace.rates.contains(rate) else {
-                throw Invalid(description: "\(name):\(number + 1): rate \(fields[1]) kbit/s is out of range (1 to 10000000)")
+                throw Invalid(description: "\(at): rate \(BandwidthTrace.shown(fields[1])) kbit/s is out of range (1 to 10000000)")
             }
             points.append((seconds, rate))
         }
@@ -62,8 +66,19 @@ public struct BandwidthTrace: Sendable, Equatable {
         self.carried = carried
     }
 
+    /// `text` as an error quotes it: at most 40 characters, anything but printable ASCII as
+    /// "?" (a 10 MB line, or a binary file, was echoed whole).
+    static func shown(_ text: String) -> String {
+        let printable = text.unicodeScalars.prefix(40).map { (32..<127).contains($0.value) ? Character($0) : "?" }
+        return String(printable) + (text.unicodeScalars.count > 40 ? "..." : "")
+    }
+
     /// The trace in the file at `path` (at most 16 MiB are read: a pipe or a device is read once).
     public static func read(_ path: String) throws -> BandwidthTrace {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw Invalid(description: "--bandwidth: \(path) is a directory")
+        }
         guard let file = FileHandle(forReadingAtPath: path) else { throw Invalid(description: "--bandwidth: cannot read \(path)") }
         defer { try? file.close() }
         let data = (try? file.read(upToCount: 16 << 20)) ?? Data()
