@@ -46,6 +46,10 @@ struct ExtractCommand: ParsableCommand {
             let available = reader.parameters.coding.layers
             let kept = min(layers ?? available, available)
             let say: (String) -> Void = file.path == "-" ? { Terminal.note($0) } : { print(Terminal.printable($0)) }
+            if summary.framesLeftOut + summary.refinementsLeftOut > 0 {
+                Terminal.warn("\(input): left out \(summary.framesLeftOut) frames and \(summary.refinementsLeftOut) refinement packets that would not decode "
+                              + "(damaged, or predicted from what was)")
+            }
             say("wrote \(summary.frames) frames, \(kept) of \(available) layers (\(summary.packets) packets in \(order.rawValue) order), "
                 + "\(summary.fileBytes) bytes of \(reader.bytes.count) to \(file.path)")
         }

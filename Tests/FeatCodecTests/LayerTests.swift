@@ -165,6 +165,29 @@ import Testing
         #expect(report.layersDecoded == [4, 0, 16])
     }
 
+    /// `extract` of a damaged file writes only what decodes, numbered afresh: the result has its
+    /// index, no damage, and decodes to what the damaged file decodes to, in either order (found
+    /// by outside testing: the P-frames after a damaged frame were kept, and the file's own
+    /// reader refused its index for the gap in the sequence numbers).
+    @Test(arguments: [(0, 6), (1, 6), (2, 12)])
+    func extractOfADamagedFileDecodesAsTheDamagedFileDoes(layer: Int, sequence: Int) throws {
+        var (damaged, _, _) = try Self.stream()
+        damaged[try Self.offset(damaged, sequence: sequence, layer: layer) + PacketHeader.size + 2] ^= 0x10
+        let expected = try Self.decode(damaged).bits
+        let reader = try ContainerReader(name: "damaged.fst", bytes: damaged)
+        for order in DeliveryOrder.allCases {
+            let sink = MemorySink()
+            let summary = try StreamExtractor.extract(reader, layers: nil, order: order, to: sink)
+            #expect(try ContainerReader(name: "x.fst", bytes: sink.bytes).index?.filter { $0.layer == 0 }.count == expected.count)
+            let (bits, report) = try Self.decode(sink.bytes)
+            #expect(report.problems.isEmpty && report.lost.isEmpty && bits == expected, "\(report.problems)")
+            // Damaged base: the 4 P-frames to the next I-frame go too; a damaged refinement: its
+            // layer and those above in the rest of the group.
+            let left = layer == 0 ? (4, 0) : layer == 1 ? (0, 7) : (0, 2)
+            #expect((summary.framesLeftOut, summary.refinementsLeftOut) == left, "\(summary)")
+        }
+    }
+
     @Test func aDamagedBaseLayerLosesItsFramesUntilTheNextIFrame() throws {
         var (bytes, frames, _) = try Self.stream()
         let offset = try Self.offset(bytes, sequence: 6, layer: 0)

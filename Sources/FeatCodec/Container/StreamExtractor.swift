@@ -20,12 +20,21 @@ public enum StreamExtractor {
         public var packets = 0
         /// Every byte of the new stream.
         public var fileBytes = 0
+        /// Frames left out because they could not be decoded: damaged, or predicted from a frame
+        /// that was (up to the next I-frame).
+        public var framesLeftOut = 0
+        /// Refinement packets of frames written, left out for the same reasons.
+        public var refinementsLeftOut = 0
     }
 
-    /// Copies the intact packets of `reader` with a layer below `layers` (nil: every layer) to
-    /// `sink` in `order`. Damaged packets are left out (`StreamDecoder.check` reports them);
-    /// so are refinements without their base. Throws `CodingSettings.Invalid` for a layer
-    /// count below 1.
+    /// Copies the packets of `reader` that decode with a layer below `layers` (nil: every
+    /// layer) to `sink` in `order`. Damaged packets are left out (`StreamDecoder.check` reports
+    /// them), and so is what needs them: the P-frames after a damaged frame up to the next
+    /// I-frame, and a damaged refinement's layer and those above it up to the next I-frame.
+    /// The frames written are numbered 0, 1, 2, ... as the index requires (they keep their
+    /// source frame and times). Kept before, they made a file that its own reader called
+    /// damaged, its index refused (found by outside testing). Throws
+    /// `CodingSettings.Invalid` for a layer count below 1.
     public static func extract(_ reader: ContainerReader, layers: Int?, order: DeliveryOrder, to sink: ByteSink) throws -> Summary {
         var parameters = reader.parameters
         let available = parameters.coding.layers
@@ -42,20 +51,40 @@ public enum StreamExtractor {
             }
             return true
         }
-        let sequences = packets[0].keys.sorted()
-        var keys: [(layer: Int, sequence: Int)] = []
+        var summary = Summary()
+        // Frame by frame, the layers that decode: layer l of a P-frame needs layer l of the frame
+        // before, and every layer needs the one below. Frames the index lists but no intact
+        // packet carries count as lost too.
+        let last = max(packets[0].keys.max() ?? -1, reader.index?.filter { $0.layer == 0 }.map { Int($0.sequence) }.max() ?? -1)
+        var referenced = [Bool](repeating: false, count: kept)
+        var frames: [(sequence: Int, layers: Int)] = []
+        for s in stride(from: 0, through: last, by: 1) {
+            let intra = packets[0][s]?.header.type == .intra
+            var layers = 0
+            while layers < kept, packets[layers][s] != nil, intra || referenced[layers] { layers += 1 }
+            for l in 0..<kept { referenced[l] = l < layers }
+            if layers == 0 {
+                summary.framesLeftOut += 1
+            } else {
+                frames.append((s, layers))
+                summary.refinementsLeftOut += (1..<kept).filter { $0 >= layers && packets[$0][s] != nil }.count
+            }
+        }
+        var keys: [(layer: Int, frame: Int)] = []
         switch order {
         case .frames:
-            for s in sequences { for l in 0..<kept where packets[l][s] != nil { keys.append((l, s)) } }
+            for (k, frame) in frames.enumerated() { for l in 0..<frame.layers { keys.append((l, k)) } }
         case .layers:
-            for l in 0..<kept { for s in sequences where packets[l][s] != nil { keys.append((l, s)) } }
+            for l in 0..<kept { for (k, frame) in frames.enumerated() where l < frame.layers { keys.append((l, k)) } }
         }
         let writer = try ContainerWriter(sink: sink, parameters: parameters)
         for key in keys {
-            let packet = packets[key.layer][key.sequence]!
+            var packet = packets[key.layer][frames[key.frame].sequence]!
+            packet.header.sequence = UInt32(key.frame)
             try writer.append(packet.header, payload: packet.payload)
         }
         try writer.finish(sourceSeconds: reader.sourceSeconds)
-        return Summary(frames: sequences.count, packets: keys.count, fileBytes: Int(writer.bytesWritten))
+        (summary.frames, summary.packets, summary.fileBytes) = (frames.count, keys.count, Int(writer.bytesWritten))
+        return summary
     }
 }
