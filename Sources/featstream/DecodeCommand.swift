@@ -77,6 +77,10 @@ struct DecodeCommand: ParsableCommand {
             progress.finish()
             let report = summary.report
             for problem in report.problems { Terminal.warn("\(input): \(problem)") }
+            // An empty array is a valid answer to a range past the end, but not a silent one.
+            if report.decoded == 0 && report.problems.isEmpty, let range = frames.map({ "--frames \($0)" }) ?? time.map({ "--time \($0)" }) {
+                Terminal.warn("\(input): \(range) selects no frame of the stream")
+            }
             if report.omittedProblems > 0 { Terminal.warn("\(input): \(report.omittedProblems) more problems not shown") }
             // With -o - the array is on stdout: the summary goes to stderr.
             let say: (String) -> Void = path == "-" ? { Terminal.note($0) } : { print(Terminal.printable($0)) }

@@ -36,6 +36,9 @@ struct InfoCommand: ParsableCommand {
             print("selection: \(p.selection)")
             print("frames:    \(s.frames) (\(s.intraFrames) I, \(s.predictedFrames) P)"
                   + (s.firstSeconds.map { String(format: ", %.3f to %.3f s", $0, s.lastSeconds!) } ?? ""))
+            // The frames counted above are packets; those that do not decode are said here too
+            // (only --json listed them, found by outside testing).
+            if !info.lost.isEmpty { print("lost:      \(info.lost.count) frames do not decode (damaged, or predicted from what was): \(info.lost)") }
             print(String(format: "size:      %d bytes (payload %d), %.0f bytes per frame, %.3f bits per element", s.fileBytes, s.payloadBytes,
                          s.bytesPerFrame ?? 0, s.bitsPerElement ?? 0)
                   + (s.kilobitsPerSecond.map { String(format: ", %.1f kbit/s over %.2f s of source", $0, s.sourceSeconds!) } ?? ""))

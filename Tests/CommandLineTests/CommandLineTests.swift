@@ -52,6 +52,23 @@ import Testing
         #expect(result.err.contains("damaged frames"))
     }
 
+    /// A damaged .fst: `info` says which frames do not decode (only --json did), and a decode
+    /// range that selects nothing says so (an empty array came without a word); found by
+    /// outside testing.
+    @Test func infoAndRangesSayWhatIsMissing() throws {
+        let path = NSTemporaryDirectory() + "featstream-missing-\(getpid()).fst"
+        defer { for p in [path, path + ".npy", path + ".timestamps.json"] { try? FileManager.default.removeItem(atPath: p) } }
+        #expect(try featstream("encode", Fixtures.path("scenes.mp4"), "--fps", "5", "--change-threshold", "0", "-q", "-o", path).status == 0)
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let packets = bytes.ranges(of: Data("FPKT".utf8)).map(\.lowerBound)
+        bytes[packets[3] + 60] ^= 0x10
+        try bytes.write(to: URL(fileURLWithPath: path))
+        let info = try featstream("info", path)
+        #expect(info.status == 0 && info.out.contains("\nlost:      "), "\(info.out)")
+        let empty = try featstream("decode", path, "--frames", "100:200", "-q", "-o", path + ".npy")
+        #expect(empty.status == 0 && empty.err.hasSuffix("featstream: warning: \(path): --frames 100:200 selects no frame of the stream\n"), "\(empty.err)")
+    }
+
     @Test func badOptionsAreRejected() throws {
         for fps in ["0", "-5", "abc", "1/0"] {
             let result = try featstream("frames", "--fps", fps, Fixtures.path("scenes.mp4"))
