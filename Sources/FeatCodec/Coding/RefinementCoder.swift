@@ -146,7 +146,7 @@ struct RefinementCoder {
     private func cheapest(_ x: UnsafeBufferPointer<Float>, below b: UnsafeBufferPointer<Float>, previous p: UnsafeBufferPointer<Float>?,
                           step s: Float, refined: [Int32], predicted: [Int32], channel c: Int, levels: [Int32], model: borrowing LevelModel) -> Mode {
         let lambda = StepCoder.lambda, plane = steps.plane, width = steps.width
-        // The mode's own bits, roughly: inherit 1, refine 2, skip and predicted 3.
+        // The mode's own bits, roughly: inherit and refine 1, skip and predicted 2.
         var best = (mode: Mode.inherit, cost: StepCoder.squaredError(x, b, step: s) + lambda)
         levels.withUnsafeBufferPointer { all in
             let before = c > 0 ? all.baseAddress! + (c - 1) * plane : nil
