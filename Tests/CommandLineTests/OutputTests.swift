@@ -95,6 +95,17 @@ import Testing
         #expect(try featstream(["decode", stream, "-q", "-o", "/dev/null", "--timestamps", "/dev/null"]).status == 0)
     }
 
+    /// An empty output name, or a directory that is not there, is said in one line before any
+    /// work (`-o ''` failed after the whole encode, and `-o nodir/` said "Not a directory";
+    /// found by outside testing).
+    @Test func badOutputNamesAreSaidFirst() throws {
+        for (output, line) in [("", "featstream: '': cannot write (an empty output name)\n"),
+                               (dir + "/nodir/", "featstream: \(dir)/nodir/: cannot write (no such directory)\n")] {
+            let result = try featstream(["encode", Fixtures.path("scenes.mp4"), "--fps", "5", "-o", output])
+            #expect(result.status == 1 && result.err == line && result.out.isEmpty, "\(output): \(result.err)")
+        }
+    }
+
     /// O3: two encoders writing the same file: both succeed, a complete file is there, and no
     /// temporary file is left (each writes under its own unique name).
     @Test func concurrentWritersLeaveACompleteFile() throws {

@@ -34,8 +34,12 @@ public final class OutputFile {
             else { (handle, isSeekable) = (FileHandle.standardOutput, false) }
             return
         }
+        // Said before any file is made (with `-o ''` the temporary file's name failed instead,
+        // and `-o nodir/` said "Not a directory"; found by outside testing).
+        guard !requested.isEmpty else { throw OutputError("''", "an empty output name") }
         var target = requested
         var status = stat()
+        if requested.hasSuffix("/") && stat(requested, &status) != 0 { throw OutputError(requested, "no such directory") }
         if stat(target, &status) == 0 && status.st_mode & S_IFMT == S_IFDIR {
             guard let defaultName else { throw OutputError(requested, "is a directory") }
             target = (requested.hasSuffix("/") ? requested : requested + "/") + defaultName
