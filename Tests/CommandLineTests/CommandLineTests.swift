@@ -67,6 +67,15 @@ import Testing
         #expect(info.status == 0 && info.out.contains("\nlost:      "), "\(info.out)")
         let empty = try featstream("decode", path, "--frames", "100:200", "-q", "-o", path + ".npy")
         #expect(empty.status == 0 && empty.err.hasSuffix("featstream: warning: \(path): --frames 100:200 selects no frame of the stream\n"), "\(empty.err)")
+        // Without its only I-frame (walker has no cut; the first packet cut out) the reason says
+        // so, not only the stale index's bytes.
+        #expect(try featstream("encode", Fixtures.path("walker.mp4"), "--fps", "5", "--change-threshold", "0", "-q", "-o", path).status == 0)
+        var cut = try Data(contentsOf: URL(fileURLWithPath: path))
+        let starts = cut.ranges(of: Data("FPKT".utf8)).map(\.lowerBound)
+        cut.removeSubrange(starts[0]..<starts[1])
+        try cut.write(to: URL(fileURLWithPath: path))
+        let none = try featstream("decode", path, "-q", "-o", path + ".npy")
+        #expect(none.status == 1 && none.err.contains(": no frame could be decoded (no intact I-frame to start from; "), "\(none.err)")
     }
 
     @Test func badOptionsAreRejected() throws {

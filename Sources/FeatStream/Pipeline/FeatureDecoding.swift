@@ -84,7 +84,16 @@ public enum FeatureDecoding {
             progress(records.count, header.seconds)
         }
         if report.decoded == 0 && !report.problems.isEmpty {
-            throw ContainerError.unreadable(input, reason: "no frame could be decoded (\(report.problems[0]))")
+            // Without an intact I-frame nothing can start: say so, not only the first damage met
+            // (which was the stale index's bytes when the first packet was cut out; found by
+            // outside testing).
+            var intra = false
+            reader.walk { event in
+                if case .packet(let header, _, _) = event, header.layer == 0, header.type == .intra { intra = true }
+                return !intra
+            }
+            throw ContainerError.unreadable(input, reason: "no frame could be decoded (" + (intra ? "" : "no intact I-frame to start from; ")
+                                            + "\(report.problems[0]))")
         }
         if let timestamps = options.timestampsPath {
             try OutputFile.writeJSON(Timestamps(input: input, shape: [records.count] + shape, frames: records, lost: report.lost,
