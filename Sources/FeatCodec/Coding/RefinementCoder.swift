@@ -88,7 +88,8 @@ struct RefinementCoder {
                     let s = steps.step(frameStep, channel: c)
                     let x = UnsafeBufferPointer(rebasing: all[span]), b = UnsafeBufferPointer(rebasing: lower[span])
                     // The cheapest in distortion + lambda x rate; a mode without levels wins ties.
-                    var best = (mode: Mode.inherit, cost: StepCoder.squaredError(x, b, step: s))
+                    let inheriting = StepCoder.squaredError(x, b, step: s)
+                    var best = (mode: Mode.inherit, cost: inheriting)
                     let refining = steps.quantize(x, minus: b, weight: 1, step: s, offset: 0, into: &refined)
                     if refining < best.cost { best = (.refine, refining) }
                     if let previous {
@@ -98,16 +99,14 @@ struct RefinementCoder {
                             if keeping <= best.cost { best = (.skip, keeping) }
                             let predicting = steps.quantize(x, minus: p, weight: 1, step: s, offset: 0, into: &predicted)
                             if predicting < best.cost { best = (.predicted, predicting) }
-                        }
-                    }
-                    if carried, let previous {
-                        best.mode = previous.withUnsafeBufferPointer { p in
-                            cheapest(x, below: b, previous: UnsafeBufferPointer(rebasing: p[span]), step: s, refined: refined, predicted: predicted,
-                                     channel: c, levels: levels, model: model)
+                            if carried {
+                                best.mode = cheapest(x, below: b, previous: (p, keeping), step: s, inheriting: inheriting, refined: refined,
+                                                     predicted: predicted, channel: c, levels: levels, model: model)
+                            }
                         }
                     } else if carried {
-                        best.mode = cheapest(x, below: b, previous: nil, step: s, refined: refined, predicted: predicted, channel: c, levels: levels,
-                                             model: model)
+                        best.mode = cheapest(x, below: b, previous: nil, step: s, inheriting: inheriting, refined: refined, predicted: predicted,
+                                             channel: c, levels: levels, model: model)
                     }
                     modes.code(best.mode, intra: previous == nil, &coder)
                     switch best.mode {
@@ -142,12 +141,15 @@ struct RefinementCoder {
 
     /// The mode of least distortion + lambda x the bits the model would spend now (1.6), among
     /// inherit, refine with `refined` and, in P-frames, skip and predicted with `predicted`
-    /// (the channel's candidate levels). `levels` holds the channels before this one.
-    private func cheapest(_ x: UnsafeBufferPointer<Float>, below b: UnsafeBufferPointer<Float>, previous p: UnsafeBufferPointer<Float>?,
-                          step s: Float, refined: [Int32], predicted: [Int32], channel c: Int, levels: [Int32], model: borrowing LevelModel) -> Mode {
+    /// (the channel's candidate levels). `inheriting` and `previous.keeping`: the squared
+    /// errors of inherit and skip, already measured. `levels` holds the channels before this one.
+    private func cheapest(_ x: UnsafeBufferPointer<Float>, below b: UnsafeBufferPointer<Float>,
+                          previous: (values: UnsafeBufferPointer<Float>, keeping: Float)?, step s: Float, inheriting: Float,
+                          refined: [Int32], predicted: [Int32], channel c: Int, levels: [Int32], model: borrowing LevelModel) -> Mode {
         let lambda = StepCoder.lambda, plane = steps.plane, width = steps.width
+        let p = previous?.values
         // The mode's own bits, roughly: inherit and refine 1, skip and predicted 2.
-        var best = (mode: Mode.inherit, cost: StepCoder.squaredError(x, b, step: s) + lambda)
+        var best = (mode: Mode.inherit, cost: inheriting + lambda)
         levels.withUnsafeBufferPointer { all in
             let before = c > 0 ? all.baseAddress! + (c - 1) * plane : nil
             /// Squared error in steps of `reference` + `q` x s, and the bits of `q` in `contexts`.
@@ -172,8 +174,8 @@ struct RefinementCoder {
                 refinedContexts(q, before, below: b[i], step: s, y: y, x: x0, previous: p?[i])
             } + lambda
             if refining < best.cost { best = (.refine, refining) }
-            guard let p else { return }
-            let keeping = StepCoder.squaredError(x, p, step: s) + 2 * lambda
+            guard let p, let previous else { return }
+            let keeping = previous.keeping + 2 * lambda
             if keeping < best.cost { best = (.skip, keeping) }
             let predicting = cost(predicted, from: p) { q, y, x0, i in
                 predictedContexts(q, before, below: b[i], previous: p[i], step: s, y: y, x: x0)
