@@ -27,6 +27,7 @@ struct Featstream: ParsableCommand {
         } catch {
             exit(withError: error)
         }
+        Terminal.finishStandardOutput()
     }
 
     /// A command line that does not parse or validate: its message on one line, with where to

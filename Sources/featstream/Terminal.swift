@@ -45,6 +45,16 @@ enum Terminal {
         warn("\(name): \(damaged) damaged frames (errors concealed by the decoder), \(rejected) packets rejected")
     }
 
+    /// Flushes what `print` buffered on stdout; a write that failed there (a full disk, a closed
+    /// descriptor) is one line on stderr and exit status 1, not a success with the results lost
+    /// (`info --json > /dev/full` exited 0).
+    static func finishStandardOutput() {
+        guard fflush(nil) != 0 else { return }
+        let reason = errno != 0 ? String(cString: strerror(errno)) : "write error"
+        FileHandle.standardError.write(Data("featstream: cannot write to standard output (\(reason))\n".utf8))
+        Foundation.exit(1)
+    }
+
     /// Runs a command body; any error becomes one line on stderr and exit status 1.
     static func reportingErrors(_ body: () throws -> Void) throws {
         do {

@@ -106,6 +106,25 @@ import Testing
         }
     }
 
+    /// Results printed on a standard output that cannot take them (a full disk) fail in one line
+    /// (`info --json > /dev/full` exited 0 with nothing written; found by outside testing).
+    @Test func aFullStandardOutputFails() throws {
+        let scenes = Fixtures.path("scenes.mp4")
+        for arguments in [["models", "--json"], ["probe", scenes, "--json"], ["frames", scenes, "--fps", "5", "--json"]] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Fixtures.featstream)
+            process.arguments = arguments
+            process.standardOutput = try #require(FileHandle(forWritingAtPath: "/dev/full"))
+            let errors = Pipe()
+            process.standardError = errors
+            try process.run()
+            let err = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 1 && err == "featstream: cannot write to standard output (No space left on device)\n",
+                    "\(arguments): \(err)")
+        }
+    }
+
     /// O3: two encoders writing the same file: both succeed, a complete file is there, and no
     /// temporary file is left (each writes under its own unique name).
     @Test func concurrentWritersLeaveACompleteFile() throws {
