@@ -91,6 +91,14 @@ import Testing
         try Data().write(to: URL(fileURLWithPath: dir + "/afile"))
         let perFrame = try featstream(["decode", stream, "-q", "-o", dir + "/y.npy", "--per-frame", dir + "/afile"])
         #expect(perFrame.status == 1 && perFrame.err == "featstream: \(dir)/afile: cannot write (is a file; --per-frame needs a directory)\n", "\(perFrame.err)")
+        // --per-frame naming the output: refused before any frame file is written (a directory of
+        // them was left under the output's name, and the array failed on it); a run that fails
+        // later removes the frame files it wrote, and the directory it made.
+        let clash = try featstream(["decode", stream, "-q", "-o", dir + "/z.npy", "--per-frame", dir + "/z.npy"])
+        #expect(clash.status == 1 && clash.err.hasSuffix("choose another name for --per-frame)\n"), "\(clash.err)")
+        let failed = try featstream(["decode", stream, "-q", "-o", "/dev/full", "--per-frame", dir + "/frames"])
+        #expect(failed.status == 1 && failed.err.contains("No space left on device"), "\(failed.err)")
+        #expect(files(dir) == ["afile", "scenes.fst"])
         // A device takes both.
         #expect(try featstream(["decode", stream, "-q", "-o", "/dev/null", "--timestamps", "/dev/null"]).status == 0)
     }
@@ -114,7 +122,7 @@ import Testing
             let process = Process()
             process.executableURL = URL(fileURLWithPath: Fixtures.featstream)
             process.arguments = arguments
-            process.standardOutput = try #require(FileHandle(forWritingAtPath: "/dev/full"))
+            process.standardOutput = FileHandle(forWritingAtPath: "/dev/full")
             let errors = Pipe()
             process.standardError = errors
             try process.run()

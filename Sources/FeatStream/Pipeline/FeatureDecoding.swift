@@ -61,24 +61,50 @@ public enum FeatureDecoding {
         if let timestamps = options.timestampsPath { try file.refuseAsCompanion(timestamps, option: "--timestamps") }
         let decoder = StreamDecoder(reader, limits: options.limits, layers: options.layers)
         let writer = try NpyWriter(file, trailingShape: shape, element: options.element)
+        // Per-frame files appear one by one as their frames decode (each complete); a run that
+        // fails removes those it wrote, and the directory if it made it.
+        var perFrameFiles: [String] = [], madeDirectory = false
+        func removePerFrameFiles() {
+            for name in perFrameFiles { try? FileManager.default.removeItem(atPath: name) }
+            if madeDirectory, let directory = options.perFrameDirectory { rmdir(directory) }
+        }
         if let directory = options.perFrameDirectory {
+            // Before any work: the array, committed last, would have failed on the directory
+            // after every frame file was written (found by outside testing).
+            try file.refuseAsCompanion(directory, option: "--per-frame")
             // In one line, not Foundation's "Error Domain=NSCocoaErrorDomain Code=516 ..." (found by outside testing).
             var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), !isDirectory.boolValue {
+            let exists = FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory)
+            if exists, !isDirectory.boolValue {
                 throw OutputError(directory, "is a file; --per-frame needs a directory")
             }
             do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
                 throw OutputError(directory, "cannot create the directory: \(OutputFile.reason(error))")
             }
+            madeDirectory = !exists
         }
+        do {
+            return try decode(input: input, reader: reader, decoder: decoder, writer: writer, file: file, options: options, start: start,
+                              progress: progress) { name in perFrameFiles.append(name) }
+        } catch {
+            removePerFrameFiles()
+            throw error
+        }
+    }
+
+    /// `run` once its outputs are open; `wrote` hears of each per-frame file written.
+    private static func decode(input: String, reader: ContainerReader, decoder: StreamDecoder, writer: NpyWriter, file: OutputFile,
+                               options: Options, start: Date, progress: (Int, Double) -> Void, wrote: (String) -> Void) throws -> Summary {
+        let shape = reader.parameters.shape
         var records: [FrameRecord] = []
         let report = try decoder.decode(options.range) { header, tensor in
             try writer.append(tensor.values)
             if let directory = options.perFrameDirectory {
-                let single = try NpyWriter(try OutputFile(String(format: "%@/frame-%06d.npy", directory, Int(header.sequence))),
-                                           trailingShape: shape, element: options.element, rows: 1)
+                let name = String(format: "%@/frame-%06d.npy", directory, Int(header.sequence))
+                let single = try NpyWriter(try OutputFile(name), trailingShape: shape, element: options.element, rows: 1)
                 try single.append(tensor.values)
                 try single.finish()
+                wrote(name)
             }
             records.append(FrameRecord(header))
             progress(records.count, header.seconds)
