@@ -97,37 +97,44 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         try Terminal.reportingErrors {
-            // Refused before the sweep, which may take minutes.
-            var status = stat()
-            if stat(out, &status) == 0 && status.st_mode & S_IFMT != S_IFDIR { throw OutputError(out, "not a directory") }
-            let network = try model.load()
-            let reader = try input.open()
-            var progress = Progress(quiet: quiet, duration: reader.info.durationSeconds)
-            var sweep = try options
-            sweep.bandwidth = try bandwidth.map(BandwidthTrace.read)  // read once: it may be a pipe
-            let (samples, timeline, leftOut) = try ReportSweep.sweep(reader, model: network, options: sweep) {
-                progress.update(frames: $0.index + 1, seconds: $0.seconds)
+            // Made (or refused) before the sweep, which may take minutes; removed if it fails.
+            let madeFolder = try ReportDocuments.prepareFolder(out)
+            do { try sweepAndWrite() } catch {
+                if madeFolder { rmdir(out) }
+                throw error
             }
-            progress.finish()
-            for line in leftOut { Terminal.warn(line) }
-            var report = ReportDocuments.Report(
-                command: CommandLine.arguments, ffmpeg: VideoReader.ffmpegVersions, oneDNN: Model.runtimeVersion,
-                isa: Model.instructionSet.name, input: reader.name, model: network.spec.name, split: network.split, points: samples)
-            report.linkTimeline = timeline
-            let title = "featstream report: \(URL(fileURLWithPath: reader.name).lastPathComponent), \(network.spec.title) at \(network.split)"
-            try ReportDocuments.write(report, title: title, to: out)
-            if !network.hasTail {
-                Terminal.warn("\(network.weightsPath) has no classifier: feature fidelity only, no task fidelity and no pixel line")
-            }
-            print(Terminal.printable("\(reader.name): \(network.spec.title) at \(network.split); wrote \(ReportDocuments.files.joined(separator: ", ")) in \(out)"))
-            print("   fps  change  setting                       sent  kbit/s  bytes/frame   SNR dB  top-1 %   grid top-1  source top-1  source top-5")
-            for s in samples { print(row(s)) }
-            if !timeline.isEmpty {
-                print("\nfollowing --bandwidth (also link-rate.svg, link-fps.svg, link-top1.svg):\n  time s  link kbit/s  achieved  frames/s  top-1 %")
-                for w in timeline {
-                    print(String(format: "  %6.1f  %11.1f  %8.1f  %8.1f  ", w.start, w.linkKilobitsPerSecond, w.achievedKilobitsPerSecond, w.framesPerSecond)
-                          + (w.top1.map { String(format: "%7.1f", $0) } ?? "      -"))
-                }
+        }
+    }
+
+    /// The sweep, the report's files in `out`, and the table on stdout.
+    private func sweepAndWrite() throws {
+        let network = try model.load()
+        let reader = try input.open()
+        var progress = Progress(quiet: quiet, duration: reader.info.durationSeconds)
+        var sweep = try options
+        sweep.bandwidth = try bandwidth.map(BandwidthTrace.read)  // read once: it may be a pipe
+        let (samples, timeline, leftOut) = try ReportSweep.sweep(reader, model: network, options: sweep) {
+            progress.update(frames: $0.index + 1, seconds: $0.seconds)
+        }
+        progress.finish()
+        for line in leftOut { Terminal.warn(line) }
+        var report = ReportDocuments.Report(
+            command: CommandLine.arguments, ffmpeg: VideoReader.ffmpegVersions, oneDNN: Model.runtimeVersion,
+            isa: Model.instructionSet.name, input: reader.name, model: network.spec.name, split: network.split, points: samples)
+        report.linkTimeline = timeline
+        let title = "featstream report: \(URL(fileURLWithPath: reader.name).lastPathComponent), \(network.spec.title) at \(network.split)"
+        try ReportDocuments.write(report, title: title, to: out)
+        if !network.hasTail {
+            Terminal.warn("\(network.weightsPath) has no classifier: feature fidelity only, no task fidelity and no pixel line")
+        }
+        print(Terminal.printable("\(reader.name): \(network.spec.title) at \(network.split); wrote \(ReportDocuments.files.joined(separator: ", ")) in \(out)"))
+        print("   fps  change  setting                       sent  kbit/s  bytes/frame   SNR dB  top-1 %   grid top-1  source top-1  source top-5")
+        for s in samples { print(row(s)) }
+        if !timeline.isEmpty {
+            print("\nfollowing --bandwidth (also link-rate.svg, link-fps.svg, link-top1.svg):\n  time s  link kbit/s  achieved  frames/s  top-1 %")
+            for w in timeline {
+                print(String(format: "  %6.1f  %11.1f  %8.1f  %8.1f  ", w.start, w.linkKilobitsPerSecond, w.achievedKilobitsPerSecond, w.framesPerSecond)
+                      + (w.top1.map { String(format: "%7.1f", $0) } ?? "      -"))
             }
         }
     }

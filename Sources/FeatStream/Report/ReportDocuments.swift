@@ -36,9 +36,31 @@ public enum ReportDocuments {
     /// The names of the files `write` creates in the report folder.
     public static let files = ["report.csv", "report.json", "bitrate-vs-fps.svg", "rate-vs-accuracy.svg", "report.html"]
 
+    /// Makes `directory` (and the folders above it) unless it is there, before a sweep that may
+    /// take minutes: `--out ''` printed Foundation's error dump after it, and an uncreatable
+    /// folder failed only then (found by outside testing). Returns whether it made it (the
+    /// caller removes it if the sweep fails).
+    public static func prepareFolder(_ directory: String) throws -> Bool {
+        guard !directory.isEmpty else { throw OutputError("''", "an empty output name") }
+        var status = stat()
+        if stat(directory, &status) == 0 {
+            guard status.st_mode & S_IFMT == S_IFDIR else { throw OutputError(directory, "not a directory") }
+            return false
+        }
+        // mkdir(2) folder by folder, for its own reason on failure ("Permission denied").
+        var path = directory.hasPrefix("/") ? "" : "."
+        for part in directory.split(separator: "/") {
+            path += "/" + part
+            if mkdir(path, 0o777) != 0 && errno != EEXIST {
+                throw OutputError(directory, "cannot create the directory (\(String(cString: strerror(errno))))")
+            }
+        }
+        return true
+    }
+
     /// Writes every file of `report` into `directory` (created if needed), each atomically.
     public static func write(_ report: Report, title: String, to directory: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        _ = try prepareFolder(directory)
         let charts = [bitrateVersusFps(report.points), rateVersusAccuracy(report.points)]
         let documents = [csv(report.points), String(decoding: try json(report), as: UTF8.self), charts[0].svg(), charts[1].svg(),
                          html(title: title, samples: report.points, charts: charts)]
