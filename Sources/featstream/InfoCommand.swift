@@ -42,14 +42,12 @@ struct InfoCommand: ParsableCommand {
             print(String(format: "size:      %d bytes (payload %d), %.0f bytes per frame, %.3f bits per element", s.fileBytes, s.payloadBytes,
                          s.bytesPerFrame ?? 0, s.bitsPerElement ?? 0)
                   + (s.kilobitsPerSecond.map { String(format: ", %.1f kbit/s over %.2f s of source", $0, s.sourceSeconds!) } ?? ""))
-            if s.layerBytes.count > 1 {
-                print("layers:    \(s.layerBytes.count), in \(s.deliveryOrder ?? "frames") order; what reading the first K of each frame gives:")
-                var bytes = 0
-                for (k, layerBytes) in s.layerBytes.enumerated() {
-                    bytes += layerBytes
-                    print(String(format: "  K = %d: %5.1f dB nominal, %6d packets, %9.0f bytes per frame", k + 1, p.coding.quality(ofLayers: k + 1) ?? 0,
-                                 s.layerPackets[k], s.frames > 0 ? Double(bytes) / Double(s.frames) : 0)
-                          + (s.sourceSeconds.map { String(format: ", %.1f kbit/s", Double(bytes) * 8 / $0 / 1000) } ?? ""))
+            if !info.layerReadings.isEmpty {
+                print("layers:    \(info.layerReadings.count), in \(s.deliveryOrder ?? "frames") order; the file a reader of the first K of each frame gets (extract --layers K):")
+                for r in info.layerReadings {
+                    print(String(format: "  K = %d: %5.1f dB nominal, %6d packets, %9d bytes, %7.0f bytes per frame", r.layers,
+                                 p.coding.quality(ofLayers: r.layers) ?? 0, r.packets, r.fileBytes, r.bytesPerFrame ?? 0)
+                          + (r.kilobitsPerSecond.map { String(format: ", %.1f kbit/s", $0) } ?? ""))
                 }
             }
             print("index:     " + (info.indexEntries.map { "\($0) entries" } ?? "none (read front to back)"))

@@ -158,6 +158,17 @@ import Testing
         let baseAlone = try decode(base).0.values, firstLayer = try decode(layered, ["--layers", "1"]).0.values
         #expect(baseAlone == firstLayer)
         #expect(try featstream(["info", base]).out.contains("coding:    steps for 10.92 dB,"))
+        // info's line for K layers is the file extract --layers K writes; K = 3 is the whole file
+        // (its lines summed the layers' packets without index and header, and counted headers in
+        // bytes per frame where the size line did not; found by outside testing).
+        let frames = reference.shape[0]
+        #expect(info.out.contains("K = 1:  10.9 dB nominal, \(String(format: "%6d", frames)) packets, \(String(format: "%9d", try size(base))) bytes,"), "\(info.out)")
+        #expect(info.out.contains("K = 2:  20.5 dB nominal, \(String(format: "%6d", 2 * frames)) packets,"), "\(info.out)")
+        #expect(info.out.contains("K = 3:  30.0 dB nominal, \(String(format: "%6d", 3 * frames)) packets, \(String(format: "%9d", layeredBytes)) bytes,"), "\(info.out)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(featstream(["info", layered, "--json"]).out.utf8)) as? [String: Any])
+        let readings = try #require(json["layerReadings"] as? [[String: Any]])
+        #expect(readings.count == 3 && readings[2]["bytesPerFrame"] as? Double == json["bytesPerFrame"] as? Double
+                && readings[2]["kilobitsPerSecond"] as? Double == json["kilobitsPerSecond"] as? Double, "\(readings)")
         let extract = try featstream(["extract", layered, "--order", "layers", "-o", reordered])
         let reorderedBytes = try size(reordered)
         #expect(extract.status == 0 && extract.out.contains("3 of 3 layers") && reorderedBytes == layeredBytes, "\(extract.out)")

@@ -5,6 +5,12 @@ public protocol ByteSink: AnyObject {
     func write(_ bytes: [UInt8]) throws
 }
 
+/// A stream only counted (`info` measures the file each number of layers read would make).
+final class CountingSink: ByteSink {
+    private(set) var count = 0
+    func write(_ bytes: [UInt8]) throws { count += bytes.count }
+}
+
 /// A stream kept in memory (a report's trials measure exact file sizes without writing files).
 public final class MemorySink: ByteSink {
     /// Every byte written so far, in order.

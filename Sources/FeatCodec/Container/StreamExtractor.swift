@@ -20,6 +20,8 @@ public enum StreamExtractor {
         public var packets = 0
         /// Every byte of the new stream.
         public var fileBytes = 0
+        /// Bytes of coded frame data written (no headers).
+        public var payloadBytes = 0
         /// Frames left out because they could not be decoded: damaged, or predicted from a frame
         /// that was (up to the next I-frame).
         public var framesLeftOut = 0
@@ -82,6 +84,7 @@ public enum StreamExtractor {
             var packet = packets[key.layer][frames[key.frame].sequence]!
             packet.header.sequence = UInt32(key.frame)
             try writer.append(packet.header, payload: packet.payload)
+            summary.payloadBytes += packet.payload.count
         }
         try writer.finish(sourceSeconds: reader.sourceSeconds)
         (summary.frames, summary.packets, summary.fileBytes) = (frames.count, keys.count, Int(writer.bytesWritten))

@@ -15,6 +15,23 @@ public struct StreamInfo: Sendable, Encodable {
     public let problems: [StreamDecoder.Problem]
     /// Problems beyond those in `problems`, counted only.
     public let omittedProblems: Int
+    /// Layered streams: what reading the first 1, 2, ... layers of each frame gives, as
+    /// `extract --layers K` writes it; empty for other streams.
+    public let layerReadings: [LayerReading]
+
+    /// The stream a reader of the first `layers` layers of each frame gets (`StreamExtractor`).
+    public struct LayerReading: Sendable, Encodable {
+        /// Layers read.
+        public let layers: Int
+        /// Packets read: the first `layers` of every frame that decodes.
+        public let packets: Int
+        /// Mean payload bytes per frame (headers excluded), as `StreamStatistics.bytesPerFrame`.
+        public let bytesPerFrame: Double?
+        /// Every byte of the file `extract --layers` writes.
+        public let fileBytes: Int
+        /// `fileBytes` over the source seconds, as `StreamStatistics.kilobitsPerSecond`.
+        public let kilobitsPerSecond: Double?
+    }
 
     /// Reads the file at `path` and checks all of it (CRCs, sequence numbers, index) without
     /// decoding payloads.
@@ -26,9 +43,20 @@ public struct StreamInfo: Sendable, Encodable {
         statistics = StreamStatistics(reader)
         indexEntries = reader.index?.count
         (lost, problems, omittedProblems) = (check.lost, check.problems, check.omittedProblems)
+        // Counted by extracting each reading (no bytes kept), so a line of `info` is the file the
+        // reader gets: summing the layers' packets left out the index and header and counted
+        // headers in bytes per frame where the size line did not (found by outside testing).
+        let layers = reader.parameters.coding.layers
+        let seconds = statistics.sourceSeconds
+        layerReadings = layers < 2 ? [] : try (1...layers).map { k in
+            let extracted = try StreamExtractor.extract(reader, layers: k, order: .frames, to: CountingSink())
+            return LayerReading(layers: k, packets: extracted.packets,
+                                bytesPerFrame: extracted.frames > 0 ? Double(extracted.payloadBytes) / Double(extracted.frames) : nil,
+                                fileBytes: extracted.fileBytes, kilobitsPerSecond: StreamStatistics.kilobitsPerSecond(bytes: extracted.fileBytes, seconds: seconds))
+        }
     }
 
-    private enum Keys: String, CodingKey { case version, parameters, indexEntries, lost, problems }
+    private enum Keys: String, CodingKey { case version, parameters, indexEntries, lost, problems, layerReadings }
 
     /// The statistics' fields at the top level, beside the others; problems as their sentences.
     public func encode(to encoder: Encoder) throws {
@@ -38,6 +66,7 @@ public struct StreamInfo: Sendable, Encodable {
         try container.encode(parameters, forKey: .parameters)
         try container.encodeIfPresent(indexEntries, forKey: .indexEntries)
         try container.encode(lost, forKey: .lost)
+        if !layerReadings.isEmpty { try container.encode(layerReadings, forKey: .layerReadings) }
         try container.encode(problems.map(\.description) + (omittedProblems > 0 ? ["\(omittedProblems) more problems"] : []), forKey: .problems)
     }
 }

@@ -26,11 +26,6 @@ public struct StreamStatistics: Sendable, Encodable {
     public var bytesPerFrame: Double?
     /// Payload bits per tensor element (headers excluded); nil without frames.
     public var bitsPerElement: Double?
-    /// Layered streams: for layer 0, 1, ...: intact packets, and their bytes (headers and
-    /// payloads). One entry for other streams.
-    public var layerPackets: [Int] = []
-    /// See `layerPackets`.
-    public var layerBytes: [Int] = []
     /// Layered streams: whether some refinement comes before a later frame's base layer
     /// (`DeliveryOrder.frames`) or none does (`.layers`); nil for other streams.
     public var deliveryOrder: String?
@@ -51,15 +46,11 @@ public struct StreamStatistics: Sendable, Encodable {
     public init(_ reader: ContainerReader) {
         var packets: [(seconds: Double, bytes: Int)] = []
         let layers = reader.parameters.coding.layers
-        layerPackets = [Int](repeating: 0, count: layers)
-        layerBytes = layerPackets
         var refinementSeen = false, baseAfterRefinement = false
         reader.walk { event in
             if case .packet(let header, let payload, _) = event, Int(header.layer) < layers {
                 packets.append((header.seconds, PacketHeader.size + payload.count))
                 payloadBytes += payload.count
-                layerPackets[Int(header.layer)] += 1
-                layerBytes[Int(header.layer)] += PacketHeader.size + payload.count
                 guard header.layer == 0 else {
                     refinementSeen = true
                     return true

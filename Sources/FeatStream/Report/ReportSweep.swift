@@ -196,9 +196,8 @@ public enum ReportSweep {
                 let layers = try ContainerReader(name: "layers", bytes: sink.bytes)
                 var received: [Tensor] = []
                 _ = try StreamDecoder(layers).decode { received.append($1) }
-                let payload = StreamStatistics(layers).payloadBytes
                 samples.append(try point.sample(.layer(quality: quality, layers: options.layers, kept: kept), received: received,
-                                                fileBytes: extracted.fileBytes, payloadBytes: payload, model: model, source: source))
+                                                fileBytes: extracted.fileBytes, payloadBytes: extracted.payloadBytes, model: model, source: source))
             }
         }
         return samples
