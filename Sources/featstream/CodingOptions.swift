@@ -40,7 +40,7 @@ struct CodingOptions: ParsableArguments {
     @Flag(help: "Bit-exact float32 (no quantization).")
     var lossless = false
 
-    @Flag(help: "Exact float16 values (no further quantization).")
+    @Flag(help: "Exact float16 values (no further quantization); values beyond ±65504 become ±65504, with a warning.")
     var fp16 = false
 
     @Option(help: "Dead zone: extra half-width of the bin at zero, in steps (0-1).")

@@ -82,6 +82,7 @@ struct DecodeCommand: ParsableCommand {
                 Terminal.warn("\(input): \(range) selects no frame of the stream")
             }
             if report.omittedProblems > 0 { Terminal.warn("\(input): \(report.omittedProblems) more problems not shown") }
+            if let warning = HalfFloat.warning(summary.saturatedValues, "written") { Terminal.warn("\(input): " + warning) }
             // With -o - the array is on stdout: the summary goes to stderr.
             let say: (String) -> Void = path == "-" ? { Terminal.note($0) } : { print(Terminal.printable($0)) }
             let shape = summary.shape.map(String.init).joined(separator: "x")

@@ -2,6 +2,8 @@
 /// in the quantized domain (closed loop: the reference is exactly what the decoder holds, so
 /// nothing drifts), and per-channel entropy coding into one sub-stream per channel.
 public final class FrameEncoder {
+    /// `--fp16`: values beyond float16's range coded as ±65504 so far (`HalfFloat`).
+    public private(set) var saturatedValues = 0
     /// How every frame is coded.
     public let settings: CodingSettings
     /// C, H, W of every tensor, in elements.
@@ -197,7 +199,7 @@ public final class FrameEncoder {
             for i in range { symbols[i] = q.quantize(values[i]) }
         case .steps, .tabledSteps, .layeredSteps, .layeredSteps14, .layeredSteps13: preconditionFailure("step mode is coded by StepCoder")
         case .float16:
-            for i in range { symbols[i] = Int32(Float16(values[i]).bitPattern) }
+            for i in range { symbols[i] = Int32(HalfFloat.bits(values[i], saturated: &saturatedValues)) }
         case .float32:
             for i in range { symbols[i] = Int32(bitPattern: values[i].bitPattern) }
         }

@@ -39,6 +39,8 @@ public final class StreamEncoder {
         public var fileBytes = 0
         /// Frames coded, I and P.
         public var frames: Int { intraFrames + predictedFrames }
+        /// `--fp16`: values beyond float16's range coded as ±65504 (`HalfFloat`).
+        public var saturatedValues = 0
     }
 
     /// The parameter set written in the header; its `coding` and `shape` drive the coder.
@@ -105,6 +107,7 @@ public final class StreamEncoder {
     public func finish(sourceSeconds: Double?) throws -> Summary {
         try writer.finish(sourceSeconds: sourceSeconds)
         summary.fileBytes = Int(writer.bytesWritten)
+        summary.saturatedValues = coder.saturatedValues
         return summary
     }
 }

@@ -17,6 +17,8 @@ public final class NpyWriter {
     private let declaredRows: Int?
     /// Rows appended so far.
     public private(set) var rows = 0
+    /// float16: values beyond its range written as ±65504 so far (`HalfFloat`).
+    public private(set) var saturatedValues = 0
 
     /// Starts an array of `rows x trailingShape` in `output`; with `rows` nil they are counted
     /// and `output` must be seekable.
@@ -37,7 +39,7 @@ public final class NpyWriter {
         case .float32:
             try values.withUnsafeBytes { try output.write(Data($0)) }
         case .float16:
-            let halves = values.map { Float16($0).bitPattern }
+            let halves = values.map { HalfFloat.bits($0, saturated: &saturatedValues) }
             try halves.withUnsafeBytes { try output.write(Data($0)) }
         }
         rows += 1

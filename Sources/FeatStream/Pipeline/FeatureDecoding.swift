@@ -47,6 +47,8 @@ public enum FeatureDecoding {
         public let outputPath: String
         /// Wall-clock seconds the whole run took.
         public let seconds: Double
+        /// `--dtype float16`: values beyond its range written as ±65504 (`HalfFloat`).
+        public let saturatedValues: Int
         /// Megabytes of float32 tensor decoded.
         public var megabytes: Double { Double(report.decoded * shape.reduce(1, *) * 4) / 1e6 }
     }
@@ -126,6 +128,7 @@ public enum FeatureDecoding {
                                                 problems: report.problems.map(\.description)), to: timestamps, input: input)
         }
         try writer.finish()
-        return Summary(report: report, shape: shape, outputPath: file.path, seconds: Date().timeIntervalSince(start))
+        return Summary(report: report, shape: shape, outputPath: file.path, seconds: Date().timeIntervalSince(start),
+                       saturatedValues: writer.saturatedValues)
     }
 }

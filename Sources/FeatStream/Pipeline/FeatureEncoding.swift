@@ -18,7 +18,8 @@ public enum FeatureEncoding {
         public var log: [RateController.Entry] = []
         /// Frames sent though the gate held them back as unchanged (rate control only).
         public var unchangedSent: Int { log.filter(\.sentUnchanged).count }
-        /// With rate control: its warnings (the link cannot carry the content), each once.
+        /// Rate control's warnings (the link cannot carry the content), each once, and values
+        /// `--fp16` could not hold.
         public var warnings: [String] = []
         /// The one bitrate definition (`StreamStatistics`): the whole file over the source seconds.
         public var kilobitsPerSecond: Double? { StreamStatistics.kilobitsPerSecond(bytes: stream.fileBytes, seconds: selection.sourceSeconds) }
@@ -77,8 +78,9 @@ public enum FeatureEncoding {
         }
         if let error = stage.finish() { throw error }
         try controller?.checkSomethingSent()
-        return Summary(selection: selection, stream: try encoder.finish(sourceSeconds: selection.sourceSeconds),
-                       elementsPerFrame: model.featureShape.count, log: stage.log, warnings: controller?.warnings ?? [])
+        let stream = try encoder.finish(sourceSeconds: selection.sourceSeconds)
+        return Summary(selection: selection, stream: stream, elementsPerFrame: model.featureShape.count, log: stage.log,
+                       warnings: (controller?.warnings ?? []) + [HalfFloat.warning(stream.saturatedValues, "coded")].compactMap { $0 })
     }
 
     /// The coder's thread: takes admitted frames in order, codes them (through the rate
