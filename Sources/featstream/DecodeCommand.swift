@@ -71,6 +71,7 @@ struct DecodeCommand: ParsableCommand {
             options.perFrameDirectory = perFrame
             options.timestampsPath = timestamps ?? OutputFile.companion(of: path, input: input, suffix: ".timestamps.json")
             options.limits = limits.limits
+            options.limits.outputBytesPerValue = options.element == .float16 ? 2 : 4
             options.layers = layers
             var progress = Progress(quiet: quiet, duration: nil)
             let summary = try FeatureDecoding.run(input: input, output: path, options: options) { progress.update(frames: $0, seconds: $1) }
@@ -99,21 +100,35 @@ struct DecodeCommand: ParsableCommand {
     }
 }
 
-/// Bounds on what a .fst file may make featstream allocate or write.
-struct LimitOptions: ParsableArguments {
+/// The bound on what a .fst file may make featstream allocate (`info`, `extract`).
+struct FrameLimitOptions: ParsableArguments {
     @Option(help: "Refuse files whose tensors have more elements than this per frame.")
     var maxFrameElements = DecodeLimits().maxFrameElements
 
-    @Option(help: "Refuse to write more than this many bytes of decoded tensors.")
-    var maxOutputBytes = DecodeLimits().maxOutputBytes
-
     func validate() throws {
-        guard maxFrameElements > 0, maxOutputBytes > 0 else { throw ValidationError("--max-frame-elements and --max-output-bytes must be positive") }
+        guard maxFrameElements > 0 else { throw ValidationError("--max-frame-elements must be positive") }
     }
 
     var limits: DecodeLimits {
         var l = DecodeLimits()
         l.maxFrameElements = maxFrameElements
+        return l
+    }
+}
+
+/// Bounds on what a .fst file may make `decode` allocate or write.
+struct LimitOptions: ParsableArguments {
+    @OptionGroup var frame: FrameLimitOptions
+
+    @Option(help: "Refuse to write more than this many bytes of decoded tensors (the frames decoded, at --dtype's size).")
+    var maxOutputBytes = DecodeLimits().maxOutputBytes
+
+    func validate() throws {
+        guard maxOutputBytes > 0 else { throw ValidationError("--max-output-bytes must be positive") }
+    }
+
+    var limits: DecodeLimits {
+        var l = frame.limits
         l.maxOutputBytes = maxOutputBytes
         return l
     }

@@ -25,7 +25,7 @@ struct ExtractCommand: ParsableCommand {
     @Option(help: "Packet order: 'frames' (frame after frame, as encode writes) or 'layers' (all base layers first).")
     var order = DeliveryOrder.frames
 
-    @OptionGroup(title: "Limits") var limits: LimitOptions
+    @OptionGroup(title: "Limits") var limits: FrameLimitOptions
 
     func validate() throws {
         if let layers, layers < 1 { throw ValidationError("--layers: \(layers) is out of range (1 or more)") }

@@ -16,7 +16,7 @@ struct InfoCommand: ParsableCommand {
     @Flag(help: "List the kbit/s of every 1 s window (by presentation time), not only their range.")
     var windows = false
 
-    @OptionGroup(title: "Limits") var limits: LimitOptions
+    @OptionGroup(title: "Limits") var limits: FrameLimitOptions
 
     func run() throws {
         try Terminal.reportingErrors {

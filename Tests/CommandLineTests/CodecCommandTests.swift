@@ -165,6 +165,15 @@ import Testing
         #expect(info.out.contains("K = 1:  10.9 dB nominal, \(String(format: "%6d", frames)) packets, \(String(format: "%9d", try size(base))) bytes,"), "\(info.out)")
         #expect(info.out.contains("K = 2:  20.5 dB nominal, \(String(format: "%6d", 2 * frames)) packets,"), "\(info.out)")
         #expect(info.out.contains("K = 3:  30.0 dB nominal, \(String(format: "%6d", 3 * frames)) packets, \(String(format: "%9d", layeredBytes)) bytes,"), "\(info.out)")
+        // --max-output-bytes bounds what is written: the frames of the range at --dtype's size,
+        // not every layer decoded nor float32 (found by outside testing).
+        let frameValues = reference.values.count / frames
+        for (options, bytes) in [(["--frames", "0:2"], 2 * 4 * frameValues), (["--dtype", "float16"], 2 * frames * frameValues)] {
+            for (limit, status) in [(bytes, Int32(0)), (bytes - 1, Int32(1))] {
+                let result = try featstream(["decode", layered, "-q", "-o", dir + "/limited.npy", "--max-output-bytes", "\(limit)"] + options)
+                #expect(result.status == status, "\(options) \(limit): \(result.err)")
+            }
+        }
         let json = try #require(try JSONSerialization.jsonObject(with: Data(featstream(["info", layered, "--json"]).out.utf8)) as? [String: Any])
         let readings = try #require(json["layerReadings"] as? [[String: Any]])
         #expect(readings.count == 3 && readings[2]["bytesPerFrame"] as? Double == json["bytesPerFrame"] as? Double

@@ -6,6 +6,8 @@ public struct DecodeLimits: Sendable, Equatable {
     public var maxFrameElements = 1 << 24
     /// Bytes of decoded tensors one decode may write (all frames together).
     public var maxOutputBytes = 16 << 30
+    /// Bytes each decoded value takes in that output: 4 (float32), or 2 for float16 output.
+    public var outputBytesPerValue = 4
 
     /// The defaults: 2^24 elements per frame, 16 GiB of decoded output.
     public init() {}

@@ -70,7 +70,7 @@ extension StreamDecoder {
             return true  // a frame whose base layer is gone has no known time: counted
         }
         let frames = FrameDecoder(settings: parameters.coding, shape: parameters.shape)
-        var budget = limits.maxOutputBytes / 4 / parameters.shape.reduce(1, *)  // tensors of float32 output allowed
+        var budget = limits.maxOutputBytes / max(1, limits.outputBytesPerValue) / parameters.shape.reduce(1, *)  // frames of output allowed in the range
         var needIntra = false
         var missing = LostFrames()
         for sequence in stride(from: first, through: last, by: 1) {
@@ -100,8 +100,10 @@ extension StreamDecoder {
                 }
                 continue
             }
-            guard budget > 0 else { throw ContainerError.outputTooLarge(reader.path, limit: limits.maxOutputBytes) }
-            budget -= 1
+            if inside {
+                guard budget > 0 else { throw ContainerError.outputTooLarge(reader.path, limit: limits.maxOutputBytes) }
+                budget -= 1
+            }
             var tensor: Tensor
             do {
                 tensor = try frames.decode(base.payload, type: base.header.type)
@@ -115,8 +117,6 @@ extension StreamDecoder {
             }
             var count = 1
             while count < maxLayers, let layer = found[count][sequence] {
-                guard budget > 0 else { throw ContainerError.outputTooLarge(reader.path, limit: limits.maxOutputBytes) }
-                budget -= 1
                 do {
                     tensor = try frames.refine(layer.payload, layer: count, type: base.header.type)
                     count += 1
