@@ -122,6 +122,7 @@ struct ReportCommand: ParsableCommand {
             command: CommandLine.arguments, ffmpeg: VideoReader.ffmpegVersions, oneDNN: Model.runtimeVersion,
             isa: Model.instructionSet.name, input: reader.name, model: network.spec.name, split: network.split, points: samples)
         report.linkTimeline = timeline
+        report.sourceFramesPerSecond = reader.info.framesPerSecond
         let title = "featstream report: \(URL(fileURLWithPath: reader.name).lastPathComponent), \(network.spec.title) at \(network.split)"
         try ReportDocuments.write(report, title: title, to: out)
         if !network.hasTail {

@@ -77,6 +77,18 @@ import Testing
 }
 
 extension ReportCommandTests {
+    /// `--fps source` rows are plotted at the video's frame rate (they were left out of the
+    /// bitrate plot; found by outside testing).
+    @Test func sourceRateRowsArePlotted() throws {
+        let dir = NSTemporaryDirectory() + "featstream-\(UUID().uuidString)"
+        let result = try Fixtures.run(Fixtures.featstream, ["report", Fixtures.path("rotated.mp4"), "--fps", "source,5", "--bits", "4",
+                                                            "--quality", "none", "--crf", "none", "--out", dir, "--quiet"])
+        try #require(result.status == 0, "\(result.err)")
+        let svg = try String(contentsOfFile: dir + "/bitrate-vs-fps.svg", encoding: .utf8)
+        let lines = svg.components(separatedBy: "<polyline points=\"").dropFirst().map { $0.prefix { $0 != "\"" }.split(separator: " ") }
+        #expect(lines.count == 3 && lines.allSatisfy { $0.count == 2 }, "\(lines)")
+    }
+
     /// An --out that exists and is not a directory is refused at once (before the sweep), in one line.
     @Test func outputThatIsAFileIsRefusedFirst() throws {
         let file = NSTemporaryDirectory() + "featstream-\(UUID().uuidString)"

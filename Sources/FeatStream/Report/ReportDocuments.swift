@@ -25,6 +25,9 @@ public enum ReportDocuments {
         public var points: [Sample]
         /// With `report --bandwidth`: the stream following that link, window by window.
         public var linkTimeline: [LinkTimeline.Window] = []
+        /// The video's average frames per second, where `--fps source` rows sit in the bitrate
+        /// plot; nil when the container does not say.
+        public var sourceFramesPerSecond: Double?
 
         /// A report of `points`; `featstream` is this build's version.
         public init(command: [String], ffmpeg: String, oneDNN: String, isa: String, input: String, model: String, split: String, points: [Sample]) {
@@ -61,7 +64,7 @@ public enum ReportDocuments {
     /// Writes every file of `report` into `directory` (created if needed), each atomically.
     public static func write(_ report: Report, title: String, to directory: String) throws {
         _ = try prepareFolder(directory)
-        let charts = [bitrateVersusFps(report.points), rateVersusAccuracy(report.points)]
+        let charts = [bitrateVersusFps(report.points, sourceFramesPerSecond: report.sourceFramesPerSecond), rateVersusAccuracy(report.points)]
         let documents = [csv(report.points), String(decoding: try json(report), as: UTF8.self), charts[0].svg(), charts[1].svg(),
                          html(title: title, samples: report.points, charts: charts)]
         for (name, text) in zip(files, documents) { try OutputFile.write(Data(text.utf8), to: directory + "/" + name) }
@@ -105,7 +108,9 @@ public enum ReportDocuments {
     }
 
     /// kbit/s against fps: one line per feature setting, intra-only dashed (numeric rates only).
-    public static func bitrateVersusFps(_ samples: [Sample]) -> LineChart {
+    /// `--fps source` rows sit at `sourceFramesPerSecond` (without it they were left out: found
+    /// by outside testing).
+    public static func bitrateVersusFps(_ samples: [Sample], sourceFramesPerSecond: Double? = nil) -> LineChart {
         let shown = plotted(samples)
         let settings = unique(shown.map(\.setting)).filter { s in
             if case .rateControlled = s { return false }
@@ -113,7 +118,9 @@ public enum ReportDocuments {
         }
         let series = settings.compactMap { setting -> LineChart.Series? in
             let rows = shown.filter { $0.setting == setting }
-            let points = rows.compactMap { s -> (x: Double, y: Double)? in s.frameRate.rate.map { ($0.doubleValue, s.kilobitsPerSecond) } }
+            let points = rows.compactMap { s -> (x: Double, y: Double)? in
+                (s.frameRate.rate?.doubleValue ?? sourceFramesPerSecond).map { ($0, s.kilobitsPerSecond) }
+            }.sorted { $0.x < $1.x }
             return points.isEmpty ? nil : LineChart.Series(name: setting.description, points: points, dashed: setting.temporal == false)
         }
         return LineChart(title: "Bitrate against frame rate", xLabel: "frame rate (frames/s)", yLabel: "bitrate (kbit/s)",
