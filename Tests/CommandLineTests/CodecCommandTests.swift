@@ -361,4 +361,14 @@ import Testing
             #expect(warned == (dtype == "float16"), "\(decoded.err)")
         }
     }
+
+    /// A one-frame input (a photo) covers one frame interval of source, so its bitrate is known
+    /// (it read as 0 s and "- kbit/s"; found by outside testing).
+    @Test func aPhotoHasABitrate() throws {
+        let fst = dir + "/photo.fst"
+        let encoded = try featstream(["encode", Fixtures.footage + "/chelsea.png", "--bits", "6", "-o", fst])
+        #expect(encoded.status == 0 && encoded.out.contains(" kbit/s over 0.04 s of source"), "\(encoded.out)")
+        let info = try featstream(["info", fst])
+        #expect(info.out.contains(" kbit/s over 0.04 s of source"), "\(info.out)")
+    }
 }

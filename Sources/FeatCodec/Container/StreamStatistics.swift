@@ -97,9 +97,11 @@ public struct StreamStatistics: Sendable, Encodable {
     }
 
     /// The seconds `frames` frames from `first` to `last` cover: their span plus one mean frame
-    /// interval (10 s for 250 frames at 25 fps from 0 to 9.96 s); nil for fewer than two frames.
-    public static func sourceSeconds(first: Double, last: Double, frames: Int) -> Double? {
-        guard frames > 1, last > first else { return nil }
+    /// interval (10 s for 250 frames at 25 fps from 0 to 9.96 s). One frame covers
+    /// `frameSeconds` (the video's nominal frame interval; a one-frame clip read as 0 s and
+    /// no bitrate, found by outside testing); nil when that is not known either.
+    public static func sourceSeconds(first: Double, last: Double, frames: Int, frameSeconds: Double? = nil) -> Double? {
+        guard frames > 1, last > first else { return frames >= 1 ? frameSeconds.flatMap { $0.isFinite && $0 > 0 ? $0 : nil } : nil }
         return (last - first) * Double(frames) / Double(frames - 1)
     }
 }

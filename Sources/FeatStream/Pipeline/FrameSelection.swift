@@ -28,6 +28,7 @@ public enum FrameSelection {
         var damaged = 0
         var rejectedPackets = 0
         var wallSeconds = 0.0
+        var frameSeconds: Double?
     }
 
     /// Decodes `reader` to its end through a `FrameSieve`, calling `body` with every frame.
@@ -44,6 +45,7 @@ public enum FrameSelection {
         result.damaged = reader.damagedFrames
         result.rejectedPackets = reader.rejectedPackets
         result.wallSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        result.frameSeconds = reader.info.framesPerSecond.map { 1 / $0 }
         return result
     }
 }
@@ -55,6 +57,7 @@ extension SelectionSummary {
         rejectedPackets = sieving.rejectedPackets
         videoSeconds = sieving.last - (sieving.first ?? 0)
         wallSeconds = sieving.wallSeconds
+        frameSeconds = sieving.frameSeconds
         framesPerSecond = wallSeconds > 0 ? Double(decoded) / wallSeconds : 0
     }
 }

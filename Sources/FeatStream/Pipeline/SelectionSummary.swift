@@ -25,13 +25,15 @@ public struct SelectionSummary: Codable, Sendable {
     public var rejectedPackets = 0
     /// Seconds of video from the first to the last decoded frame's timestamp.
     public var videoSeconds = 0.0
+    /// The video's nominal seconds per frame (1 / its average frame rate), when it says.
+    public var frameSeconds: Double?
     /// Wall-clock seconds from the start of decoding to the last frame sieved.
     public var wallSeconds = 0.0
     /// Decoded frames per second of wall time.
     public var framesPerSecond = 0.0
 
     /// The seconds of source video the decoded frames cover (`StreamStatistics.sourceSeconds`).
-    public var sourceSeconds: Double? { StreamStatistics.sourceSeconds(first: 0, last: videoSeconds, frames: decoded) }
+    public var sourceSeconds: Double? { StreamStatistics.sourceSeconds(first: 0, last: videoSeconds, frames: decoded, frameSeconds: frameSeconds) }
 
     mutating func count(_ decision: Decision) {
         decoded += 1

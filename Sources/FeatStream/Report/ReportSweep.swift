@@ -92,7 +92,8 @@ public enum ReportSweep {
         }
         for s in sieves.indices { sieved[s] += sieves[s].finish() }
         if let first = source.times.first, let last = source.times.last {
-            source.sourceSeconds = StreamStatistics.sourceSeconds(first: first.seconds, last: last.seconds, frames: source.times.count)
+            source.sourceSeconds = StreamStatistics.sourceSeconds(first: first.seconds, last: last.seconds, frames: source.times.count,
+                                                                  frameSeconds: reader.info.framesPerSecond.map { 1 / $0 })
         }
         let sourceReference = source.reference(Array(source.times.indices))
 
