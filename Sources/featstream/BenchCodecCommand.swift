@@ -12,9 +12,11 @@ struct BenchCodecCommand: ParsableCommand {
         abstract: "Benchmark: the codec at every setting on one input's head tensors.",
         discussion: """
             Runs the model head once on the frames the gate admits, then codes those tensors with
-            --bits 8, 6, 4, 3, 2 (temporal and intra-only), --fp16 and --lossless, and prints bits
-            per element, feature SNR against the lossless tensors, the order-0 entropy of the coded
-            symbols, zstd -19 of the same symbols, and codec speed in MB of tensor per second.
+            --bits 8, 6, 4, 3, 2 (temporal and intra-only), --quality 40, 30, 20 (--weighting mse,
+            table-coded and adaptive), --fp16 and --lossless, and prints bits per element, feature
+            SNR against the lossless tensors, the order-0 entropy of the coded symbols, zstd -19 of
+            the same symbols, and codec speed in MB of tensor per second (the fastest of up to
+            three trials, as zstd's own benchmark, the reference, gives).
             """)
 
     @OptionGroup var input: InputOptions
@@ -31,7 +33,8 @@ struct BenchCodecCommand: ParsableCommand {
             let (frames, summary) = try CodecBenchmark.frames(reader, gate: gate.settings, model: network)
             guard !frames.isEmpty else { throw BenchmarkError("\(reader.name): no frame admitted") }
             if rd { return try rateDistortion(frames, reader: reader, network: network, summary: summary) }
-            print("\(reader.name): \(summary.admitted) of \(summary.decoded) frames at --fps \(gate.fps), \(network.spec.name) \(network.split) \(network.featureShape)")
+            print("\(reader.name): \(summary.admitted) of \(summary.decoded) frames at --fps \(gate.fps), \(network.spec.name) \(network.split) \(network.featureShape)"
+                  + "; --quality rows with --weighting mse")
             let reference = CodecBenchmark.zstdSpeed(frames)
             func speedRatios(_ r: CodecBenchmark.Row) -> String {
                 reference.map { String(format: "  %5.2fx  %5.2fx", r.encodeMBps / $0.encodeMBps, r.decodeMBps / $0.decodeMBps) } ?? ""
