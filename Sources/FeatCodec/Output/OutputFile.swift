@@ -187,9 +187,16 @@ public final class OutputFile {
 
     /// Writes `value` as indented, key-sorted JSON (never over `input`, as `init`).
     public static func writeJSON<T: Encodable>(_ value: T, to path: String, input: String? = nil) throws {
+        try OutputFile(path, input: input).commitJSON(value)
+    }
+
+    /// Writes `value` as indented, key-sorted JSON and commits: for a file opened before a long
+    /// run, so a path that cannot be written fails first.
+    public func commitJSON<T: Encodable>(_ value: T) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try write(try encoder.encode(value), to: path, input: input)
+        try write(try encoder.encode(value))
+        try commit()
     }
 
     /// Writes `data`; a failure becomes an `OutputError` naming the path.

@@ -61,6 +61,8 @@ public enum FeatureDecoding {
         // The frame count goes into the header at the end: a stream output is spooled.
         let file = try OutputFile(output, defaultName: OutputFile.defaultName(for: input, extension: "npy"), seekable: true, input: input)
         if let timestamps = options.timestampsPath { try file.refuseAsCompanion(timestamps, option: "--timestamps") }
+        // Opened before decoding, so a path that cannot be written fails at once.
+        let timestamps = try options.timestampsPath.map { try OutputFile($0, input: input) }
         let decoder = StreamDecoder(reader, limits: options.limits, layers: options.layers)
         let writer = try NpyWriter(file, trailingShape: shape, element: options.element)
         // Per-frame files appear one by one as their frames decode (each complete); a run that
@@ -86,8 +88,8 @@ public enum FeatureDecoding {
             madeDirectory = !exists
         }
         do {
-            return try decode(input: input, reader: reader, decoder: decoder, writer: writer, file: file, options: options, start: start,
-                              progress: progress) { name in perFrameFiles.append(name) }
+            return try decode(input: input, reader: reader, decoder: decoder, writer: writer, file: file, timestamps: timestamps,
+                              options: options, start: start, progress: progress) { name in perFrameFiles.append(name) }
         } catch {
             removePerFrameFiles()
             throw error
@@ -96,7 +98,7 @@ public enum FeatureDecoding {
 
     /// `run` once its outputs are open; `wrote` hears of each per-frame file written.
     private static func decode(input: String, reader: ContainerReader, decoder: StreamDecoder, writer: NpyWriter, file: OutputFile,
-                               options: Options, start: Date, progress: (Int, Double) -> Void, wrote: (String) -> Void) throws -> Summary {
+                               timestamps: OutputFile?, options: Options, start: Date, progress: (Int, Double) -> Void, wrote: (String) -> Void) throws -> Summary {
         let shape = reader.parameters.shape
         var records: [FrameRecord] = []
         let report = try decoder.decode(options.range) { header, tensor in
@@ -123,10 +125,8 @@ public enum FeatureDecoding {
             throw ContainerError.unreadable(input, reason: "no frame could be decoded (" + (intra ? "" : "no intact I-frame to start from; ")
                                             + "\(report.problems[0]))")
         }
-        if let timestamps = options.timestampsPath {
-            try OutputFile.writeJSON(Timestamps(input: input, shape: [records.count] + shape, frames: records, lost: report.lost,
-                                                problems: report.problems.map(\.description)), to: timestamps, input: input)
-        }
+        try timestamps?.commitJSON(Timestamps(input: input, shape: [records.count] + shape, frames: records, lost: report.lost,
+                                              problems: report.problems.map(\.description)))
         try writer.finish()
         return Summary(report: report, shape: shape, outputPath: file.path, seconds: Date().timeIntervalSince(start),
                        saturatedValues: writer.saturatedValues)

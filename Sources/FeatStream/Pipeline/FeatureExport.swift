@@ -42,6 +42,8 @@ public enum FeatureExport {
         // The frame count goes into the header at the end: a stream output is spooled.
         let file = try OutputFile(output, defaultName: OutputFile.defaultName(for: reader.input, extension: "npy"), seekable: true, input: reader.input)
         if let timestampsPath { try file.refuseAsCompanion(timestampsPath, option: "--timestamps") }
+        // Opened before the run, so a path that cannot be written fails at once, not after it.
+        let timestamps = try timestampsPath.map { try OutputFile($0, input: reader.input) }
         let writer = try NpyWriter(file, trailingShape: model.featureShape.dims)
         var frames: [FrameRecord] = []
         var (modelSeconds, modelRuns) = (0.0, 0)
@@ -49,10 +51,8 @@ public enum FeatureExport {
             frames.append(FrameRecord(selected))
             try writer.append(tensor.values)
         }, modelTime: { (modelSeconds, modelRuns) = ($0, $1) })
-        if let timestampsPath {
-            try OutputFile.writeJSON(Timestamps(input: reader.name, model: model.spec.name, split: model.split,
-                                                shape: [frames.count] + model.featureShape.dims, frames: frames), to: timestampsPath, input: reader.input)
-        }
+        try timestamps?.commitJSON(Timestamps(input: reader.name, model: model.spec.name, split: model.split,
+                                              shape: [frames.count] + model.featureShape.dims, frames: frames))
         try writer.finish()
         return Summary(selection: selection, frames: frames.count, outputPath: file.path,
                        headMilliseconds: modelRuns == 0 ? 0 : 1000 * modelSeconds / Double(modelRuns))
