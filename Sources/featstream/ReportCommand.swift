@@ -86,11 +86,13 @@ struct ReportCommand: ParsableCommand {
         }
     }
 
-    private func list<T>(_ text: String, _ option: String, _ expected: String, _ parse: (String) -> T?) throws -> [T] {
+    /// The values of a comma-separated list, each once, in the order given (`--bits 8,8` ran
+    /// and printed every setting twice; found by outside testing).
+    private func list<T: Equatable>(_ text: String, _ option: String, _ expected: String, _ parse: (String) -> T?) throws -> [T] {
         let items = text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         let values = items.compactMap(parse)
         guard !items.isEmpty, values.count == items.count else { throw ValidationError("\(option) takes \(expected), comma-separated (got '\(text)')") }
-        return values
+        return values.enumerated().filter { k, v in !values[..<k].contains(v) }.map(\.element)
     }
 
     func validate() throws { _ = try options }

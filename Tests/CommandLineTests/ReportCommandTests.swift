@@ -78,12 +78,17 @@ import Testing
 
 extension ReportCommandTests {
     /// `--fps source` rows are plotted at the video's frame rate (they were left out of the
-    /// bitrate plot; found by outside testing).
+    /// bitrate plot); a value given twice is swept once; a link plot of an earlier report in the
+    /// folder is removed (found by outside testing).
     @Test func sourceRateRowsArePlotted() throws {
         let dir = NSTemporaryDirectory() + "featstream-\(UUID().uuidString)"
-        let result = try Fixtures.run(Fixtures.featstream, ["report", Fixtures.path("rotated.mp4"), "--fps", "source,5", "--bits", "4",
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try Data("<svg/>".utf8).write(to: URL(fileURLWithPath: dir + "/link-rate.svg"))
+        let result = try Fixtures.run(Fixtures.featstream, ["report", Fixtures.path("rotated.mp4"), "--fps", "source,5,5", "--bits", "4,4",
                                                             "--quality", "none", "--crf", "none", "--out", dir, "--quiet"])
         try #require(result.status == 0, "\(result.err)")
+        #expect(try String(contentsOfFile: dir + "/report.csv", encoding: .utf8).split(separator: "\n").count == 1 + 2 * 3)
+        #expect(!FileManager.default.fileExists(atPath: dir + "/link-rate.svg"))
         let svg = try String(contentsOfFile: dir + "/bitrate-vs-fps.svg", encoding: .utf8)
         let lines = svg.components(separatedBy: "<polyline points=\"").dropFirst().map { $0.prefix { $0 != "\"" }.split(separator: " ") }
         #expect(lines.count == 3 && lines.allSatisfy { $0.count == 2 }, "\(lines)")

@@ -38,6 +38,9 @@ public enum LinkTimeline {
         }
     }
 
+    /// The names (without .svg) of the files `charts` makes.
+    public static let chartNames = ["link-rate", "link-fps", "link-top1"]
+
     /// The three plots of README's "Fitting a link": link and achieved rate, frames sent per
     /// second, receiver top-1, each against time.
     public static func charts(_ windows: [Window], title: String) -> [(name: String, chart: LineChart)] {
@@ -45,11 +48,11 @@ public enum LinkTimeline {
             LineChart.Series(name: name, points: windows.compactMap { w in value(w).map { (w.start + windowSeconds / 2, $0) } }, dashed: dashed)
         }
         return [
-            ("link-rate", LineChart(title: "\(title): bitrate over time", xLabel: "time (s)", yLabel: "kbit/s",
+            (chartNames[0], LineChart(title: "\(title): bitrate over time", xLabel: "time (s)", yLabel: "kbit/s",
                                     series: [series("link", dashed: true) { $0.linkKilobitsPerSecond }, series("achieved") { $0.achievedKilobitsPerSecond }])),
-            ("link-fps", LineChart(title: "\(title): frames sent per second", xLabel: "time (s)", yLabel: "frames/s",
+            (chartNames[1], LineChart(title: "\(title): frames sent per second", xLabel: "time (s)", yLabel: "frames/s",
                                    series: [series("sent") { $0.framesPerSecond }])),
-            ("link-top1", LineChart(title: "\(title): receiver top-1 at every source frame", xLabel: "time (s)", yLabel: "top-1 agreement (%)",
+            (chartNames[2], LineChart(title: "\(title): receiver top-1 at every source frame", xLabel: "time (s)", yLabel: "top-1 agreement (%)",
                                     series: [series("receiver") { $0.top1 }])),
         ]
     }

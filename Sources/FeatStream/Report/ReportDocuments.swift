@@ -72,6 +72,10 @@ public enum ReportDocuments {
             for (name, chart) in LinkTimeline.charts(report.linkTimeline, title: "rate control") {
                 try OutputFile.write(Data(chart.svg().utf8), to: directory + "/" + name + ".svg")
             }
+        } else {
+            // A report without --bandwidth in the folder of one with it: its link plots would
+            // stay beside the new files as if they belonged to them (found by outside testing).
+            for name in LinkTimeline.chartNames { unlink(directory + "/" + name + ".svg") }
         }
     }
 
