@@ -27,6 +27,9 @@ struct ExtractCommand: ParsableCommand {
 
     @OptionGroup(title: "Limits") var limits: FrameLimitOptions
 
+    @Flag(name: .shortAndLong, help: "No summary line (warnings still go to stderr).")
+    var quiet = false
+
     func validate() throws {
         if let layers, layers < 1 { throw ValidationError("--layers: \(layers) is out of range (1 or more)") }
     }
@@ -50,6 +53,7 @@ struct ExtractCommand: ParsableCommand {
                 Terminal.warn("\(input): left out \(summary.framesLeftOut) frames and \(summary.refinementsLeftOut) refinement packets that would not decode "
                               + "(damaged, or predicted from what was)")
             }
+            if quiet { return }
             say("wrote \(summary.frames) frames, \(kept) of \(available) layers (\(summary.packets) packets in \(order.rawValue) order), "
                 + "\(summary.fileBytes) bytes of \(reader.bytes.count) to \(file.path)")
         }

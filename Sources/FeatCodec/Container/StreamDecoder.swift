@@ -58,7 +58,7 @@ public final class StreamDecoder {
             case .undecodable(let sequence, let offset, let reason):
                 return "frame \(sequence) at byte \(offset): \(reason); skipped to the next I-frame"
             case .damagedBytes(let offset, let length): return "\(length) damaged bytes at byte \(offset) skipped"
-            case .truncated(let offset, let reason): return "\(reason), at byte \(offset); frames before it are decoded"
+            case .truncated(let offset, let reason): return "\(reason), at byte \(offset); the packets before it are decoded"
             case .implausibleSequence(let sequence, let offset):
                 return "packet at byte \(offset) claims frame number \(sequence), which the file cannot hold there; skipped as damage"
             case .outOfOrder(let sequence, let offset, let expected):
