@@ -160,6 +160,19 @@ public final class OutputFile {
         }
     }
 
+    /// Makes the folder `path` and those above it that are missing, as `mkdir -p`; returns
+    /// whether it made `path` itself. A failure names the system's reason ("Permission
+    /// denied"), where Foundation's said "The file doesn't exist."
+    public static func makeDirectories(_ path: String) throws -> Bool {
+        var made = false, partial = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            partial += "/" + part
+            made = mkdir(partial, 0o777) == 0
+            if !made && errno != EEXIST { throw OutputError(path, "cannot create the directory (\(String(cString: strerror(errno))))") }
+        }
+        return made
+    }
+
     /// The system's reason for a failed write, as strerror(3) words it ("Bad file descriptor"
     /// for a closed standard output), not Foundation's "NSCocoaErrorDomain error 512".
     public static func reason(_ error: Error) -> String {

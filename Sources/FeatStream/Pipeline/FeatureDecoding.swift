@@ -78,14 +78,10 @@ public enum FeatureDecoding {
             try file.refuseAsCompanion(directory, option: "--per-frame")
             // In one line, not Foundation's "Error Domain=NSCocoaErrorDomain Code=516 ..." (found by outside testing).
             var isDirectory: ObjCBool = false
-            let exists = FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory)
-            if exists, !isDirectory.boolValue {
+            if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), !isDirectory.boolValue {
                 throw OutputError(directory, "is a file; --per-frame needs a directory")
             }
-            do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
-                throw OutputError(directory, "cannot create the directory: \(OutputFile.reason(error))")
-            }
-            madeDirectory = !exists
+            madeDirectory = try OutputFile.makeDirectories(directory)
         }
         do {
             return try decode(input: input, reader: reader, decoder: decoder, writer: writer, file: file, timestamps: timestamps,

@@ -50,15 +50,7 @@ public enum ReportDocuments {
             guard status.st_mode & S_IFMT == S_IFDIR else { throw OutputError(directory, "not a directory") }
             return false
         }
-        // mkdir(2) folder by folder, for its own reason on failure ("Permission denied").
-        var path = directory.hasPrefix("/") ? "" : "."
-        for part in directory.split(separator: "/") {
-            path += "/" + part
-            if mkdir(path, 0o777) != 0 && errno != EEXIST {
-                throw OutputError(directory, "cannot create the directory (\(String(cString: strerror(errno))))")
-            }
-        }
-        return true
+        return try OutputFile.makeDirectories(directory)
     }
 
     /// Writes every file of `report` into `directory` (created if needed), each atomically.
