@@ -58,7 +58,6 @@ struct CodingOptions: ParsableArguments {
     func validate() throws {
         let modes = [bits != nil, levels != nil, quality != nil, lossless, fp16].filter { $0 }.count
         guard modes <= 1 else { throw ValidationError("choose one of --bits, --levels, --quality, --lossless, --fp16") }
-        if layers != nil && quality == nil { throw ValidationError("--layers: layered coding is step mode (give --quality)") }
         if entropy != nil && (modes > 0 && quality == nil || (layers ?? 1) > 1) {
             throw ValidationError("--entropy: chooses the coder of single-layer step mode (--quality or rate control, without --layers)")
         }

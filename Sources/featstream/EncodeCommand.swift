@@ -40,6 +40,8 @@ struct EncodeCommand: ParsableCommand {
         if rate.enabled && coding.layers != nil {
             throw ValidationError("--layers is for delivery that is not real time: rate control (--target-kbps, --bandwidth) sends one layer")
         }
+        // After the check above, which names the real conflict when both are given (found by outside testing).
+        if coding.layers != nil && coding.quality == nil { throw ValidationError("--layers: layered coding is step mode (give --quality)") }
         if rate.enabled { try rate.check(maxQuality: coding.quality ?? RateSettings.defaultMaxQuality) }
         if coding.entropy != nil && coding.quality == nil && !rate.enabled {
             throw ValidationError("--entropy: chooses the coder of single-layer step mode (--quality or rate control, without --layers)")

@@ -196,6 +196,7 @@ import Testing
                                    (["--bits", "6", "--weighting", "mse"], "--weighting: weighs step mode's distortion"),
                                    (["--quality", "18", "--layers", "3"], "--layers: 3 is out of range (at most 2 layers at 18.0 dB"),
                                    (["--quality", "30", "--target-kbps", "200", "--layers", "2"], "--layers is for delivery that is not real time"),
+                                   (["--target-kbps", "200", "--layers", "2"], "--layers is for delivery that is not real time"),
                                    (["--quality", "30", "--layers", "2", "--entropy", "tables"], "--entropy: chooses the coder of single-layer step mode"),
                                    (["--bits", "6", "--entropy", "adaptive"], "--entropy: chooses the coder of single-layer step mode"),
                                    (["--entropy", "adaptive"], "--entropy: chooses the coder of single-layer step mode")] {
