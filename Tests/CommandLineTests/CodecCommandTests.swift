@@ -189,6 +189,11 @@ import Testing
         try bytes.prefix(bytes.count * 5 / 6).write(to: URL(fileURLWithPath: cut))
         let (partial, partialSaid) = try decode(cut)
         #expect(partial.shape == full.shape && partialSaid.contains("with 2 of 3") && partialSaid.contains("with 3 of 3") && !partialSaid.contains("lost"), "\(partialSaid)")
+        // The timestamps say which frames got which layers, as the summary line counts them.
+        let stamps = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/layers.timestamps.json"))) as? [String: Any])
+        let layersPerFrame = try #require((stamps["frames"] as? [[String: Any]])?.map { $0["layers"] as? Int })
+        #expect(partialSaid.contains("\(layersPerFrame.filter { $0 == 2 }.count) with 2 of 3, \(layersPerFrame.filter { $0 == 3 }.count) with 3 of 3"), "\(layersPerFrame)")
+        #expect(layersPerFrame.count == partial.shape[0] && layersPerFrame.allSatisfy { $0 == 2 || $0 == 3 })
 
         for (options, message) in [(["--layers", "3"], "--layers: layered coding is step mode (give --quality)"),
                                    (["--quality", "30", "--layers", "9"], "--layers: 9 is out of range (1 to 8 layers)"),

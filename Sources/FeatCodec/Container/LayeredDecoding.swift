@@ -131,6 +131,7 @@ extension StreamDecoder {
                 try body(base.header, tensor)
                 report.decoded += 1
                 report.layersDecoded[count - 1] += 1
+                report.frameLayers.append(count)
             }
         }
         if !missing.isEmpty, reader.index != nil { report.note(.missing(missing)) }

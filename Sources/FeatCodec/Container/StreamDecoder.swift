@@ -88,6 +88,9 @@ public final class StreamDecoder {
         /// Layered streams: frames of the range decoded with 1, 2, ... layers (for `check`: the
         /// intact layers each frame has); empty for other streams.
         public var layersDecoded: [Int] = []
+        /// Layered streams: the layers each frame given to `decode`'s body was decoded with, in
+        /// order; empty for other streams and for `check`.
+        public var frameLayers: [Int] = []
 
         static let problemLimit = 100
 

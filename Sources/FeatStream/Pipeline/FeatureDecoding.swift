@@ -121,6 +121,8 @@ public enum FeatureDecoding {
             throw ContainerError.unreadable(input, reason: "no frame could be decoded (" + (intra ? "" : "no intact I-frame to start from; ")
                                             + "\(report.problems[0]))")
         }
+        // Which frames of a layered stream got which layers (found by outside testing).
+        for (k, layers) in report.frameLayers.enumerated() { records[k].layers = layers }
         try timestamps?.commitJSON(Timestamps(input: input, shape: [records.count] + shape, frames: records, lost: report.lost,
                                               problems: report.problems.map(\.description)))
         try writer.finish()

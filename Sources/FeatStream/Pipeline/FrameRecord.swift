@@ -20,6 +20,8 @@ public struct FrameRecord: Encodable, Sendable, Equatable {
     public var sequence: Int?
     /// "I" or "P"; nil for a frame not coded.
     public var type: String?
+    /// Layered streams: the layers the frame was decoded with (`decode`); nil otherwise.
+    public var layers: Int?
 
     /// A frame as the selection decided it, not coded (no `sequence` or `type`).
     public init(_ selected: SelectedFrame) {
