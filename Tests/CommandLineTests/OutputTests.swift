@@ -99,6 +99,17 @@ import Testing
         let failed = try featstream(["decode", stream, "-q", "-o", "/dev/full", "--per-frame", dir + "/frames"])
         #expect(failed.status == 1 && failed.err.contains("No space left on device"), "\(failed.err)")
         #expect(files(dir) == ["afile", "scenes.fst"])
+        // The timestamps may go inside the per-frame folder; neither may be the other, nor may
+        // the folder be a file named with a slash, and that is said before any frame is written.
+        let inside = try featstream(["decode", stream, "-q", "-o", dir + "/w.npy", "--per-frame", dir + "/pf", "--timestamps", dir + "/pf/t.json"])
+        #expect(inside.status == 0 && FileManager.default.fileExists(atPath: dir + "/pf/t.json"), "\(inside.err)")
+        try FileManager.default.removeItem(atPath: dir + "/pf")
+        try FileManager.default.removeItem(atPath: dir + "/w.npy")
+        for (perFrame, stamps) in [(dir + "/w.timestamps.json", nil), (dir + "/same", dir + "/same"), (dir + "/afile/", nil)] as [(String, String?)] {
+            let result = try featstream(["decode", stream, "-q", "-o", dir + "/w.npy", "--per-frame", perFrame] + (stamps.map { ["--timestamps", $0] } ?? []))
+            #expect(result.status == 1 && result.err.split(separator: "\n").count == 1, "\(perFrame): \(result.err)")
+        }
+        #expect(files(dir) == ["afile", "scenes.fst"])
         // A device takes both.
         #expect(try featstream(["decode", stream, "-q", "-o", "/dev/null", "--timestamps", "/dev/null"]).status == 0)
     }

@@ -107,7 +107,7 @@ extension ReportCommandTests {
         // sweep that fails is removed.
         let missing = NSTemporaryDirectory() + "featstream-\(UUID().uuidString)"
         for (out, line) in [("", "featstream: '': cannot write (an empty output name)\n"),
-                            (file + "/sub", "featstream: \(file)/sub: cannot write (cannot create the directory (Not a directory))\n"),
+                            (file + "/sub", "featstream: \(file)/sub: cannot write (cannot create the directory (\(file) is not a directory))\n"),
                             (missing, "featstream: \(missing)/none.mp4: no such file\n")] {
             let input = out == missing ? missing + "/none.mp4" : Fixtures.path("scenes.mp4")
             let result = try Fixtures.run(Fixtures.featstream, ["report", input, "--fps", "5", "--out", out, "--quiet"])

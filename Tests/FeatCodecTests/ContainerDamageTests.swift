@@ -87,6 +87,14 @@ import Testing
         limits.maxOutputBytes = 100 * 4 * 8 * 8 * 4  // 100 frames of float32
         #expect(throws: ContainerError.outputTooLarge("t", limit: limits.maxOutputBytes)) { _ = try decode(file.bytes(), limits: limits) }
         #expect(try decode(file.bytes()).frames.count == 212)
+        // The same flood before a range: the frames decoded only to reach it count apart from
+        // the range's output, and are bounded too.
+        let bytes = file.bytes()
+        func decodeRange(_ range: StreamDecoder.Range) throws -> Int {
+            try StreamDecoder(try ContainerReader(name: "t", bytes: bytes, limits: limits), limits: limits).decode(range) { _, _ in }.decoded
+        }
+        #expect(throws: ContainerError.outputTooLarge("t", limit: limits.maxOutputBytes)) { _ = try decodeRange(.frames(200, 202)) }
+        #expect(try decodeRange(.frames(90, 190)) == 100)
     }
 
     /// C4: an overwritten packet magic is damage, whatever it is overwritten with (FIDX, the

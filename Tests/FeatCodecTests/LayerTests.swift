@@ -1,4 +1,5 @@
 @testable import FeatCodec
+import FileCrafting
 import Foundation
 import TestSupport
 import Testing
@@ -267,5 +268,20 @@ import Testing
             #expect(throws: CodingSettings.Invalid.self) { try s.validate() }
         }
         #expect(CodingSettings.layerGain > 9.5 && CodingSettings.layerGain < 9.55)
+    }
+
+    /// `info` extracts each number of layers; a crafted sequence number of 4e9 (CRCs re-sealed,
+    /// no index) made each extraction step through every number up to it, minutes of work
+    /// (found by review). The time limit guards against that loop, not the speed.
+    @Test(.timeLimit(.minutes(1))) func aForgedSequenceNumberCostsNothingToDescribe() throws {
+        var file = FstFile(try LayerTests.stream().bytes)
+        file.index = nil
+        let last = try #require(file.packets.lastIndex { $0.layer == 0 })
+        file.packets[last].sequence = 4_000_000_000
+        let path = NSTemporaryDirectory() + "featstream-forged-\(UUID().uuidString).fst"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data(file.bytes()).write(to: URL(fileURLWithPath: path))
+        let info = try StreamInfo(path: path)
+        #expect(info.layerReadings.count == 3 && info.layerReadings.allSatisfy { $0.packets > 0 })
     }
 }

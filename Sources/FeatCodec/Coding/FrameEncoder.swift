@@ -88,10 +88,12 @@ public final class FrameEncoder {
             return frame
         }
         let wantIntra = forceIntra || settings.intraOnly || previous == nil || seconds - lastIntraSeconds >= settings.gopSeconds
+        let saturatedBefore = saturatedValues
         if !wantIntra, let predicted = codePredicted(tensor.values),
            predicted.channelModes[Int(ChannelMode.intra.rawValue)] + predicted.channelModes[Int(ChannelMode.refresh.rawValue)] < channels {
             return predicted
         }
+        saturatedValues = saturatedBefore  // the P-frame attempt's values are counted again below
         lastIntraSeconds = seconds
         return codeIntra(tensor.values)
     }

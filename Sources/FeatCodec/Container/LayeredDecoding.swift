@@ -71,6 +71,7 @@ extension StreamDecoder {
         }
         let frames = FrameDecoder(settings: parameters.coding, shape: parameters.shape)
         var budget = limits.maxOutputBytes / max(1, limits.outputBytesPerValue) / parameters.shape.reduce(1, *)  // frames of output allowed in the range
+        var work = limits.maxOutputBytes / 4 / parameters.shape.reduce(1, *)  // tensors decoded outside it, every layer
         var needIntra = false
         var missing = LostFrames()
         for sequence in stride(from: first, through: last, by: 1) {
@@ -100,10 +101,8 @@ extension StreamDecoder {
                 }
                 continue
             }
-            if inside {
-                guard budget > 0 else { throw ContainerError.outputTooLarge(reader.path, limit: limits.maxOutputBytes) }
-                budget -= 1
-            }
+            guard inside ? budget > 0 : work > 0 else { throw ContainerError.outputTooLarge(reader.path, limit: limits.maxOutputBytes) }
+            if inside { budget -= 1 } else { work -= 1 }
             var tensor: Tensor
             do {
                 tensor = try frames.decode(base.payload, type: base.header.type)
@@ -117,6 +116,10 @@ extension StreamDecoder {
             }
             var count = 1
             while count < maxLayers, let layer = found[count][sequence] {
+                if !inside {
+                    guard work > 0 else { throw ContainerError.outputTooLarge(reader.path, limit: limits.maxOutputBytes) }
+                    work -= 1
+                }
                 do {
                     tensor = try frames.refine(layer.payload, layer: count, type: base.header.type)
                     count += 1

@@ -104,12 +104,12 @@ public final class StreamDecoder {
     /// Layered streams: the most layers of each frame to decode.
     let maxLayers: Int
 
-    /// `limits.maxOutputBytes` bounds the tensors one decode delivers (one per frame of
-    /// the range), checked before each is decoded: a small file of skip frames cannot make
-    /// unbounded output. The frames decoded only to reach the range are bounded by the packets
-    /// the file holds. (Counting those, and each layer, refused `--frames 0:5` of a 3-layer file
-    /// at 1.2x its output; found by outside testing.) `layers`: decode at most this many layers
-    /// of a layered stream (nil: all).
+    /// `limits.maxOutputBytes` bounds the tensors one decode delivers (one per frame of the
+    /// range, at `limits.outputBytesPerValue`), checked before each is decoded, and apart from
+    /// them the float32 tensors decoded only to reach the range (every layer): a small file of
+    /// skip frames cannot make unbounded output or work. (One count of both, every layer, in
+    /// float32, refused `--frames 0:5` of a 3-layer file at 1.2x its output; found by outside
+    /// testing.) `layers`: decode at most this many layers of a layered stream (nil: all).
     public init(_ reader: ContainerReader, limits: DecodeLimits = DecodeLimits(), layers: Int? = nil) {
         self.reader = reader
         self.limits = limits
@@ -143,6 +143,7 @@ public final class StreamDecoder {
         var seen = Set<Int>()
         let elements = parameters.shape.reduce(1, *)
         var budget = limits.maxOutputBytes / max(1, limits.outputBytesPerValue) / elements  // frames of output allowed in the range
+        var work = limits.maxOutputBytes / 4 / elements  // tensors decoded outside it
         func lose(_ sequences: ClosedRange<Int>, _ header: PacketHeader?) {
             if header.map(range.contains) ?? true { report.lost.add(sequences) }
         }
@@ -192,10 +193,8 @@ public final class StreamDecoder {
                     return true
                 }
                 let inside = range.contains(header)
-                if inside {
-                    guard budget > 0 else { throw ContainerError.outputTooLarge(reader.path, limit: limits.maxOutputBytes) }
-                    budget -= 1
-                }
+                guard inside ? budget > 0 : work > 0 else { throw ContainerError.outputTooLarge(reader.path, limit: limits.maxOutputBytes) }
+                if inside { budget -= 1 } else { work -= 1 }
                 do {
                     let tensor = try frames.decode(payload, type: header.type)
                     needIntra = false

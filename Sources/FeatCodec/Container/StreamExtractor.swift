@@ -60,7 +60,16 @@ public enum StreamExtractor {
         let last = max(packets[0].keys.max() ?? -1, reader.index?.filter { $0.layer == 0 }.map { Int($0.sequence) }.max() ?? -1)
         var referenced = [Bool](repeating: false, count: kept)
         var frames: [(sequence: Int, layers: Int)] = []
-        for s in stride(from: 0, through: last, by: 1) {
+        // The frames present, each gap counted at once: a crafted sequence number of 3e8 made
+        // `info`, which extracts each number of layers, loop for a minute (found by review).
+        var expected = 0
+        for s in packets[0].keys.sorted() + (last >= 0 && packets[0][last] == nil ? [last + 1] : []) {
+            if s > expected {
+                summary.framesLeftOut += s - expected
+                referenced = [Bool](repeating: false, count: kept)
+            }
+            expected = s + 1
+            guard s <= last else { break }
             let intra = packets[0][s]?.header.type == .intra
             var layers = 0
             while layers < kept, packets[layers][s] != nil, intra || referenced[layers] { layers += 1 }

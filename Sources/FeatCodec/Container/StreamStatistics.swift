@@ -101,7 +101,7 @@ public struct StreamStatistics: Sendable, Encodable {
     /// `frameSeconds` (the video's nominal frame interval; a one-frame clip read as 0 s and
     /// no bitrate, found by outside testing); nil when that is not known either.
     public static func sourceSeconds(first: Double, last: Double, frames: Int, frameSeconds: Double? = nil) -> Double? {
-        guard frames > 1, last > first else { return frames >= 1 ? frameSeconds.flatMap { $0.isFinite && $0 > 0 ? $0 : nil } : nil }
+        guard frames > 1, last > first else { return frames == 1 ? frameSeconds.flatMap { $0.isFinite && $0 > 0 ? $0 : nil } : nil }
         return (last - first) * Double(frames) / Double(frames - 1)
     }
 }

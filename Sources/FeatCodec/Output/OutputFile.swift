@@ -169,6 +169,11 @@ public final class OutputFile {
             partial += "/" + part
             made = mkdir(partial, 0o777) == 0
             if !made && errno != EEXIST { throw OutputError(path, "cannot create the directory (\(String(cString: strerror(errno))))") }
+            // What is there already must be a folder ("afile/" passed, and failed after the work).
+            var status = stat()
+            if !made && (stat(partial, &status) != 0 || status.st_mode & S_IFMT != S_IFDIR) {
+                throw OutputError(path, "cannot create the directory (\(partial) is not a directory)")
+            }
         }
         return made
     }

@@ -61,8 +61,6 @@ public enum FeatureDecoding {
         // The frame count goes into the header at the end: a stream output is spooled.
         let file = try OutputFile(output, defaultName: OutputFile.defaultName(for: input, extension: "npy"), seekable: true, input: input)
         if let timestamps = options.timestampsPath { try file.refuseAsCompanion(timestamps, option: "--timestamps") }
-        // Opened before decoding, so a path that cannot be written fails at once.
-        let timestamps = try options.timestampsPath.map { try OutputFile($0, input: input) }
         let decoder = StreamDecoder(reader, limits: options.limits, layers: options.layers)
         let writer = try NpyWriter(file, trailingShape: shape, element: options.element)
         // Per-frame files appear one by one as their frames decode (each complete); a run that
@@ -84,6 +82,9 @@ public enum FeatureDecoding {
             madeDirectory = try OutputFile.makeDirectories(directory)
         }
         do {
+            // Opened before decoding, so a path that cannot be written fails at once; after the
+            // per-frame folder, which may hold it (and which it may not be).
+            let timestamps = try options.timestampsPath.map { try OutputFile($0, input: input) }
             return try decode(input: input, reader: reader, decoder: decoder, writer: writer, file: file, timestamps: timestamps,
                               options: options, start: start, progress: progress) { name in perFrameFiles.append(name) }
         } catch {
