@@ -232,3 +232,21 @@ import Testing
         #expect(weights.count == 32 && weights.allSatisfy { (0.25...4).contains($0) })
     }
 }
+
+/// `features --timestamps` in a folder that is not there fails before any frame is decided (it
+/// failed after the whole run; found by outside testing).
+@Suite struct FeatureExportTests {
+    @Test func anUnwritableTimestampsPathFailsBeforeTheRun() throws {
+        let model = try FeatureGateTests.loadModel()
+        let dir = NSTemporaryDirectory() + "featstream-export-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var decided = 0
+        #expect(throws: OutputError.self) {
+            _ = try FeatureExport.run(try VideoReader(Fixtures.path("scenes.mp4")), gate: GateSettings(), model: model, output: dir + "/x.npy",
+                                      timestampsPath: dir + "/nodir/t.json") { _ in decided += 1 }
+        }
+        #expect(decided == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
+    }
+}
