@@ -340,30 +340,35 @@ import Testing
     /// word (found by outside testing).
     @Test func float16SaturatesAndSaysSo() throws {
         let values: [Float] = [1e5, -2e5, 65504, 3.5, -1, 0, 7e4, 1e-3]
-        let tensor = Tensor(shape: [2, 2, 2], values: values)
+        // The second frame changes every value, so its P-frame attempt falls back to an I-frame
+        // (whose values were counted twice).
+        let tensors = [Tensor(shape: [2, 2, 2], values: values), Tensor(shape: [2, 2, 2], values: values.map { -$0 })]
         func stream(_ precision: CodingSettings.Precision) throws -> (bytes: [UInt8], summary: StreamEncoder.Summary) {
             var coding = CodingSettings()
             coding.precision = precision
             let parameters = ParameterSet(
                 model: .init(name: "test", split: "x", checkpointSHA256: "00", mean: [0, 0, 0], std: [1, 1, 1]),
-                shape: tensor.shape, coding: coding, source: .init(name: "synthetic", width: 8, height: 8, frameRate: "5", durationSeconds: 0.2),
+                shape: tensors[0].shape, coding: coding, source: .init(name: "synthetic", width: 8, height: 8, frameRate: "5", durationSeconds: 0.4),
                 selection: .init(fps: "source", cutThreshold: 12, cutRatio: 3, minSceneSeconds: 0.4, flashFrames: 5, changeThreshold: 6, maxGapSeconds: 2),
                 encoder: "test")
             let sink = MemorySink()
             let encoder = try StreamEncoder(parameters: parameters, sink: sink)
-            try encoder.append(tensor, at: .init(sourceFrame: 0, pts: 0, timeBase: (1, 5), seconds: 0, admission: .cut))
-            return (sink.bytes, try encoder.finish(sourceSeconds: 0.2))
+            for (t, tensor) in tensors.enumerated() {
+                try encoder.append(tensor, at: .init(sourceFrame: t, pts: Int64(t), timeBase: (1, 5), seconds: Double(t) / 5, admission: t == 0 ? .cut : .changed))
+            }
+            return (sink.bytes, try encoder.finish(sourceSeconds: 0.4))
         }
         let saturated: [Float] = [65504, -65504, 65504, 3.5, -1, 0, 65504, Float(Float16(Float(1e-3)))]
+        let expected = saturated + saturated.map { -$0 }
         let half = try stream(.float16)
-        #expect(half.summary.saturatedValues == 3)
+        #expect(half.summary.saturatedValues == 6)
         let lossless = dir + "/big.fst", npy = dir + "/big.npy"
-        for (bytes, dtype, expected) in [(half.bytes, "float32", saturated), (try stream(.float32).bytes, "float16", saturated)] {
+        for (bytes, dtype) in [(half.bytes, "float32"), (try stream(.float32).bytes, "float16")] {
             try Data(bytes).write(to: URL(fileURLWithPath: lossless))
             let decoded = try featstream(["decode", lossless, "--dtype", dtype, "-q", "-o", npy])
             #expect(decoded.status == 0)
             #expect(try NpyReader.read(npy).values == expected)
-            let warned = decoded.err.contains("3 values beyond float16's range were written as ±65504")
+            let warned = decoded.err.contains("6 values beyond float16's range were written as ±65504")
             #expect(warned == (dtype == "float16"), "\(decoded.err)")
         }
     }
