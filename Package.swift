@@ -45,7 +45,7 @@ let package = Package(
         // Real files taken apart into fields and put back together with CRCs re-sealed: .fst
         // streams and PyTorch checkpoints (the fuzzers and the damage tests build on it).
         .target(name: "FileCrafting", dependencies: ["ZIPFoundation"], path: "Tests/FileCrafting"),
-        .target(name: "TestSupport", dependencies: ["FeatVideo"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["FeatVideo", "FeatCodec"], path: "Tests/TestSupport"),
         .testTarget(name: "FeatVideoTests", dependencies: ["FeatVideo", "TestSupport"]),
         .testTarget(name: "FeatCodecTests", dependencies: ["FeatCodec", "TestSupport", "FileCrafting"]),
         .testTarget(name: "FeatModelTests", dependencies: ["FeatModel", "FeatCodec", "TestSupport", "FileCrafting"]),

@@ -346,11 +346,7 @@ import Testing
         func stream(_ precision: CodingSettings.Precision) throws -> (bytes: [UInt8], summary: StreamEncoder.Summary) {
             var coding = CodingSettings()
             coding.precision = precision
-            let parameters = ParameterSet(
-                model: .init(name: "test", split: "x", checkpointSHA256: "00", mean: [0, 0, 0], std: [1, 1, 1]),
-                shape: tensors[0].shape, coding: coding, source: .init(name: "synthetic", width: 8, height: 8, frameRate: "5", durationSeconds: 0.4),
-                selection: .init(fps: "source", cutThreshold: 12, cutRatio: 3, minSceneSeconds: 0.4, flashFrames: 5, changeThreshold: 6, maxGapSeconds: 2),
-                encoder: "test")
+            let parameters = ParameterSet.synthetic(shape: tensors[0].shape, coding: coding, seconds: 0.4)
             let sink = MemorySink()
             let encoder = try StreamEncoder(parameters: parameters, sink: sink)
             for (t, tensor) in tensors.enumerated() {

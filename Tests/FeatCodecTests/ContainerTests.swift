@@ -13,11 +13,7 @@ func makeStream(count: Int = 12, settings: CodingSettings = { var s = CodingSett
 
 /// `frames` (4 x 8 x 8) as a .fst in memory, 0.2 s apart.
 func makeStream(frames: [Tensor], settings: CodingSettings) throws -> (bytes: [UInt8], reconstructions: [Tensor], types: [FrameType]) {
-    let parameters = ParameterSet(
-        model: .init(name: "test", split: "x", checkpointSHA256: "00", mean: [0, 0, 0], std: [1, 1, 1]),
-        shape: frames[0].shape, coding: settings, source: .init(name: "synthetic", width: 8, height: 8, frameRate: "5", durationSeconds: 2),
-        selection: .init(fps: "source", cutThreshold: 12, cutRatio: 3, minSceneSeconds: 0.4, flashFrames: 5, changeThreshold: 6, maxGapSeconds: 2),
-        encoder: "test")
+    let parameters = ParameterSet.synthetic(shape: frames[0].shape, coding: settings, seconds: 2)
     let sink = MemorySink()
     let encoder = try StreamEncoder(parameters: parameters, sink: sink)
     var reconstructions: [Tensor] = [], types: [FrameType] = []

@@ -30,12 +30,7 @@ import Testing
 
     /// A layered stream of frames that take every mode (`StepCoderTests.everyMode`), and its frames as coded.
     static func stream(layers: Int = 3, originals: [Tensor] = everyMode) throws -> (bytes: [UInt8], frames: [EncodedFrame], originals: [Tensor]) {
-        let parameters = ParameterSet(
-            model: .init(name: "test", split: "x", checkpointSHA256: "00", mean: [0, 0, 0], std: [1, 1, 1]),
-            shape: originals[0].shape, coding: settings(layers: layers),
-            source: .init(name: "synthetic", width: 8, height: 8, frameRate: "5", durationSeconds: 4),
-            selection: .init(fps: "source", cutThreshold: 12, cutRatio: 3, minSceneSeconds: 0.4, flashFrames: 5, changeThreshold: 6, maxGapSeconds: 2),
-            encoder: "test")
+        let parameters = ParameterSet.synthetic(shape: originals[0].shape, coding: settings(layers: layers), seconds: 4)
         let sink = MemorySink()
         let encoder = try StreamEncoder(parameters: parameters, sink: sink)
         var frames: [EncodedFrame] = []
