@@ -100,9 +100,9 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         try Terminal.reportingErrors {
             // Made (or refused) before the sweep, which may take minutes; removed if it fails.
-            let madeFolder = try ReportDocuments.prepareFolder(out)
+            let madeFolders = try ReportDocuments.prepareFolder(out)
             do { try sweepAndWrite() } catch {
-                if madeFolder { rmdir(out) }
+                OutputFile.removeDirectories(madeFolders)
                 throw error
             }
         }

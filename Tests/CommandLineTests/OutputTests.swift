@@ -93,10 +93,11 @@ import Testing
         #expect(perFrame.status == 1 && perFrame.err == "featstream: \(dir)/afile: cannot write (is a file; --per-frame needs a directory)\n", "\(perFrame.err)")
         // --per-frame naming the output: refused before any frame file is written (a directory of
         // them was left under the output's name, and the array failed on it); a run that fails
-        // later removes the frame files it wrote, and the directory it made.
+        // later removes the frame files it wrote, and the directories it made (every one of
+        // `frames/a/b`: only the innermost went before).
         let clash = try featstream(["decode", stream, "-q", "-o", dir + "/z.npy", "--per-frame", dir + "/z.npy"])
         #expect(clash.status == 1 && clash.err.hasSuffix("choose another name for --per-frame)\n"), "\(clash.err)")
-        let failed = try featstream(["decode", stream, "-q", "-o", "/dev/full", "--per-frame", dir + "/frames"])
+        let failed = try featstream(["decode", stream, "-q", "-o", "/dev/full", "--per-frame", dir + "/frames/a/b"])
         #expect(failed.status == 1 && failed.err.contains("No space left on device"), "\(failed.err)")
         #expect(files(dir) == ["afile", "scenes.fst"])
         // The timestamps may go inside the per-frame folder; neither may be the other, nor may

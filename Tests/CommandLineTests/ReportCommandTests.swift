@@ -94,6 +94,19 @@ extension ReportCommandTests {
         #expect(lines.count == 3 && lines.allSatisfy { $0.count == 2 }, "\(lines)")
     }
 
+    /// The report's files are written all or none: one that cannot be written leaves the folder
+    /// as it was (one at a time, the new CSV stayed beside the old plots), and no temporary file.
+    @Test func theReportIsWrittenWholeOrNotAtAll() throws {
+        let dir = NSTemporaryDirectory() + "featstream-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir + "/report.html", withIntermediateDirectories: true)
+        try Data("old\n".utf8).write(to: URL(fileURLWithPath: dir + "/report.csv"))
+        let result = try Fixtures.run(Fixtures.featstream, ["report", Fixtures.path("rotated.mp4"), "--fps", "5", "--bits", "4",
+                                                            "--quality", "none", "--crf", "none", "--out", dir, "--quiet"])
+        #expect(result.status == 1 && result.err == "featstream: \(dir)/report.html: cannot write (is a directory)\n", "\(result.err)")
+        #expect(try String(contentsOfFile: dir + "/report.csv", encoding: .utf8) == "old\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["report.csv", "report.html"])
+    }
+
     /// An --out that exists and is not a directory is refused at once (before the sweep), in one line.
     @Test func outputThatIsAFileIsRefusedFirst() throws {
         let file = NSTemporaryDirectory() + "featstream-\(UUID().uuidString)"
@@ -104,12 +117,12 @@ extension ReportCommandTests {
         #expect(try String(contentsOfFile: file, encoding: .utf8) == "mine\n")
         // An empty name, or a folder that cannot be made, is said first too (`--out ''` printed
         // Foundation's error dump after the sweep; found by outside testing); a folder made for a
-        // sweep that fails is removed.
+        // sweep that fails is removed, with every folder above it made for it.
         let missing = NSTemporaryDirectory() + "featstream-\(UUID().uuidString)"
         for (out, line) in [("", "featstream: '': cannot write (an empty output name)\n"),
                             (file + "/sub", "featstream: \(file)/sub: cannot write (cannot create the directory (\(file) is not a directory))\n"),
-                            (missing, "featstream: \(missing)/none.mp4: no such file\n")] {
-            let input = out == missing ? missing + "/none.mp4" : Fixtures.path("scenes.mp4")
+                            (missing + "/a/b", "featstream: \(missing)/none.mp4: no such file\n")] {
+            let input = out.hasPrefix(missing) ? missing + "/none.mp4" : Fixtures.path("scenes.mp4")
             let result = try Fixtures.run(Fixtures.featstream, ["report", input, "--fps", "5", "--out", out, "--quiet"])
             #expect(result.status == 1 && result.err == line, "\(out): \(result.err)")
         }

@@ -161,21 +161,33 @@ public final class OutputFile {
     }
 
     /// Makes the folder `path` and those above it that are missing, as `mkdir -p`; returns
-    /// whether it made `path` itself. A failure names the system's reason ("Permission
-    /// denied"), where Foundation's said "The file doesn't exist."
-    public static func makeDirectories(_ path: String) throws -> Bool {
-        var made = false, partial = path.hasPrefix("/") ? "" : "."
+    /// the folders it made, outermost first (`removeDirectories` undoes it after a failed
+    /// run). A failure names the system's reason ("Permission denied"), where Foundation's said
+    /// "The file doesn't exist."
+    public static func makeDirectories(_ path: String) throws -> [String] {
+        var madeFolders: [String] = [], partial = path.hasPrefix("/") ? "" : "."
         for part in path.split(separator: "/") {
             partial += "/" + part
-            made = mkdir(partial, 0o777) == 0
-            if !made && errno != EEXIST { throw OutputError(path, "cannot create the directory (\(String(cString: strerror(errno))))") }
+            let made = mkdir(partial, 0o777) == 0
+            if made { madeFolders.append(partial) }
+            if !made && errno != EEXIST {
+                removeDirectories(madeFolders)
+                throw OutputError(path, "cannot create the directory (\(String(cString: strerror(errno))))")
+            }
             // What is there already must be a folder ("afile/" passed, and failed after the work).
             var status = stat()
             if !made && (stat(partial, &status) != 0 || status.st_mode & S_IFMT != S_IFDIR) {
+                removeDirectories(madeFolders)
                 throw OutputError(path, "cannot create the directory (\(partial) is not a directory)")
             }
         }
-        return made
+        return madeFolders
+    }
+
+    /// Removes the folders `makeDirectories` made, innermost first, each only if empty (a
+    /// folder made for a run that failed; with `--out a/b/c` only c was removed before).
+    public static func removeDirectories(_ folders: [String]) {
+        for folder in folders.reversed() { rmdir(folder) }
     }
 
     /// The system's reason for a failed write, as strerror(3) words it ("Bad file descriptor"

@@ -65,10 +65,10 @@ public enum FeatureDecoding {
         let writer = try NpyWriter(file, trailingShape: shape, element: options.element)
         // Per-frame files appear one by one as their frames decode (each complete); a run that
         // fails removes those it wrote, and the directory if it made it.
-        var perFrameFiles: [String] = [], madeDirectory = false
+        var perFrameFiles: [String] = [], madeFolders: [String] = []
         func removePerFrameFiles() {
             for name in perFrameFiles { try? FileManager.default.removeItem(atPath: name) }
-            if madeDirectory, let directory = options.perFrameDirectory { rmdir(directory) }
+            OutputFile.removeDirectories(madeFolders)
         }
         if let directory = options.perFrameDirectory {
             // Before any work: the array, committed last, would have failed on the directory
@@ -79,7 +79,7 @@ public enum FeatureDecoding {
             if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), !isDirectory.boolValue {
                 throw OutputError(directory, "is a file; --per-frame needs a directory")
             }
-            madeDirectory = try OutputFile.makeDirectories(directory)
+            madeFolders = try OutputFile.makeDirectories(directory)
         }
         do {
             // Opened before decoding, so a path that cannot be written fails at once; after the

@@ -41,30 +41,36 @@ public enum ReportDocuments {
 
     /// Makes `directory` (and the folders above it) unless it is there, before a sweep that may
     /// take minutes: `--out ''` printed Foundation's error dump after it, and an uncreatable
-    /// folder failed only then (found by outside testing). Returns whether it made it (the
-    /// caller removes it if the sweep fails).
-    public static func prepareFolder(_ directory: String) throws -> Bool {
+    /// folder failed only then (found by outside testing). Returns the folders it made (the
+    /// caller removes them if the sweep fails, `OutputFile.removeDirectories`).
+    public static func prepareFolder(_ directory: String) throws -> [String] {
         guard !directory.isEmpty else { throw OutputError("''", "an empty output name") }
         var status = stat()
         if stat(directory, &status) == 0 {
             guard status.st_mode & S_IFMT == S_IFDIR else { throw OutputError(directory, "not a directory") }
-            return false
+            return []
         }
         return try OutputFile.makeDirectories(directory)
     }
 
-    /// Writes every file of `report` into `directory` (created if needed), each atomically.
+    /// Writes every file of `report` into `directory` (created if needed), all or none: each
+    /// is written under a temporary name first, and only when every one is complete are they
+    /// renamed into place. (One at a time, a full disk left the new CSV beside the old plots.)
     public static func write(_ report: Report, title: String, to directory: String) throws {
         _ = try prepareFolder(directory)
         let charts = [bitrateVersusFps(report.points, sourceFramesPerSecond: report.sourceFramesPerSecond), rateVersusAccuracy(report.points)]
-        let documents = [csv(report.points), String(decoding: try json(report), as: UTF8.self), charts[0].svg(), charts[1].svg(),
-                         html(title: title, samples: report.points, charts: charts)]
-        for (name, text) in zip(files, documents) { try OutputFile.write(Data(text.utf8), to: directory + "/" + name) }
+        var documents = zip(files, [csv(report.points), String(decoding: try json(report), as: UTF8.self), charts[0].svg(), charts[1].svg(),
+                                    html(title: title, samples: report.points, charts: charts)]).map { ($0, $1) }
         if !report.linkTimeline.isEmpty {
-            for (name, chart) in LinkTimeline.charts(report.linkTimeline, title: "rate control") {
-                try OutputFile.write(Data(chart.svg().utf8), to: directory + "/" + name + ".svg")
-            }
-        } else {
+            documents += LinkTimeline.charts(report.linkTimeline, title: "rate control").map { ($0.name + ".svg", $0.chart.svg()) }
+        }
+        let written = try documents.map { name, text in
+            let file = try OutputFile(directory + "/" + name)
+            try file.write(Data(text.utf8))
+            return file
+        }
+        for file in written { try file.commit() }
+        if report.linkTimeline.isEmpty {
             // A report without --bandwidth in the folder of one with it: its link plots would
             // stay beside the new files as if they belonged to them (found by outside testing).
             for name in LinkTimeline.chartNames { unlink(directory + "/" + name + ".svg") }
