@@ -11,11 +11,11 @@ struct BenchCodecCommand: ParsableCommand {
         commandName: "bench-codec",
         abstract: "Benchmark: the codec at every setting on one input's head tensors.",
         discussion: """
-            Runs the model head once on the frames the gate admits, then codes those tensors with
-            --bits 8, 6, 4, 3, 2 (temporal and intra-only), --quality 40, 30, 20 (--weighting mse,
-            table-coded and adaptive), --fp16 and --lossless, and prints bits per element, feature
-            SNR against the lossless tensors, the order-0 entropy of the coded symbols, zstd -19 of
-            the same symbols, and codec speed in MB of tensor per second (the fastest of up to
+            Runs the model head once on the frames the gate admits, then codes those tensors with \
+            --bits 8, 6, 4, 3, 2 (temporal and intra-only), --quality 40, 30, 20 (--weighting mse, \
+            table-coded and adaptive), --fp16 and --lossless, and prints bits per element, feature \
+            SNR against the lossless tensors, the order-0 entropy of the coded symbols, zstd -19 of \
+            the same symbols, and codec speed in MB of tensor per second (the fastest of up to \
             three trials, as zstd's own benchmark, the reference, gives).
             """)
 

@@ -10,8 +10,8 @@ struct BenchModelCommand: ParsableCommand {
         commandName: "bench-model",
         abstract: "Benchmark: head milliseconds per frame and GFLOP/s, against oneDNN's best 3x3 convolution.",
         discussion: """
-            Names the instruction set oneDNN runs on. --isa all runs the benchmark once per
-            instruction set users' CPUs have (this CPU's, AVX2, SSE4.1; oneDNN's
+            Names the instruction set oneDNN runs on. --isa all runs the benchmark once per \
+            instruction set users' CPUs have (this CPU's, AVX2, SSE4.1; oneDNN's \
             ONEDNN_MAX_CPU_ISA caps it, one child process each) and prints them side by side.
             """)
 

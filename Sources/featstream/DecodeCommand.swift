@@ -8,11 +8,11 @@ struct DecodeCommand: ParsableCommand {
         commandName: "decode",
         abstract: "Decode a .fst stream back to tensors (NumPy .npy) and timestamps.",
         discussion: """
-            OUT.npy holds N x C x H x W; OUT.timestamps.json beside it gives each frame's sequence
-            number, source frame, pts, time, frame type and admission, and lists frames lost to
-            damage (as [first, last] ranges). A range seeks through the index and decodes from the
-            I-frame before it only. Damaged packets are reported on stderr and skipped; decoding
-            resumes at the next I-frame. With -o - the array goes to standard output and the
+            OUT.npy holds N x C x H x W; OUT.timestamps.json beside it gives each frame's sequence \
+            number, source frame, pts, time, frame type and admission, and lists frames lost to \
+            damage (as [first, last] ranges). A range seeks through the index and decodes from the \
+            I-frame before it only. Damaged packets are reported on stderr and skipped; decoding \
+            resumes at the next I-frame. With -o - the array goes to standard output and the \
             timestamps only to --timestamps FILE.
             """)
 

@@ -8,12 +8,12 @@ struct EncodeCommand: ParsableCommand {
         commandName: "encode",
         abstract: "Run the whole pipeline and write the feature stream (.fst).",
         discussion: """
-            Video -> frame selection -> model head -> quantizer (--quality: one step per frame,
-            task-weighted; --bits/--levels: levels over each channel's range) -> temporal
-            prediction -> entropy coding -> .fst (docs/FORMAT.md). I-frames at the first frame, at
-            every cut and at least every --gop seconds. With --target-kbps or --bandwidth a rate
-            controller chooses each frame's quality and the frame rate so that every frame
-            reaches the receiver within --buffer-seconds. The file appears only when the encode
+            Video -> frame selection -> model head -> quantizer (--quality: one step per frame, \
+            task-weighted; --bits/--levels: levels over each channel's range) -> temporal \
+            prediction -> entropy coding -> .fst (docs/FORMAT.md). I-frames at the first frame, at \
+            every cut and at least every --gop seconds. With --target-kbps or --bandwidth a rate \
+            controller chooses each frame's quality and the frame rate so that every frame \
+            reaches the receiver within --buffer-seconds. The file appears only when the encode \
             succeeds.
             """)
 

@@ -7,9 +7,9 @@ struct ExtractCommand: ParsableCommand {
         commandName: "extract",
         abstract: "Write a smaller .fst from a layered one without re-encoding: fewer layers, or the base layers first.",
         discussion: """
-            The payloads are copied as they are. With --order layers every frame's base layer
-            comes first, then every frame's first refinement, and so on: a receiver that reads it
-            as it arrives has the whole clip at the base quality early, and a file cut anywhere
+            The payloads are copied as they are. With --order layers every frame's base layer \
+            comes first, then every frame's first refinement, and so on: a receiver that reads it \
+            as it arrives has the whole clip at the base quality early, and a file cut anywhere \
             decodes at the quality that arrived. Damaged packets are reported and left out.
             """)
 

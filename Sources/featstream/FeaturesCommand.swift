@@ -10,8 +10,8 @@ struct FeaturesCommand: ParsableCommand {
         commandName: "features",
         abstract: "Write the raw head tensors of the frames the gate admits, as NumPy .npy.",
         discussion: """
-            OUT.npy holds N x C x H x W float32 (N admitted frames); OUT.timestamps.json beside it
-            gives each frame's sourceFrame, pts, time and decision. This is the uncompressed reference the
+            OUT.npy holds N x C x H x W float32 (N admitted frames); OUT.timestamps.json beside it \
+            gives each frame's sourceFrame, pts, time and decision. This is the uncompressed reference the \
             codec and the reports compare against. Files appear only when the run succeeds.
             """)
 

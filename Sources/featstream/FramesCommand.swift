@@ -8,13 +8,13 @@ struct FramesCommand: ParsableCommand {
         commandName: "frames",
         abstract: "Decode an input and show which frames the decimator and scene-change gate admit.",
         discussion: """
-            One line per decoded frame: index, pts (stream time base), seconds, decision, and
-            the scores behind it (cut: the thumbnail's difference from the previous frame;
-            change: the features' local change from the last frame sent); then a summary. The
-            model's head runs on every cut and grid frame, as in encode. Decisions: cut (first frame of a scene,
-            admitted even off the fps grid), changed (admitted), heartbeat (admitted: static,
-            but --max-gap has passed), static (dropped: like the last admitted frame),
-            decimated (dropped: off the fps grid), flash (dropped: inside a flash or short
+            One line per decoded frame: index, pts (stream time base), seconds, decision, and \
+            the scores behind it (cut: the thumbnail's difference from the previous frame; \
+            change: the features' local change from the last frame sent); then a summary. The \
+            model's head runs on every cut and grid frame, as in encode. Decisions: cut (first frame of a scene, \
+            admitted even off the fps grid), changed (admitted), heartbeat (admitted: static, \
+            but --max-gap has passed), static (dropped: like the last admitted frame), \
+            decimated (dropped: off the fps grid), flash (dropped: inside a flash or short \
             burst the picture comes back from).
             """)
 

@@ -244,5 +244,15 @@ import Testing
         #expect(result.out.contains("probe") && result.out.contains("frames"))
         let frames = try featstream("frames", "--help")
         #expect(frames.out.contains("--fps") && frames.out.contains("--max-gap"))
+        // Every command's text wraps as paragraphs: a source line longer than the 80 columns
+        // the help is wrapped to left a word or two on a line of its own ("... decimator and"
+        // / "a" / "scene-change gate ...", found by outside testing).
+        for command in ["", "probe", "frames", "models", "features", "encode", "decode", "extract", "info", "report", "bench-model", "bench-codec"] {
+            let help = try featstream(command.isEmpty ? "--help" : command, "--help").out
+            let lines = help.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            for (previous, line) in zip(lines, lines.dropFirst()) where previous.count >= 60 && !line.isEmpty && !line.hasPrefix(" ") {
+                #expect(line.split(separator: " ").count > 2 || line.hasSuffix("."), "featstream \(command) --help: \"\(line)\" after \"\(previous)\"")
+            }
+        }
     }
 }
