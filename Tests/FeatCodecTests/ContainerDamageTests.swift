@@ -111,6 +111,22 @@ import Testing
         }
     }
 
+    /// A stray byte between intact packets, the index then out of step (found by outside
+    /// testing): the byte is reported and skipped, and the packets after it, whose sequence
+    /// numbers continue, decode. Before, every P-frame up to the next I-frame was lost.
+    @Test func aStrayByteLosesNoFrame() throws {
+        let file = FstFile(base)
+        #expect(types[3] == .predicted && types[4] == .predicted)
+        for packet in [3, 11] {
+            var bytes = file.bytes()
+            bytes.insert(0x55, at: Int(file.bytesIndexEntries()[packet].offset))
+            let (frames, report) = try decode(bytes)
+            #expect(frames == Array(0..<12), "\(packet)")
+            #expect(report.lost.isEmpty, "\(packet): \(report.lost)")
+            #expect(report.problems.contains { if case .damagedBytes = $0 { return true } else { return false } }, "\(packet)")
+        }
+    }
+
     /// C5: a time that is not finite, or not pts x time base (1000 s crafted into one header,
     /// its CRC re-sealed, went through to the timestamps and the rate windows; found by outside
     /// testing), makes that packet damage; the other frames decode and the report encodes as JSON.

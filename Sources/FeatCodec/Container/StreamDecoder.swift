@@ -214,8 +214,10 @@ public final class StreamDecoder {
                 if isPlausible(sequence, at: offset), advance(to: sequence, offset: offset) { lose(sequence...sequence, header) }
                 restart()
             case .garbage(let offset, let length):
+                // Bytes between packets are no frame: a frame they held would show as a gap in
+                // the sequence numbers of the packets after them (`advance`). Restarting here
+                // lost every intact P-frame after one stray byte (found by outside testing).
                 report.note(.damagedBytes(offset: offset, length: length))
-                restart()
             case .truncated(let offset, let reason):
                 report.note(.truncated(offset: offset, reason: reason))
             }
