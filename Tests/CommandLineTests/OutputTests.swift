@@ -81,7 +81,11 @@ import Testing
         #expect(try featstream(["encode", Fixtures.path("scenes.mp4"), "--fps", "5", "-q", "-o", stream]).status == 0)
         for arguments in [["decode", stream, "-o", dir + "/x.npy", "--timestamps", dir + "/x.npy"],
                           ["decode", stream, "-o", dir + "/x.npy", "--timestamps", dir + "/./x.npy"],
-                          ["features", Fixtures.path("scenes.mp4"), "--fps", "5", "-o", dir + "/x.npy", "--timestamps", dir + "/x.npy"]] {
+                          ["features", Fixtures.path("scenes.mp4"), "--fps", "5", "-o", dir + "/x.npy", "--timestamps", dir + "/x.npy"],
+                          // One stream for both (here a pipe): the JSON was mixed into the array, exit 0.
+                          ["decode", stream, "-o", "-", "--timestamps", "-"],
+                          ["decode", stream, "-o", "-", "--timestamps", "/dev/stdout"],
+                          ["features", Fixtures.path("scenes.mp4"), "--fps", "5", "-o", "-", "--timestamps", "-"]] {
             let result = try featstream(arguments + ["-q"])
             #expect(result.status == 1 && result.err.hasSuffix("choose another name for --timestamps)\n")
                     && result.err.split(separator: "\n").count == 1, "\(arguments): \(result.err)")

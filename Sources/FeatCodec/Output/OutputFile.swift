@@ -150,8 +150,18 @@ public final class OutputFile {
     /// names another file than the output: the output, committed last, would replace it, and
     /// the companion would be lost without a word (`decode a.fst -o x.npy --timestamps x.npy`).
     public func refuseAsCompanion(_ companion: String, option: String) throws {
-        // A device or a pipe is written through, not replaced: `-o /dev/null --timestamps /dev/null` loses nothing.
-        guard temporary != nil else { return }
+        guard temporary != nil else {
+            // A stream is written through, not replaced, and `-o /dev/null --timestamps /dev/null`
+            // loses nothing; but two writers of one pipe or file interleave (`-o - --timestamps -`
+            // mixed the JSON into the array, and exited 0; found by outside testing).
+            var a = stat(), b = stat()
+            let sameStream = companion == "-" ? fstat(STDOUT_FILENO, &a) == 0 : stat(companion, &a) == 0
+            let shared = sameStream && fstat((spooledTo ?? handle).fileDescriptor, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino
+            if (companion == "-" && path == "-") || (shared && a.st_mode & S_IFMT != S_IFCHR) {
+                throw OutputError(companion, "is the output \(path) too; choose another name for \(option)")
+            }
+            return
+        }
         func absolute(_ p: String) -> String { URL(fileURLWithPath: p).standardizedFileURL.resolvingSymlinksInPath().path }
         var (a, b) = (stat(), stat())
         let sameFile = stat(companion, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino
