@@ -95,7 +95,10 @@ struct ReportCommand: ParsableCommand {
         return values.enumerated().filter { k, v in !values[..<k].contains(v) }.map(\.element)
     }
 
-    func validate() throws { _ = try options }
+    func validate() throws {
+        _ = try options
+        if bandwidth == "-" && input.input == "-" { throw ValidationError("--bandwidth - and the input - cannot both be standard input") }
+    }
 
     func run() throws {
         try Terminal.reportingErrors {

@@ -73,17 +73,28 @@ public struct BandwidthTrace: Sendable, Equatable {
         return String(printable) + (text.unicodeScalars.count > 40 ? "..." : "")
     }
 
-    /// The trace in the file at `path` (at most 16 MiB are read: a pipe or a device is read once).
+    /// The trace in the file at `path`, `-` for standard input (read once: it may be a pipe).
+    /// A file over `largestFile` is refused: a trace holds a few lines a second.
     public static func read(_ path: String) throws -> BandwidthTrace {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
             throw Invalid(description: "--bandwidth: \(path) is a directory")
         }
-        guard let file = FileHandle(forReadingAtPath: path) else { throw Invalid(description: "--bandwidth: cannot read \(path)") }
-        defer { try? file.close() }
-        let data = (try? file.read(upToCount: 16 << 20)) ?? Data()
+        guard let file = path == "-" ? FileHandle.standardInput : FileHandle(forReadingAtPath: path) else {
+            throw Invalid(description: "--bandwidth: cannot read \(path)")
+        }
+        defer { if path != "-" { try? file.close() } }
+        // One byte more than the limit tells a file over it (the first 16 MiB alone were read,
+        // without a word, and a line cut in two taken as a rate; found by outside testing).
+        let data = (try? file.read(upToCount: largestFile + 1)) ?? Data()
+        guard data.count <= largestFile else {
+            throw Invalid(description: "--bandwidth: \(path) is over \(largestFile >> 20) MiB, too large for a trace of 'seconds,kbit_s' lines")
+        }
         return try BandwidthTrace(csv: String(decoding: data, as: UTF8.self), name: path)
     }
+
+    /// The largest trace file read.
+    public static let largestFile = 16 << 20
 
     /// The same link with every time `offset` seconds later: a trace's times count from the
     /// stream's first frame, whose own time need not be 0 (MPEG-TS starts near 1.4 s).
