@@ -9,7 +9,7 @@ struct DecodeCommand: ParsableCommand {
         abstract: "Decode a .fst stream back to tensors (NumPy .npy) and timestamps.",
         discussion: """
             OUT.npy holds N x C x H x W; OUT.timestamps.json beside it gives each frame's sequence \
-            number, source frame, pts, time, frame type and admission, and lists frames lost to \
+            number, source frame, pts, time, frame type and decision (why the frame was sent), and lists frames lost to \
             damage (as [first, last] ranges). A range seeks through the index and decodes from the \
             I-frame before it only. Damaged packets are reported on stderr and skipped; decoding \
             resumes at the next I-frame. With -o - the array goes to standard output and the \
@@ -89,12 +89,12 @@ struct DecodeCommand: ParsableCommand {
             let shape = summary.shape.map(String.init).joined(separator: "x")
             say("decoded \(report.decoded) frames of \(shape) (\(dtype)) to \(summary.outputPath)"
                 + (report.lost.isEmpty ? "" : "; lost \(report.lost.count): \(report.lost)"))
-            if report.layersDecoded.count > 1 {
-                let total = report.layersDecoded.count
-                let counts = report.layersDecoded.enumerated().filter { $0.element > 0 }.map { "\($0.element) with \($0.offset + 1) of \(total)" }
-                say("layers decoded per frame: " + counts.joined(separator: ", "))
-            }
-            say(String(format: "%.3f s, %.1f MB of float32 tensors, %.0f MB/s", summary.seconds, summary.megabytes,
+            let total = report.layersDecoded.count
+            let counts = report.layersDecoded.enumerated().filter { $0.element > 0 }.map { "\($0.element) with \($0.offset + 1) of \(total)" }
+            // (Without a frame decoded the line said "layers decoded per frame: " and nothing.)
+            if total > 1 && !counts.isEmpty { say("layers decoded per frame: " + counts.joined(separator: ", ")) }
+            // The speed counts the tensors as float32 whatever --dtype writes (decoding makes them so).
+            say(String(format: "%.3f s, %.1f MB of tensors as float32, %.0f MB/s", summary.seconds, summary.megabytes,
                        summary.seconds > 0 ? summary.megabytes / summary.seconds : 0))
         }
     }

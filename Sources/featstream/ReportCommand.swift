@@ -12,14 +12,14 @@ struct ReportCommand: ParsableCommand {
         discussion: """
             For every --fps, --bits setting (temporal and intra-only), --quality (step mode) and \
             lossless, and each --target-kbps under rate control (on the grid of the highest \
-            --fps): frames \
-            admitted and cuts, kbit/s (the whole stream over the source seconds), bytes per frame, \
+            --fps, with the first --change-threshold): frames admitted and cuts, kbit/s (the whole stream over the source seconds), bytes per frame, \
             bits per element, feature SNR against the lossless tensors, and top-1 / top-5 \
             agreement of the model's tail on the decoded tensors with the tail on the lossless \
             ones. Writes DIR/report.csv, DIR/report.json, DIR/bitrate-vs-fps.svg, \
-            DIR/rate-vs-accuracy.svg and DIR/report.html, and prints a table. The pixel line: the \
-            same admitted frames sent as H.264 (libx264 through libavcodec, zero-latency, each \
-            --crf), decoded and run through the whole network.
+            DIR/rate-vs-accuracy.svg and DIR/report.html, and prints a table. The pixel lines: the \
+            same admitted frames sent through each --pixel-codec (libavcodec's libx264 by default, \
+            its zero-latency 'realtime' and its 'medium' preset) at each --crf, decoded and run \
+            through the whole network.
             """)
 
     @OptionGroup var input: InputOptions

@@ -126,8 +126,9 @@ import Testing
                                    (["--target-kbps", "100", "--buffer-seconds", "0"], "--buffer-seconds: 0.0 is out of range"),
                                    (["--target-kbps", "100", "--json", "-o", "-"], "--json prints to standard output"),
                                    (["--min-quality", "20"], "--buffer-seconds and --min-quality need rate control"),
-                                   (["--target-kbps", "100", "--buffer-seconds", "0.05"], "rate control sent no frame: 0.05 s of this link hold 625 bytes"),
-                                   (["--target-kbps", "100", "--quality", "10"], "--quality: 10.0 is out of range (--min-quality (18.0) to 120 dB")] {
+                                   (["--target-kbps", "100", "--buffer-seconds", "0.05"], "rate control sent no frame: 0.05 s of this link holds 625 bytes"),
+                                   (["--target-kbps", "100", "--quality", "10"], "--quality: 10.0 is out of range (--min-quality (18.0) to 120 dB"),
+                                   (["--target-kbps", "100", "--min-quality", "120"], "--min-quality: 120.0 is out of range (at most the highest quality, 40.0 dB")] {
             let result = try featstream(["encode", Fixtures.path("pan.mp4"), "-q"] + options + (options.contains("-o") ? [] : ["-o", fst]))
             #expect(result.status != 0 && result.err.contains(message), "\(options): \(result.err)")
         }
@@ -209,7 +210,7 @@ import Testing
                                    (["--quality", "30", "--layers", "9"], "--layers: 9 is out of range (1 to 8 layers)"),
                                    (["--quality", "30", "--layers", "0"], "--layers: 0 is out of range (1 to 8 layers)"),
                                    (["--bits", "6", "--weighting", "mse"], "--weighting: weighs step mode's distortion"),
-                                   (["--quality", "18", "--layers", "3"], "--layers: 3 is out of range (at most 2 layers at 18.0 dB"),
+                                   (["--quality", "18", "--layers", "3"], "--layers: 3 is out of range (at most 2 layers at 18.00 dB"),
                                    (["--quality", "30", "--target-kbps", "200", "--layers", "2"], "--layers is for delivery that is not real time"),
                                    (["--target-kbps", "200", "--layers", "2"], "--layers is for delivery that is not real time"),
                                    (["--quality", "30", "--layers", "2", "--entropy", "tables"], "--entropy: chooses the coder of single-layer step mode"),

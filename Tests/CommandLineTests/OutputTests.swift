@@ -101,6 +101,8 @@ import Testing
         // `frames/a/b`: only the innermost went before).
         let clash = try featstream(["decode", stream, "-q", "-o", dir + "/z.npy", "--per-frame", dir + "/z.npy"])
         #expect(clash.status == 1 && clash.err.hasSuffix("choose another name for --per-frame)\n"), "\(clash.err)")
+        let dash = try featstream(["decode", stream, "-q", "-o", dir + "/v.npy", "--per-frame", "-"])
+        #expect(dash.status == 1 && dash.err == "featstream: -: cannot write (--per-frame writes a file per frame: name a folder, not standard output)\n")
         let failed = try featstream(["decode", stream, "-q", "-o", "/dev/full", "--per-frame", dir + "/frames/a/b"])
         #expect(failed.status == 1 && failed.err.contains("No space left on device"), "\(failed.err)")
         #expect(files(dir) == ["afile", "scenes.fst"])

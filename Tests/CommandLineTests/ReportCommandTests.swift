@@ -120,6 +120,7 @@ extension ReportCommandTests {
         // sweep that fails is removed, with every folder above it made for it.
         let missing = NSTemporaryDirectory() + "featstream-\(UUID().uuidString)"
         for (out, line) in [("", "featstream: '': cannot write (an empty output name)\n"),
+                            ("-", "featstream: -: cannot write (a report is several files: name a folder, not standard output)\n"),
                             (file + "/sub", "featstream: \(file)/sub: cannot write (cannot create the directory (\(file) is not a directory))\n"),
                             (missing + "/a/b", "featstream: \(missing)/none.mp4: no such file\n")] {
             let input = out.hasPrefix(missing) ? missing + "/none.mp4" : Fixtures.path("scenes.mp4")

@@ -387,7 +387,7 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
         settings.bufferSeconds = 0.05
         let run = Self.run(settings, seconds: 4, durationSeconds: 4)
         #expect(run.packets.isEmpty)
-        #expect { try run.controller.checkSomethingSent() } throws: { "\($0)".hasPrefix("rate control sent no frame: 0.05 s of this link hold 625 bytes") }
+        #expect { try run.controller.checkSomethingSent() } throws: { "\($0)".hasPrefix("rate control sent no frame: 0.05 s of this link holds 625 bytes") }
         #expect(throws: Never.self) { try Self.run(RateSettings(trace: try BandwidthTrace(kilobitsPerSecond: 100))).controller.checkSomethingSent() }
     }
 

@@ -102,6 +102,13 @@ public struct CodingSettings: Codable, Sendable, Equatable, CustomStringConverti
     /// What one refinement layer adds to the quality: its step is a third of the step before.
     public static let layerGain = 20 * log10(Double(RefinementCoder.divisor))
 
+    /// How many layers `quality` can have, as an error says it: "at most 2 layers at 19.08
+    /// dB" (with one decimal, 19.0849 read 19.1, where 3 layers fit).
+    static func layerLimit(_ quality: Double) -> String {
+        let most = 1 + Int(quality / layerGain)
+        return String(format: "at most %d %@ at %.2f dB: each adds %.2f dB", most, most == 1 ? "layer" : "layers", quality, layerGain)
+    }
+
     /// The nominal quality of the first `count` layers of layered step mode (of step mode for 1).
     public func quality(ofLayers count: Int) -> Double? {
         quality.map { $0 - Double(layers - count) * CodingSettings.layerGain }
@@ -184,7 +191,7 @@ public struct CodingSettings: Codable, Sendable, Equatable, CustomStringConverti
             }
             // The base layer's quality must be one step mode can code.
             guard let base = self.quality(ofLayers: 1), base >= 0 else {
-                throw Invalid(option: "layers", value: "\(layers)", expected: String(format: "at most %d layers at %.1f dB: each adds %.2f dB", 1 + Int(quality / CodingSettings.layerGain), quality, CodingSettings.layerGain))
+                throw Invalid(option: "layers", value: "\(layers)", expected: CodingSettings.layerLimit(quality))
             }
         }
         if let weights = channelWeights {

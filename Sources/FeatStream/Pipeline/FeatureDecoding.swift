@@ -71,6 +71,8 @@ public enum FeatureDecoding {
             OutputFile.removeDirectories(madeFolders)
         }
         if let directory = options.perFrameDirectory {
+            // (`--per-frame -` made a folder named "-"; found by outside testing.)
+            guard directory != "-" else { throw OutputError("-", "--per-frame writes a file per frame: name a folder, not standard output") }
             // Before any work: the array, committed last, would have failed on the directory
             // after every frame file was written (found by outside testing).
             try file.refuseAsCompanion(directory, option: "--per-frame")

@@ -108,7 +108,7 @@ public final class RateController {
     public func checkSomethingSent() throws {
         guard !log.isEmpty, !log.contains(where: \.sent) else { return }
         let capacity = Int(trace.bytes(from: startSeconds, to: startSeconds + settings.bufferSeconds))
-        throw NothingSent(description: "rate control sent no frame: \(Self.format(settings.bufferSeconds)) s of this link hold \(capacity) bytes, "
+        throw NothingSent(description: "rate control sent no frame: \(Self.format(settings.bufferSeconds)) s of this link holds \(capacity) bytes, "
                           + "less than the stream's \(headerBytes)-byte header and one frame; raise --buffer-seconds or the rate")
     }
 

@@ -54,6 +54,12 @@ public struct RateSettings: Sendable, CustomStringConvertible {
         guard minQuality.isFinite, (0...120).contains(minQuality) else {
             throw CodingSettings.Invalid(option: "min-quality", value: "\(minQuality)", expected: "0 to 120 dB")
         }
+        // A --min-quality over the default ceiling is that option's fault, not --quality's
+        // (`--min-quality 120` said "--quality: 40.0 is out of range"; found by outside testing).
+        if maxQuality.isFinite, maxQuality < minQuality, minQuality != RateSettings.defaultMinQuality {
+            throw CodingSettings.Invalid(option: "min-quality", value: "\(minQuality)",
+                                         expected: "at most the highest quality, \(maxQuality) dB (--quality; \(RateSettings.defaultMaxQuality) without it)")
+        }
         guard maxQuality.isFinite, (minQuality...120).contains(maxQuality) else {
             throw CodingSettings.Invalid(option: "quality", value: "\(maxQuality)",
                                          expected: "--min-quality (\(minQuality)) to 120 dB; the default ceiling is \(RateSettings.defaultMaxQuality)")

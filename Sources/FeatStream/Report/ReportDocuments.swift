@@ -45,6 +45,8 @@ public enum ReportDocuments {
     /// caller removes them if the sweep fails, `OutputFile.removeDirectories`).
     public static func prepareFolder(_ directory: String) throws -> [String] {
         guard !directory.isEmpty else { throw OutputError("''", "an empty output name") }
+        // (`--out -` made a folder named "-"; found by outside testing.)
+        guard directory != "-" else { throw OutputError("-", "a report is several files: name a folder, not standard output") }
         var status = stat()
         if stat(directory, &status) == 0 {
             guard status.st_mode & S_IFMT == S_IFDIR else { throw OutputError(directory, "not a directory") }
