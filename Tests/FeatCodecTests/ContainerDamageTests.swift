@@ -127,6 +127,18 @@ import Testing
         }
     }
 
+    /// A packet repeated, or the file joined to itself, is one frame in the statistics (`info`),
+    /// as the decoder takes it once: they counted 13 and 24 frames of these 12 (found by outside
+    /// testing).
+    @Test func repeatedPacketsAreCountedOnce() throws {
+        var file = FstFile(base)
+        file.packets.insert(file.packets[3], at: 4)
+        for bytes in [file.bytes(), base + base] {
+            let statistics = StreamStatistics(try ContainerReader(name: "t", bytes: bytes))
+            #expect(statistics.frames == 12 && statistics.payloadBytes == FstFile(base).packets.reduce(0) { $0 + $1.payload.count })
+        }
+    }
+
     /// C5: a time that is not finite, or not pts x time base (1000 s crafted into one header,
     /// its CRC re-sealed, went through to the timestamps and the rate windows; found by outside
     /// testing), makes that packet damage; the other frames decode and the report encodes as JSON.

@@ -47,8 +47,13 @@ public struct StreamStatistics: Sendable, Encodable {
         var packets: [(seconds: Double, bytes: Int)] = []
         let layers = reader.parameters.coding.layers
         var refinementSeen = false, baseAfterRefinement = false
+        // A packet repeated (a frame sent twice, or a file joined to itself) is one frame, as
+        // the decoder takes it once (`info` counted 38 frames in a file of 19 twice; found by
+        // outside testing).
+        var counted = Set<UInt64>()
         reader.walk { event in
-            if case .packet(let header, let payload, _) = event, Int(header.layer) < layers {
+            if case .packet(let header, let payload, _) = event, Int(header.layer) < layers,
+               counted.insert(UInt64(header.sequence) << 8 | UInt64(header.layer)).inserted {
                 packets.append((header.seconds, PacketHeader.size + payload.count))
                 payloadBytes += payload.count
                 guard header.layer == 0 else {
