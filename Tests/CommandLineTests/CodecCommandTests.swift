@@ -256,6 +256,13 @@ import Testing
         // Endless input that is not a stream is refused at its first bytes, not read to the end.
         let random = try featstream(["info", "/dev/urandom"])
         #expect(random.status == 1 && random.err == "featstream: /dev/urandom: not a featstream file (no FEATSTRM magic)\n")
+        // A file cut inside its header, or empty, says so (both were "not a featstream file";
+        // found by outside testing).
+        let cut = dir + "/cut.fst", empty = dir + "/empty.fst"
+        try original.prefix(12).write(to: URL(fileURLWithPath: cut))
+        try Data().write(to: URL(fileURLWithPath: empty))
+        #expect(try featstream(["info", cut]).err == "featstream: \(cut): damaged file header (the file ends at byte 12, inside the header)\n")
+        #expect(try featstream(["decode", empty, "-o", dir + "/e.npy"]).err == "featstream: \(empty): an empty file\n")
     }
 
     /// A static scene: after the first frame, heartbeat P-frames cost a small fraction of it.

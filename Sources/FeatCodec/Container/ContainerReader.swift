@@ -59,7 +59,10 @@ public final class ContainerReader {
     public init(name: String, bytes: [UInt8], limits: DecodeLimits = DecodeLimits()) throws {
         path = name
         self.bytes = bytes
-        guard bytes.count >= 20, bytes.starts(with: ContainerFormat.magic) else { throw ContainerError.notAStream(name) }
+        guard !bytes.isEmpty else { throw ContainerError.unreadable(name, reason: "an empty file") }
+        guard bytes.starts(with: ContainerFormat.magic) else { throw ContainerError.notAStream(name) }
+        // A file cut inside its header is one (`head -c 12` was "not a featstream file"; found by outside testing).
+        guard bytes.count >= 20 else { throw ContainerError.damagedHeader(name, reason: "the file ends at byte \(bytes.count), inside the header") }
         var r = ByteReader(bytes[...])
         do {
             _ = try r.take(8)
