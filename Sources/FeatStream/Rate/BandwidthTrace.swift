@@ -44,7 +44,9 @@ public struct BandwidthTrace: Sendable, Equatable {
             if first && Double(fields.first ?? "") == nil { continue }
             let at = "\(name):\(number + 1)"
             guard fields.count == 2, let seconds = Double(fields[0]), let rate = Double(fields[1]) else {
-                throw Invalid(description: "\(at): expected 'seconds,kbit_s', got '\(BandwidthTrace.shown(line))'")
+                // A second header said "expected 'seconds,kbit_s', got 'seconds,kbit_s'" (found by outside testing).
+                let header = Double(fields.first ?? "") == nil ? " (a header goes only on the first line)" : ""
+                throw Invalid(description: "\(at): expected 'seconds,kbit_s', got '\(BandwidthTrace.shown(line))'" + header)
             }
             guard seconds.isFinite, (0...1e9).contains(seconds) else {
                 throw Invalid(description: "\(at): time \(BandwidthTrace.shown(fields[0])) is out of range (0 to 1e9 seconds)")

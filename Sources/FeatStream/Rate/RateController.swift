@@ -276,7 +276,8 @@ public final class RateController {
             guard let q = highest(below: budget, upTo: minimum, size), q >= floor else {
                 // Only the queue, still draining, is in the way: the next frame may fit.
                 if Double(size(floor)) <= min(link.capacityBytes, steady) { return drop("buffer full") }
-                return drop("buffer full: it holds less than a frame at \(Self.format(floor)) dB")
+                // (Said "buffer full" with the queue empty; found by outside testing.)
+                return drop("a frame at \(Self.format(floor)) dB is more than the empty buffer holds or the link carries per frame")
             }
             if level > 0 { probeBytes = size(q) }
             return send(trials[q]!, q, seconds, sourceFrame, cut, "below --min-quality: the buffer holds less than a frame at it")
