@@ -79,7 +79,7 @@ public struct BandwidthTrace: Sendable, Equatable {
     /// A file over `largestFile` is refused: a trace holds a few lines a second.
     public static func read(_ path: String) throws -> BandwidthTrace {
         var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+        if path != "-", FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
             throw Invalid(description: "--bandwidth: \(path) is a directory")
         }
         guard let file = path == "-" ? FileHandle.standardInput : FileHandle(forReadingAtPath: path) else {
