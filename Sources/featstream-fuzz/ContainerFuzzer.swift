@@ -38,6 +38,7 @@ struct ContainerFuzzer: Fuzzer {
             ([2, 1, 9], .tabledSteps(quality: 50), nil, false, 8),
             ([4, 8, 8], .layeredSteps(quality: 36, layers: 3), nil, false, 12),
             ([3, 5, 7], .layeredSteps(quality: 30, layers: 2), [0.5, 1, 2] as [Float]?, false, 10),
+            ([3, 5, 7], .layeredSteps16(quality: 30, layers: 2), [0.5, 1, 2] as [Float]?, false, 10),
             ([3, 5, 7], .layeredSteps14(quality: 30, layers: 2), [0.5, 1, 2] as [Float]?, false, 10),
             ([3, 5, 7], .layeredSteps13(quality: 30, layers: 2), [0.5, 1, 2] as [Float]?, false, 10),
         ] {
@@ -156,7 +157,14 @@ extension ContainerFuzzer {
             if r.below(3) == 0 { return p.payload.removeLast(4) }
             p.payload.putLE(UInt64(r.pick([0, 1, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFF, UInt32(truncatingIfNeeded: r.next())] as [UInt32])), 4 + 4 * r.below(words), 4)
         } }),
-        ("packet magic", { f, _, r in f.onePacket(r.next()) { $0.magic = r.pick([Array("FIDX".utf8), Array("FPKX".utf8), [0, 0, 0, 0], Array("FEAT".utf8)]) } }),
+        ("packet magic", { f, _, r in f.onePacket(r.next()) {
+            $0.magic = r.pick([Array("FIDX".utf8), Array("FPKX".utf8), [0, 0, 0, 0], Array("FEAT".utf8), Array("FREF".utf8), Array("FPKT".utf8)]) } }),
+        // A full header where a compact one belongs (1.7) or the other way round, sealed:
+        // a compact base layer, a refinement the index does not list.
+        ("packet form", { f, _, r in f.onePacket(r.next()) { p in
+            p.compact.toggle()
+            p.magic = Array((p.compact ? "FREF" : "FPKT").utf8)
+        } }),
         ("packet dropped", { f, _, r in if !f.packets.isEmpty { f.packets.remove(at: r.below(f.packets.count)) } }),
         ("packet duplicated", { f, _, r in if !f.packets.isEmpty { f.packets.insert(f.packets[r.below(f.packets.count)], at: r.below(f.packets.count)) } }),
         ("packets swapped", { f, _, r in if f.packets.count > 1 { f.packets.swapAt(r.below(f.packets.count), r.below(f.packets.count)) } }),
@@ -182,7 +190,7 @@ extension ContainerFuzzer {
             var coding = json["coding"] as? [String: Any] ?? [:]
             coding["precision"] = r.pick([["float16": [:]], ["float32": [:]], ["quantized": ["levels": 16]], ["other": [:]], "x",
                                           [r.pick(["steps", "tabledSteps"]): ["quality": r.pick([30, -1, 121, 0, 120])]], ["steps": [:]], ["tabledSteps": [:]],
-                                          [r.pick(["layered", "layeredSteps"]): ["quality": r.pick([36, 5, 120]), "layers": r.pick([1, 2, 3, 0, 9, -1])]]] as [Any])
+                                          [r.pick(["layered", "layeredSteps", "layeredCarried", "layeredCompact"]): ["quality": r.pick([36, 5, 120]), "layers": r.pick([1, 2, 3, 0, 9, -1])]]] as [Any])
             json["coding"] = coding } }),
         ("channel weights", { f, base, r in f.editJSON { json in
             var coding = json["coding"] as? [String: Any] ?? [:]

@@ -5,10 +5,11 @@ import TestSupport
 import Testing
 
 /// The bitstream as specified: streams written now are byte for byte the committed ones of the
-/// current version (Tests/Golden/streams/1.6), and the committed ones of every version decode to
+/// current version (Tests/Golden/streams/1.7), and the committed ones of every version decode to
 /// what the encoder reconstructs from the same frames (1.0: the first index layout; 1.1: before
 /// step mode; 1.2: before layers; 1.3: refinements without the previous frame in their contexts;
-/// 1.4: before table-coded step mode; 1.5: refinement models fresh in every frame).
+/// 1.4: before table-coded step mode; 1.5: refinement models fresh in every frame; 1.6:
+/// refinements in full, indexed packets).
 /// A change to the entropy coder, its contexts, the quantizer or the container that keeps the
 /// round trip exact but changes the bytes (a new, incompatible format) fails here: old files
 /// must keep decoding. Regenerate only with a format version change (FEATSTREAM_WRITE_GOLDEN=1).
@@ -77,9 +78,17 @@ import Testing
         return (name.replacingOccurrences(of: "steps", with: "tabled"), tabled)
     }
 
-    /// What format 1.4 could write, and 1.5.
+    /// The layered settings as 1.6 wrote them (`layeredCarried`).
+    static let layeredSettings16: [(String, CodingSettings)] = layeredSettings.map { name, settings in
+        var old = settings
+        old.precision = .layeredSteps16(quality: settings.quality!, layers: settings.layers)
+        return (name, old)
+    }
+
+    /// What format 1.4 could write, 1.5 and 1.6.
     static var settings14: [(String, CodingSettings)] { settings + stepSettings + layeredSettings14 }
     static var settings15: [(String, CodingSettings)] { settings14 + tabledSettings }
+    static var settings16: [(String, CodingSettings)] { settings + stepSettings + layeredSettings16 + tabledSettings }
     static var allSettings: [(String, CodingSettings)] { settings + stepSettings + layeredSettings + tabledSettings }
 
     @Test(arguments: allSettings.map(\.0))
@@ -114,7 +123,7 @@ import Testing
         #expect(reference.values.map(\.bitPattern) == decoded.flatMap { $0.1.values.map(\.bitPattern) })
     }
 
-    /// Files of format 1.4 still decode, and 1.6 writes them (1.4's `layered` kept) the same
+    /// Files of format 1.4 still decode, and 1.7 writes them (1.4's `layered` kept) the same
     /// but for the version and the header's CRC.
     @Test(arguments: settings14.map(\.0))
     func streamsOfVersion14StillDecode(name: String) throws {
@@ -123,18 +132,45 @@ import Testing
         try expectOldStream(minor: 4, name, sameAs: bytes, decodingTo: reconstructions)
     }
 
-    /// Files of format 1.5 still decode, and 1.6 writes them (1.4's `layered` kept) the same
-    /// but for the version and the header's CRC. The layered ones are not what 1.6 writes: its
+    /// Files of format 1.5 still decode, and 1.7 writes them (1.4's `layered` kept) the same
+    /// but for the version and the header's CRC. The layered ones are not what 1.6 and 1.7 write: their
     /// refinement models carry from frame to frame (`LayeredCodingTests` measures what it saves).
     @Test(arguments: settings15.map(\.0))
     func streamsOfVersion15StillDecode(name: String) throws {
         let settings = Self.settings15.first { $0.0 == name }!.1
         let (bytes, reconstructions, _) = try makeStream(frames: Self.frames(count: 12), settings: settings)
         let old = try expectOldStream(minor: 5, name, sameAs: bytes, decodingTo: reconstructions)
-        guard let current = Self.allSettings.first(where: { $0.0 == name && $0.1.layers > 1 })?.1 else { return }
-        let carried = try makeStream(frames: Self.frames(count: 12), settings: current).bytes
+        guard let carried = try Self.currentLayered(name) else { return }
         let (newStart, oldStart) = (try ContainerReader(name: "new", bytes: carried).firstPacket, try ContainerReader(name: "old", bytes: old).firstPacket)
         #expect(Array(carried[newStart...]) != Array(old[oldStart...]))
+    }
+
+    /// Files of format 1.6 still decode, and 1.7 writes them (1.6's `layeredCarried` kept) the
+    /// same but for the version and the header's CRC. The layered ones are not what 1.7 writes:
+    /// its refinements have compact headers and no index entries, and the same payloads.
+    @Test(arguments: settings16.map(\.0))
+    func streamsOfVersion16StillDecode(name: String) throws {
+        let settings = Self.settings16.first { $0.0 == name }!.1
+        let (bytes, reconstructions, _) = try makeStream(frames: Self.frames(count: 12), settings: settings)
+        let old = try expectOldStream(minor: 6, name, sameAs: bytes, decodingTo: reconstructions)
+        guard let compact = try Self.currentLayered(name) else { return }
+        let payloads = { (bytes: [UInt8]) -> [[UInt8]] in
+            var found: [[UInt8]] = []
+            try ContainerReader(name: "s", bytes: bytes).walk { if case .packet(_, let payload, _) = $0 { found.append(Array(payload)) }; return true }
+            return found
+        }
+        let (oldReader, newReader) = (try ContainerReader(name: "old", bytes: old), try ContainerReader(name: "new", bytes: compact))
+        #expect(try payloads(compact) == payloads(old) && payloads(old).count == 12 * settings.layers)
+        let refinements = 12 * (settings.layers - 1)
+        #expect(oldReader.index?.count == 12 * settings.layers && newReader.index?.count == 12)
+        #expect(old.count - compact.count
+                == refinements * (PacketHeader.size - PacketHeader.compactSize + ContainerFormat.indexEntrySize) + (oldReader.firstPacket - newReader.firstPacket))
+    }
+
+    /// The stream this version writes for the layered setting `name`; nil for the others.
+    static func currentLayered(_ name: String) throws -> [UInt8]? {
+        guard let current = allSettings.first(where: { $0.0 == name && $0.1.layers > 1 })?.1 else { return nil }
+        return try makeStream(frames: frames(count: 12), settings: current).bytes
     }
 
     /// The committed stream `name` of format 1.`minor`: it is `bytes` but for the version and
@@ -152,7 +188,7 @@ import Testing
         return old
     }
 
-    /// Files of format 1.2 (step mode before layers) still decode, and 1.6 writes them the same
+    /// Files of format 1.2 (step mode before layers) still decode, and 1.7 writes them the same
     /// but for the version and the header's CRC.
     @Test(arguments: (settings + stepSettings).map(\.0))
     func streamsOfVersion12StillDecode(name: String) throws {
@@ -192,7 +228,8 @@ import Testing
     /// crashed the decoder when 1.4's context divided by that step (found by review).
     @Test func aRefinementStepOfZeroIsDamage() throws {
         var file = FstFile([UInt8](try Data(contentsOf: Self.directory.appendingPathComponent("layers-2-weighted.fst"))))
-        let target = try #require(file.packets.firstIndex { $0.layer == 1 && $0.type == FrameType.predicted.rawValue })
+        let predicted = Set(file.packets.filter { $0.layer == 0 && $0.type == FrameType.predicted.rawValue }.map(\.sequence))
+        let target = try #require(file.packets.firstIndex { $0.layer == 1 && predicted.contains($0.sequence) })
         file.packets[target].payload.replaceSubrange(0..<4, with: [1, 0, 0, 0])  // f32 bit pattern 1: 1.4e-45
         let (decoded, report) = try decodeAll(file.bytes())
         #expect(decoded.count == 12 && report.problems.count == 1, "\(report.problems)")

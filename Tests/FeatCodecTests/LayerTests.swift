@@ -4,7 +4,7 @@ import Foundation
 import TestSupport
 import Testing
 
-/// Layered step mode (format 1.3, its contexts 1.6): every number of layers decodes to the encoder's own
+/// Layered step mode (format 1.3, its contexts 1.6, compact refinement packets 1.7): every number of layers decodes to the encoder's own
 /// reconstruction of that many layers, bit for bit, in either delivery order, from a whole file,
 /// a file cut anywhere, an extracted file or bytes still arriving through a pipe; a damaged
 /// refinement lowers the quality until the next I-frame and loses no frame.
@@ -54,16 +54,29 @@ import Testing
         frames.map { $0.reconstruction(ofLayers: layers).values.map(\.bitPattern) }
     }
 
-    /// The offset of the packet of `layer` of frame `sequence`, from the index.
+    /// The offset of the packet of `layer` of frame `sequence`, found by walking the packets
+    /// (the index lists base layers only, format 1.7).
     static func offset(_ bytes: [UInt8], sequence: Int, layer: Int) throws -> Int {
-        let entry = try ContainerReader(name: "layers.fst", bytes: bytes).index!.first { $0.sequence == sequence && $0.layer == layer }!
-        return Int(entry.offset)
+        var found: Int?
+        try ContainerReader(name: "layers.fst", bytes: bytes).walk { event in
+            if case .packet(let header, _, let offset) = event, header.sequence == sequence, header.layer == layer { found = offset }
+            return found == nil
+        }
+        return try #require(found)
     }
+
+    /// Bytes of the header of a packet of `layer`: refinements have compact headers (format 1.7).
+    static func headerSize(layer: Int) -> Int { layer == 0 ? PacketHeader.size : PacketHeader.compactSize }
 
     @Test func everyLayerCountDecodesToTheEncodersReconstruction() throws {
         let (bytes, frames, _) = try Self.stream()
         #expect(frames.allSatisfy { $0.refinements.count == 2 })
-        #expect(try ContainerReader(name: "t", bytes: bytes).index?.count == 3 * Self.frameCount)
+        #expect(try ContainerReader(name: "t", bytes: bytes).index?.count == Self.frameCount)
+        // Every byte counted: the header, each frame's packets as rate control and the per-frame
+        // log count them (`packetBytes(of:)`, index entries included), the index's other 20
+        // bytes and the 16 of the trailer.
+        let header = try ContainerReader(name: "t", bytes: bytes).firstPacket
+        #expect(bytes.count == header + frames.map(StreamEncoder.packetBytes(of:)).reduce(0, +) + 20 + 16)
         for k in 1...3 {
             let (decoded, report) = try Self.decode(bytes, layers: k)
             #expect(report.problems.isEmpty && report.lost.isEmpty)
@@ -112,11 +125,11 @@ import Testing
             let reader = try ContainerReader(name: "x", bytes: sink.bytes)
             let quality = 36 - Double(3 - k) * CodingSettings.layerGain
             #expect(reader.parameters.coding.precision == (k == 1 ? .steps(quality: quality) : .layeredSteps(quality: quality, layers: k)))
-            #expect(reader.index?.count == k * Self.frameCount)
+            #expect(reader.index?.count == Self.frameCount)
             let (decoded, report) = try Self.decode(sink.bytes)
             #expect(report.problems.isEmpty && decoded == Self.bits(frames, layers: k))
-            // Smaller by exactly the packets and index entries left out (and the parameter set's change).
-            let dropped = frames.flatMap { $0.refinements.suffix(3 - k) }.reduce(0) { $0 + StreamEncoder.packetBytes(payloadBytes: $1.payload.count) }
+            // Smaller by exactly the compact packets left out (and the parameter set's change).
+            let dropped = frames.flatMap { $0.refinements.suffix(3 - k) }.reduce(0) { $0 + StreamEncoder.compactPacketBytes(payloadBytes: $1.payload.count) }
             let header = try ContainerReader(name: "t", bytes: bytes).firstPacket
             #expect(sink.bytes.count == bytes.count - dropped + reader.firstPacket - header)
         }
@@ -137,7 +150,7 @@ import Testing
         _ = try StreamExtractor.extract(ContainerReader(name: "t", bytes: bytes), layers: nil, order: .layers, to: sink)
         #expect(sink.bytes.count == bytes.count)
         let reader = try ContainerReader(name: "l", bytes: sink.bytes)
-        #expect(reader.index?.map(\.layer) == (0..<3).flatMap { Array(repeating: UInt8($0), count: Self.frameCount) })
+        #expect(reader.index?.map(\.layer) == Array(repeating: 0, count: Self.frameCount))
         let frameOrder = try ContainerReader(name: "f", bytes: bytes)
         #expect(StreamStatistics(reader).deliveryOrder == "layers" && StreamStatistics(frameOrder).deliveryOrder == "frames")
         #expect(try Self.decode(sink.bytes).bits == Self.bits(frames, layers: 3))
@@ -152,7 +165,7 @@ import Testing
         var (bytes, frames, _) = try Self.stream()
         #expect(frames[5].type == .intra && frames[6].type == .predicted && frames[10].type == .intra)
         let offset = try Self.offset(bytes, sequence: 6, layer: 1)
-        bytes[offset + PacketHeader.size + 2] ^= 0x10
+        bytes[offset + PacketHeader.compactSize + 2] ^= 0x10
         let (decoded, report) = try Self.decode(bytes)
         #expect(report.lost.isEmpty)
         #expect(report.problems == [.refinementLost(sequence: 6, layer: 1, offset: offset, reason: "payload fails its CRC-32C")])
@@ -168,7 +181,7 @@ import Testing
     @Test(arguments: [(0, 6), (1, 6), (2, 12)])
     func extractOfADamagedFileDecodesAsTheDamagedFileDoes(layer: Int, sequence: Int) throws {
         var (damaged, _, _) = try Self.stream()
-        damaged[try Self.offset(damaged, sequence: sequence, layer: layer) + PacketHeader.size + 2] ^= 0x10
+        damaged[try Self.offset(damaged, sequence: sequence, layer: layer) + Self.headerSize(layer: layer) + 2] ^= 0x10
         let expected = try Self.decode(damaged).bits
         let reader = try ContainerReader(name: "damaged.fst", bytes: damaged)
         for order in DeliveryOrder.allCases {
@@ -194,6 +207,39 @@ import Testing
         #expect(decoded == Array(Self.bits(frames, layers: 3)[0..<6]) + Array(Self.bits(frames, layers: 3)[10...]))
         let check = StreamDecoder(try ContainerReader(name: "t", bytes: bytes)).check()
         #expect(check.lost == report.lost && check.decoded == decoded.count && check.layersDecoded == [0, 0, 16])
+    }
+
+    /// A compact refinement (format 1.7) takes its times from its frame's base layer: when that
+    /// base layer's header is destroyed, its refinements are reported, not read as another
+    /// frame's, and the frames after it decode from the next I-frame with every layer.
+    @Test func refinementsOfADestroyedBaseLayerAreReported() throws {
+        var (bytes, frames, _) = try Self.stream()
+        let base = try Self.offset(bytes, sequence: 6, layer: 0)
+        let (first, second) = (try Self.offset(bytes, sequence: 6, layer: 1), try Self.offset(bytes, sequence: 6, layer: 2))
+        bytes[base + 9] ^= 0x01  // the sequence number: the header's CRC fails
+        let (decoded, report) = try Self.decode(bytes)
+        let orphan = "no base layer of its frame before it"
+        #expect(report.problems == [.damagedBytes(offset: base, length: first - base),
+                                    .refinementLost(sequence: 6, layer: 1, offset: first, reason: orphan),
+                                    .refinementLost(sequence: 6, layer: 2, offset: second, reason: orphan),
+                                    .missing(LostFrames([6...6]))], "\(report.problems)")
+        #expect(report.lost.ranges == [6...9])
+        #expect(decoded == Array(Self.bits(frames, layers: 3)[0..<6]) + Array(Self.bits(frames, layers: 3)[10...]))
+    }
+
+    /// A compact header names a refinement layer, 1 or more: one of layer 0, sealed with its
+    /// CRCs, is not an intact header (it would be a second base layer without times of its own).
+    @Test func aCompactHeaderOfLayerZeroIsNotIntact() throws {
+        let (bytes, frames, _) = try Self.stream()
+        var file = FstFile(bytes)
+        let target = try #require(file.packets.firstIndex { $0.compact && $0.layer == 1 && $0.sequence == 6 })
+        file.packets[target].layer = 0
+        let damaged = file.bytes()
+        let (offset, next) = (try Self.offset(bytes, sequence: 6, layer: 1), try Self.offset(bytes, sequence: 6, layer: 2))
+        let (decoded, report) = try Self.decode(damaged)
+        #expect(report.problems == [.damagedBytes(offset: offset, length: next - offset)], "\(report.problems)")
+        let full = Self.bits(frames, layers: 3), base = Self.bits(frames, layers: 1)
+        #expect(report.lost.isEmpty && decoded == Array(full[0..<6]) + Array(base[6..<10]) + Array(full[10...]))
     }
 
     @Test func stillFramesCostAlmostNothingInEveryLayer() throws {

@@ -25,6 +25,11 @@ public struct FstFile {
         public var lengthOverride: UInt32?
         public var payloadCRCOverride: UInt32?
         public var magic: [UInt8] = Array("FPKT".utf8)
+        /// A compact refinement packet (format 1.7, magic `FREF`): only its layer, sequence,
+        /// length and CRCs are written; the other fields are its base layer's and unused here.
+        public var compact = false
+        /// Bytes of its header in the file.
+        public var headerSize: Int { compact ? 21 : 52 }
         public init(type: UInt8, admission: UInt8, reserved: UInt16 = 0, sequence: UInt32, sourceFrame: UInt32, pts: Int64, timeBaseNumerator: Int32,
                     timeBaseDenominator: Int32, seconds: Double, payload: [UInt8]) {
             (self.type, self.admission, self.reserved, self.sequence, self.sourceFrame, self.pts) = (type, admission, reserved, sequence, sourceFrame, pts)
@@ -65,6 +70,15 @@ public struct FstFile {
         let indexStart = Int(bytes.le(bytes.count - 16, 8))
         packets = []
         while p < indexStart {
+            if Array(bytes[p..<(p + 4)]) == Array("FREF".utf8) {
+                let payloadLength = Int(bytes.le(p + 9, 4))
+                var packet = Packet(type: 0, admission: 0, reserved: UInt16(bytes[p + 4]), sequence: UInt32(bytes.le(p + 5, 4)), sourceFrame: 0, pts: 0,
+                                    timeBaseNumerator: 0, timeBaseDenominator: 1, seconds: 0, payload: Array(bytes[(p + 21)..<(p + 21 + payloadLength)]))
+                (packet.magic, packet.compact) = (Array("FREF".utf8), true)
+                packets.append(packet)
+                p += 21 + payloadLength
+                continue
+            }
             let payloadLength = Int(bytes.le(p + 40, 4))
             packets.append(Packet(
                 type: bytes[p + 4], admission: bytes[p + 5], reserved: UInt16(bytes.le(p + 6, 2)), sequence: UInt32(bytes.le(p + 8, 4)),
@@ -90,6 +104,15 @@ public struct FstFile {
         for packet in packets {
             offsets.append(UInt64(out.count))
             var header: [UInt8] = packet.magic
+            if packet.compact {
+                header.append(packet.layer)
+                header.appendLE(UInt64(packet.sequence), 4)
+                header.appendLE(UInt64(packet.lengthOverride ?? UInt32(packet.payload.count)), 4)
+                header.appendLE(UInt64(packet.payloadCRCOverride ?? CRC32C.checksum(packet.payload)), 4)
+                header.appendLE(UInt64(CRC32C.checksum(header)), 4)
+                out += header + packet.payload
+                continue
+            }
             header.append(packet.type)
             header.append(packet.admission)
             header.appendLE(UInt64(packet.reserved), 2)
@@ -106,7 +129,9 @@ public struct FstFile {
         }
         guard var entries = index else { return out }
         if rebuildIndex {
-            entries = zip(packets, offsets).map { IndexEntry(sequence: $0.sequence, type: $0.type, layer: $0.layer, pts: $0.pts, offset: $1) }
+            // Compact refinements are not indexed.
+            entries = zip(packets, offsets).filter { !$0.0.compact }
+                .map { IndexEntry(sequence: $0.sequence, type: $0.type, layer: $0.layer, pts: $0.pts, offset: $1) }
         }
         let indexOffset = UInt64(out.count)
         var block: [UInt8] = Array("FIDX".utf8)
@@ -145,9 +170,9 @@ extension FstFile {
     /// The index as `bytes()` would write it now.
     public func bytesIndexEntries() -> [IndexEntry] {
         var offset = UInt64(16 + json.count + 4)
-        return packets.map { packet in
-            defer { offset += UInt64(52 + packet.payload.count) }
-            return IndexEntry(sequence: packet.sequence, type: packet.type, layer: packet.layer, pts: packet.pts, offset: offset)
+        return packets.compactMap { packet in
+            defer { offset += UInt64(packet.headerSize + packet.payload.count) }
+            return packet.compact ? nil : IndexEntry(sequence: packet.sequence, type: packet.type, layer: packet.layer, pts: packet.pts, offset: offset)
         }
     }
 

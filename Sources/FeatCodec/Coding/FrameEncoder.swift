@@ -58,7 +58,7 @@ public final class FrameEncoder {
         }
         return EncodedFrame(type: base.type, payload: base.payload, reconstruction: Tensor(shape: shape, values: below),
                             channelModes: base.channelModes, codedSymbols: base.codedSymbols, refinements: refinements,
-                            baseLayer: base.reconstruction)
+                            compactRefinements: settings.precision.compactRefinements, baseLayer: base.reconstruction)
     }
 
     /// Step mode: whether the frame at `seconds` must be an I-frame although it is not a cut
@@ -199,7 +199,7 @@ public final class FrameEncoder {
         case .quantized:
             let q = quantizers[c]
             for i in range { symbols[i] = q.quantize(values[i]) }
-        case .steps, .tabledSteps, .layeredSteps, .layeredSteps14, .layeredSteps13: preconditionFailure("step mode is coded by StepCoder")
+        case .steps, .tabledSteps, .layeredSteps, .layeredSteps16, .layeredSteps14, .layeredSteps13: preconditionFailure("step mode is coded by StepCoder")
         case .float16:
             for i in range { symbols[i] = Int32(HalfFloat.bits(values[i], saturated: &saturatedValues)) }
         case .float32:
@@ -216,7 +216,7 @@ public final class FrameEncoder {
 
     private func codeAlone(_ symbols: ArraySlice<Int32>, channel: Int) -> [UInt8] {
         switch settings.precision {
-        case .steps, .tabledSteps, .layeredSteps, .layeredSteps14, .layeredSteps13: preconditionFailure("step mode is coded by StepCoder")
+        case .steps, .tabledSteps, .layeredSteps, .layeredSteps16, .layeredSteps14, .layeredSteps13: preconditionFailure("step mode is coded by StepCoder")
         case .quantized:
             return SymbolModel.encode(aloneSymbols(symbols, channel: channel), width: shape[2])
         case .float16: return ByteModel.encode(symbols.map { UInt32(bitPattern: $0) }, planes: 2)
@@ -226,7 +226,7 @@ public final class FrameEncoder {
 
     private func codeResidual(_ residual: [Int32]) -> [UInt8] {
         switch settings.precision {
-        case .steps, .tabledSteps, .layeredSteps, .layeredSteps14, .layeredSteps13: preconditionFailure("step mode is coded by StepCoder")
+        case .steps, .tabledSteps, .layeredSteps, .layeredSteps16, .layeredSteps14, .layeredSteps13: preconditionFailure("step mode is coded by StepCoder")
         case .quantized: return SymbolModel.encode(residual, width: shape[2])
         case .float16: return ByteModel.encode(residual.map { UInt32(bitPattern: $0) }, planes: 2)
         case .float32: return ByteModel.encode(residual.map { UInt32(bitPattern: $0) }, planes: 4)

@@ -36,6 +36,8 @@ public struct EncodedFrame: Sendable {
     /// Layered step mode: refinement layers 1 ... N-1 over the base layer (`payload`), each sent
     /// as its own packet; empty otherwise. `reconstruction` is then what every layer gives.
     public internal(set) var refinements: [EncodedLayer] = []
+    /// Whether the refinements go in compact packets, not indexed (format 1.7's `layeredCompact`).
+    public internal(set) var compactRefinements = false
     /// Layered step mode: what the base layer alone gives.
     var baseLayer: Tensor?
     /// Table-coded step mode: what the next P-frame's tables start from.

@@ -17,7 +17,11 @@ public enum ContainerFormat {
     /// 1.6: layered step mode's refinement models carried from frame to frame, and predicted
     /// levels in contexts of the move below (`layeredCarried`); 1.4's `layered` files still
     /// decode, and a 1.5 reader refuses the new key.
-    public static let minorVersion: UInt16 = 6
+    /// 1.7: layered step mode's refinement layers in compact packets (a 21-byte header that
+    /// takes the rest from the frame's base layer) that the index does not list
+    /// (`layeredCompact`); 1.6's `layeredCarried` files still decode, and a 1.6 reader refuses
+    /// the new key.
+    public static let minorVersion: UInt16 = 7
     static let indexMagic: [UInt8] = Array("FIDX".utf8)
     static let trailerMagic: [UInt8] = Array("FEATSEND".utf8)
     static let indexEntrySize = 24

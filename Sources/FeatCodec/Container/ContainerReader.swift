@@ -12,6 +12,9 @@ public final class ContainerReader {
         case garbage(offset: Int, length: Int)
         /// The file ends inside a packet.
         case truncated(offset: Int, reason: String)
+        /// An intact compact refinement header (format 1.7) whose frame's base layer was not met
+        /// before it: it has no times, and nothing to refine. Skipped.
+        case orphan(layer: Int, sequence: Int, offset: Int)
     }
 
     /// The file's path, or the name given to `init(name:bytes:limits:)`; used in messages.
@@ -98,7 +101,9 @@ public final class ContainerReader {
         } catch is ByteReader.OutOfData {
             throw ContainerError.damagedHeader(name, reason: "file ends inside the header")
         }
-        (index, sourceSeconds, packetsEnd) = ContainerReader.readIndex(bytes, after: firstPacket, minor: version.minor, layers: parameters.coding.layers)
+        // A compact stream's index lists its base layers only.
+        let indexed = parameters.coding.precision.compactRefinements ? 1 : parameters.coding.layers
+        (index, sourceSeconds, packetsEnd) = ContainerReader.readIndex(bytes, after: firstPacket, minor: version.minor, layers: indexed)
     }
 
     /// The index, the source seconds it records (format 1.1) and where packets end, if the file
@@ -139,11 +144,25 @@ public final class ContainerReader {
     /// Walks the packets from `offset` (default: the first) to the end, in file order.
     public func walk(from offset: Int? = nil, _ body: (Event) throws -> Bool) rethrows {
         var position = offset ?? firstPacket
+        // The base layers met so far, first of each frame: a compact refinement header takes
+        // its times from its frame's (the writer puts every base layer before its refinements).
+        var bases: [UInt32: PacketHeader] = [:]
         while position < packetsEnd {
             let remaining = packetsEnd - position
             if index == nil && looksLikeCutIndex(at: position) { return }  // an index whose trailer was cut off
-            guard let header = PacketHeader(bytes[position..<packetsEnd]) else {
-                if remaining < PacketHeader.size && bytes[position...].starts(with: PacketHeader.magic.prefix(min(4, remaining))) {
+            let header: PacketHeader
+            if let full = PacketHeader(bytes[position..<packetsEnd]) {
+                header = full
+                if compactRefinements && full.layer == 0 && bases[full.sequence] == nil { bases[full.sequence] = full }
+            } else if compactRefinements, let fields = PacketHeader.compactFields(bytes[position..<packetsEnd]) {
+                guard let base = bases[fields.sequence] else {
+                    guard try body(.orphan(layer: Int(fields.layer), sequence: Int(fields.sequence), offset: position)) else { return }
+                    position = nextHeader(after: position)
+                    continue
+                }
+                header = PacketHeader(compact: fields, base: base)
+            } else {
+                if headerForms.contains(where: { remaining < $0.size && bytes[position...].starts(with: $0.magic.prefix(min(4, remaining))) }) {
                     _ = try body(.truncated(offset: position, reason: "file ends inside a packet header"))
                     return
                 }
@@ -152,7 +171,7 @@ public final class ContainerReader {
                 position = next
                 continue
             }
-            let end = position + PacketHeader.size + Int(header.payloadLength)
+            let end = position + header.size + Int(header.payloadLength)
             if end > packetsEnd {
                 // Cut short, unless an intact packet follows: then this header's length is wrong.
                 let next = nextHeader(after: position)
@@ -164,7 +183,7 @@ public final class ContainerReader {
                 _ = try body(.truncated(offset: position, reason: "file ends inside packet \(header.sequence) (needs \(end - packetsEnd) more bytes)"))
                 return
             }
-            let payload = bytes[(position + PacketHeader.size)..<end]
+            let payload = bytes[(position + header.size)..<end]
             if CRC32C.checksum(payload) == header.payloadCRC {
                 guard try body(.packet(header, payload: payload, offset: position)) else { return }
                 position = end
@@ -189,12 +208,25 @@ public final class ContainerReader {
     private func nextHeader(after position: Int) -> Int {
         var p = position + 1
         while p + 4 <= packetsEnd {
+            // "FPKT", or in a compact stream "FREF".
             if bytes[p] == 0x46 && bytes[p + 1] == 0x50 && bytes[p + 2] == 0x4B && bytes[p + 3] == 0x54,
                PacketHeader(bytes[p..<packetsEnd]) != nil {
+                return p
+            }
+            if compactRefinements && bytes[p] == 0x46 && bytes[p + 1] == 0x52 && bytes[p + 2] == 0x45 && bytes[p + 3] == 0x46,
+               PacketHeader.compactFields(bytes[p..<packetsEnd]) != nil {
                 return p
             }
             p += 1
         }
         return packetsEnd
+    }
+
+    /// Whether refinement layers have compact headers (a `layeredCompact` stream, format 1.7).
+    public var compactRefinements: Bool { parameters.coding.precision.compactRefinements }
+
+    /// The magic and size of each packet header this stream may hold.
+    private var headerForms: [(magic: [UInt8], size: Int)] {
+        [(PacketHeader.magic, PacketHeader.size)] + (compactRefinements ? [(PacketHeader.compactMagic, PacketHeader.compactSize)] : [])
     }
 }

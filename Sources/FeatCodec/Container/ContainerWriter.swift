@@ -8,11 +8,13 @@ final class ContainerWriter {
     private(set) var payloadBytes = 0
     /// Frames appended by `append(_:at:)`: the next frame's sequence number.
     private var frames: UInt32 = 0
-    var packets: Int { index.count }
+    /// Refinement layers in compact packets, not indexed (format 1.7's `layeredCompact`).
+    private let compactRefinements: Bool
     var bytesWritten: UInt64 { offset }
 
     init(sink: ByteSink, parameters: ParameterSet) throws {
         self.sink = sink
+        compactRefinements = parameters.coding.precision.compactRefinements
         let json = [UInt8](try parameters.json())
         var w = ByteWriter()
         w.append(ContainerFormat.magic)
@@ -44,7 +46,10 @@ final class ContainerWriter {
     func append(_ header: PacketHeader, payload: ArraySlice<UInt8>) throws {
         var header = header
         (header.payloadLength, header.payloadCRC) = (UInt32(payload.count), CRC32C.checksum(payload))
-        index.append(.init(sequence: header.sequence, type: header.type, layer: header.layer, pts: header.pts, offset: offset))
+        header.isCompact = compactRefinements && header.layer > 0
+        if !header.isCompact {
+            index.append(.init(sequence: header.sequence, type: header.type, layer: header.layer, pts: header.pts, offset: offset))
+        }
         try write(header.bytes + Array(payload))
         payloadBytes += payload.count
     }

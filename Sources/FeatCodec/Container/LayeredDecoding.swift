@@ -26,6 +26,8 @@ extension StreamDecoder {
         let smallestPacket = PacketHeader.size + 8
         func isPlausible(_ header: PacketHeader, at offset: Int) -> Bool {
             guard Int(header.layer) < layers else { return false }
+            // A compact refinement (1.7) is not indexed; it names a base layer met before it.
+            if header.isCompact { return true }
             if let indexed { return indexed[offset] == [Int(header.sequence), Int(header.layer)] }
             return Int(header.sequence) <= (offset - reader.firstPacket) / smallestPacket
         }
@@ -56,6 +58,8 @@ extension StreamDecoder {
                 report.note(.damagedBytes(offset: offset, length: length))
             case .truncated(let offset, let reason):
                 report.note(.truncated(offset: offset, reason: reason))
+            case .orphan(let layer, let sequence, let offset):
+                report.note(.refinementLost(sequence: sequence, layer: layer, offset: offset, reason: "no base layer of its frame before it"))
             }
             return true
         }

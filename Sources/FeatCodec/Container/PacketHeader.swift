@@ -1,9 +1,15 @@
-/// The fixed 52-byte header before every frame's payload (docs/FORMAT.md, "Packet").
+/// The header before every packet's payload (docs/FORMAT.md, "Packet"): 52 bytes, or 21 for a
+/// refinement layer of a `layeredCompact` stream (format 1.7), which names only its layer and
+/// frame and takes the rest from that frame's base layer.
 public struct PacketHeader: Sendable, Equatable {
-    /// The first 4 bytes of every packet: ASCII "FPKT".
+    /// The first 4 bytes of every full packet header: ASCII "FPKT".
     public static let magic: [UInt8] = Array("FPKT".utf8)
-    /// Bytes of a packet header, its CRC included; the payload follows.
+    /// The first 4 bytes of a compact refinement header: ASCII "FREF".
+    public static let compactMagic: [UInt8] = Array("FREF".utf8)
+    /// Bytes of a full packet header, its CRC included; the payload follows.
     public static let size = 52
+    /// Bytes of a compact refinement header (format 1.7), its CRC included.
+    public static let compactSize = 21
 
     /// Why the frame selection admitted the frame (stored as one byte).
     public enum Admission: UInt8, Codable, Sendable {
@@ -33,6 +39,12 @@ public struct PacketHeader: Sendable, Equatable {
     public internal(set) var payloadLength: UInt32
     /// CRC-32C of the payload.
     public internal(set) var payloadCRC: UInt32
+    /// Written or read as a compact refinement header: the fields other than layer, sequence,
+    /// length and CRC are its base layer's.
+    public internal(set) var isCompact = false
+
+    /// Bytes of this header in the file.
+    public var size: Int { isCompact ? PacketHeader.compactSize : PacketHeader.size }
 
     init(type: FrameType, admission: Admission, layer: UInt8 = 0, sequence: UInt32, sourceFrame: UInt32, pts: Int64,
                 timeBaseNumerator: Int32, timeBaseDenominator: Int32, seconds: Double, payloadLength: UInt32 = 0, payloadCRC: UInt32 = 0) {
@@ -43,6 +55,15 @@ public struct PacketHeader: Sendable, Equatable {
 
     var bytes: [UInt8] {
         var w = ByteWriter()
+        if isCompact {
+            w.append(PacketHeader.compactMagic)
+            w.u8(layer)
+            w.u32(sequence)
+            w.u32(payloadLength)
+            w.u32(payloadCRC)
+            w.u32(CRC32C.checksum(w.bytes))
+            return w.bytes
+        }
         w.append(PacketHeader.magic)
         w.u8(type.rawValue)
         w.u8(admission.rawValue)
@@ -82,5 +103,22 @@ public struct PacketHeader: Sendable, Equatable {
         } catch {
             return nil
         }
+    }
+
+    /// The layer, sequence number, payload length and payload CRC of an intact compact
+    /// refinement header at the start of `bytes` (a layer from 1); nil otherwise.
+    static func compactFields(_ bytes: ArraySlice<UInt8>) -> (layer: UInt8, sequence: UInt32, length: UInt32, crc: UInt32)? {
+        guard bytes.count >= compactSize, bytes.prefix(4).elementsEqual(compactMagic) else { return nil }
+        var r = ByteReader(bytes.prefix(compactSize))
+        guard (try? r.take(4)) != nil, let layer = try? r.u8(), let sequence = try? r.u32(), let length = try? r.u32(),
+              let crc = try? r.u32(), let stored = try? r.u32(), layer >= 1,
+              stored == CRC32C.checksum(bytes.prefix(compactSize - 4)) else { return nil }
+        return (layer, sequence, length, crc)
+    }
+
+    /// A compact refinement header's fields over those of its frame's base layer `base`.
+    init(compact fields: (layer: UInt8, sequence: UInt32, length: UInt32, crc: UInt32), base: PacketHeader) {
+        self = base
+        (layer, sequence, payloadLength, payloadCRC, isCompact) = (fields.layer, fields.sequence, fields.length, fields.crc, true)
     }
 }

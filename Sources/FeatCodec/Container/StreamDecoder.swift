@@ -220,6 +220,8 @@ public final class StreamDecoder {
                 report.note(.damagedBytes(offset: offset, length: length))
             case .truncated(let offset, let reason):
                 report.note(.truncated(offset: offset, reason: reason))
+            case .orphan:
+                break  // a compact refinement: only layered streams have them (`walkLayers`)
             }
             return true
         }

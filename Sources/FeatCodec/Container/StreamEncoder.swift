@@ -88,9 +88,16 @@ public final class StreamEncoder {
     /// its index entry.
     public static func packetBytes(payloadBytes: Int) -> Int { PacketHeader.size + payloadBytes + ContainerFormat.indexEntrySize }
 
-    /// The bytes a coded frame adds to the stream: each layer's packet and index entry.
+    /// The bytes a refinement layer of `payloadBytes` adds in compact form (format 1.7): its
+    /// compact header and its payload, without an index entry.
+    public static func compactPacketBytes(payloadBytes: Int) -> Int { PacketHeader.compactSize + payloadBytes }
+
+    /// The bytes a coded frame adds to the stream: each layer's packet and index entry (none
+    /// for compact refinements).
     public static func packetBytes(of frame: EncodedFrame) -> Int {
-        frame.refinements.reduce(packetBytes(payloadBytes: frame.payload.count)) { $0 + packetBytes(payloadBytes: $1.payload.count) }
+        frame.refinements.reduce(packetBytes(payloadBytes: frame.payload.count)) {
+            $0 + (frame.compactRefinements ? compactPacketBytes(payloadBytes: $1.payload.count) : packetBytes(payloadBytes: $1.payload.count))
+        }
     }
 
     private func write(_ frame: EncodedFrame, at stamp: Stamp) throws {

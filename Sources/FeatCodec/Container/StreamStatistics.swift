@@ -54,7 +54,7 @@ public struct StreamStatistics: Sendable, Encodable {
         reader.walk { event in
             if case .packet(let header, let payload, _) = event, Int(header.layer) < layers,
                counted.insert(UInt64(header.sequence) << 8 | UInt64(header.layer)).inserted {
-                packets.append((header.seconds, PacketHeader.size + payload.count))
+                packets.append((header.seconds, header.size + payload.count))
                 payloadBytes += payload.count
                 guard header.layer == 0 else {
                     refinementSeen = true
