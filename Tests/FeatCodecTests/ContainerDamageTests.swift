@@ -52,6 +52,25 @@ import Testing
         }
     }
 
+    /// A packet claiming a layer the stream does not have says so, not that its frame number is
+    /// wrong (found by outside testing), in a single-layer stream and a layered one.
+    @Test func aBadLayerIsNamed() throws {
+        var file = FstFile(base)
+        file.packets[5].layer = 7
+        let (frames, report) = try decode(file.bytes())
+        let offset = Int(file.bytesIndexEntries()[5].offset)
+        #expect(!frames.contains(5) && report.problems.first == .badLayer(layer: 7, sequence: 5, offset: offset, layers: 1), "\(report.problems)")
+        #expect(report.problems.first?.description == "packet at byte \(offset) claims layer 7 of frame 5 in a stream of 1 layer; skipped as damage")
+        var settings = CodingSettings()
+        settings.precision = .layeredSteps(quality: 36, layers: 2)
+        var layered = FstFile(try makeStream(count: 4, settings: settings).bytes)
+        let refinement = try #require(layered.packets.firstIndex { $0.compact && $0.sequence == 2 })
+        layered.packets[refinement].layer = 2
+        let reader = try ContainerReader(name: "t", bytes: layered.bytes())
+        let problems = try StreamDecoder(reader).decode { _, _ in }.problems
+        #expect(problems.count == 1 && problems[0].description.hasSuffix("claims layer 2 of frame 2 in a stream of 2 layers; skipped as damage"), "\(problems)")
+    }
+
     /// Lost frames are ranges: packets 3-7 cut out of a stream without index are one range.
     @Test func lostFramesAreRanges() throws {
         var file = FstFile(base)

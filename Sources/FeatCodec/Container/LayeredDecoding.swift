@@ -37,6 +37,10 @@ extension StreamDecoder {
             switch event {
             case .packet(let header, let payload, let offset):
                 let (sequence, layer) = (Int(header.sequence), Int(header.layer))
+                guard layer < layers else {
+                    report.note(.badLayer(layer: layer, sequence: sequence, offset: offset, layers: layers))
+                    return true
+                }
                 guard isPlausible(header, at: offset) else {
                     report.note(.implausibleSequence(sequence: sequence, offset: offset))
                     return true

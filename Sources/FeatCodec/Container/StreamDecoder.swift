@@ -41,6 +41,8 @@ public final class StreamDecoder {
         /// A sequence number the index does not list at that offset, or (without an index) more
         /// than the bytes before the packet can hold.
         case implausibleSequence(sequence: Int, offset: Int)
+        /// A layer the stream does not have (`layers`: how many it has).
+        case badLayer(layer: Int, sequence: Int, offset: Int, layers: Int)
         case outOfOrder(sequence: Int, offset: Int, expected: Int)
         /// Frames the index lists that were never found in the packets.
         case missing(LostFrames)
@@ -61,6 +63,8 @@ public final class StreamDecoder {
             case .truncated(let offset, let reason): return "\(reason), at byte \(offset); the packets before it are decoded"
             case .implausibleSequence(let sequence, let offset):
                 return "packet at byte \(offset) claims frame number \(sequence), which the file cannot hold there; skipped as damage"
+            case .badLayer(let layer, let sequence, let offset, let layers):
+                return "packet at byte \(offset) claims layer \(layer) of frame \(sequence) in a stream of \(layers == 1 ? "1 layer" : "\(layers) layers"); skipped as damage"
             case .outOfOrder(let sequence, let offset, let expected):
                 return "packet at byte \(offset) claims frame \(sequence) after frame \(expected - 1); skipped as damage"
             case .missing(let frames): return "frames \(frames) are listed in the index but were not found; lost"
@@ -176,7 +180,13 @@ public final class StreamDecoder {
             case .packet(let header, let payload, let offset):
                 if range.isPast(header) { return false }
                 let sequence = Int(header.sequence)
-                guard header.layer == 0, isPlausible(sequence, at: offset) else {
+                guard header.layer == 0 else {
+                    // A bad layer byte was reported as a bad frame number (found by outside testing).
+                    report.note(.badLayer(layer: Int(header.layer), sequence: sequence, offset: offset, layers: 1))
+                    restart()
+                    return true
+                }
+                guard isPlausible(sequence, at: offset) else {
                     report.note(.implausibleSequence(sequence: sequence, offset: offset))
                     restart()
                     return true
