@@ -50,7 +50,9 @@ struct InfoCommand: ParsableCommand {
                           + (r.kilobitsPerSecond.map { String(format: ", %.1f kbit/s", $0) } ?? ""))
                 }
             }
-            print("index:     " + (info.indexEntries.map { "\($0) entries" } ?? "none (read front to back)"))
+            // A 1.7 layered file's index lists its base layers only: say so, beside packet counts that include every layer.
+            let listed = p.coding.precision.compactRefinements ? " (base layers; refinements are not indexed)" : ""
+            print("index:     " + (info.indexEntries.map { "\($0) entries\(listed)" } ?? "none (read front to back)"))
             let windows = s.windowKilobitsPerSecond
             if !windows.isEmpty {
                 let sorted = windows.sorted()

@@ -52,6 +52,17 @@ import Testing
         }
     }
 
+    /// A file cut anywhere in its index or trailer decodes every frame, with one note that it
+    /// has no index: a cut inside the trailer reported the index as damaged bytes (found by
+    /// outside testing).
+    @Test func aFileCutInItsIndexOrTrailerLosesNothing() throws {
+        let index = Int(try ContainerReader(name: "t", bytes: base).packetsEnd)
+        for end in index..<base.count {
+            let (frames, report) = try decode(Array(base[..<end]))
+            #expect(frames == Array(0..<12) && report.problems == [.noIndex], "cut at \(end) of \(base.count): \(report.problems)")
+        }
+    }
+
     /// A packet claiming a layer the stream does not have says so, not that its frame number is
     /// wrong (found by outside testing), in a single-layer stream and a layered one.
     @Test func aBadLayerIsNamed() throws {

@@ -198,10 +198,15 @@ public final class ContainerReader {
     /// Whether the bytes from `position` to the end read as the start of an index: its magic
     /// and an entry count that the remaining bytes hold at most.
     private func looksLikeCutIndex(at position: Int) -> Bool {
+        // Cut inside the magic: "FIDX"'s first one to three bytes end the file.
+        if bytes.count - position < 4 { return ContainerFormat.indexMagic.starts(with: bytes[position...]) }
         guard bytes[position...].starts(with: ContainerFormat.indexMagic) else { return false }
         var r = ByteReader(bytes[(position + 4)...])
         guard let count = try? r.u32() else { return true }
-        return Int(count) * ContainerFormat.indexEntrySize + 8 >= r.remaining
+        // Shorter than the entries, the source seconds (1.1), the CRC and the trailer: a file cut
+        // inside its trailer is one too (its index was reported as damaged bytes; found by outside testing).
+        let tail = (version.minor >= 1 ? 12 : 4) + ContainerFormat.trailerSize
+        return Int(count) * ContainerFormat.indexEntrySize + tail > r.remaining
     }
 
     /// The next offset after `position` where an intact packet header starts, or the end.
