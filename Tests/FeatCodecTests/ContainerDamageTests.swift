@@ -79,7 +79,9 @@ import Testing
         layered.packets[refinement].layer = 2
         let reader = try ContainerReader(name: "t", bytes: layered.bytes())
         let problems = try StreamDecoder(reader).decode { _, _ in }.problems
-        #expect(problems.count == 1 && problems[0].description.hasSuffix("claims layer 2 of frame 2 in a stream of 2 layers; skipped as damage"), "\(problems)")
+        // And what it costs: frame 2 has no layer 1 where later frames have one.
+        #expect(problems.count == 2 && problems[0].description.hasSuffix("claims layer 2 of frame 2 in a stream of 2 layers; skipped as damage")
+                && problems[1] == .refinementsMissing(layer: 1, frames: LostFrames([2...2])), "\(problems)")
     }
 
     /// Lost frames are ranges: packets 3-7 cut out of a stream without index are one range.

@@ -78,7 +78,7 @@ func decodeAll(_ bytes: [UInt8], _ range: StreamDecoder.Range = .all) throws -> 
         #expect(report.problems.contains { $0.description.contains("file ends inside a packet") })
         let cut2 = Int(reader.index![8].offset) + 60  // inside its payload
         let (frames2, report2) = try decodeAll(Array(bytes.prefix(cut2)))
-        #expect(frames2.count == 8 && report2.problems.contains { $0.description.contains("file ends inside packet 8") })
+        #expect(frames2.count == 8 && report2.problems.contains { $0.description.contains("file ends inside the packet of frame 8") })
     }
 
     @Test func badCRCSkipsToTheNextIntraFrame() throws {

@@ -151,9 +151,9 @@ public final class ContainerReader {
             let remaining = packetsEnd - position
             if index == nil && looksLikeCutIndex(at: position) { return }  // an index whose trailer was cut off
             let header: PacketHeader
-            if let full = PacketHeader(bytes[position..<packetsEnd]) {
+            if let full = fullHeader(at: position) {
                 header = full
-                if compactRefinements && full.layer == 0 && bases[full.sequence] == nil { bases[full.sequence] = full }
+                if compactRefinements && bases[full.sequence] == nil { bases[full.sequence] = full }
             } else if compactRefinements, let fields = PacketHeader.compactFields(bytes[position..<packetsEnd]) {
                 guard let base = bases[fields.sequence] else {
                     guard try body(.orphan(layer: Int(fields.layer), sequence: Int(fields.sequence), offset: position)) else { return }
@@ -180,7 +180,8 @@ public final class ContainerReader {
                     position = next
                     continue
                 }
-                _ = try body(.truncated(offset: position, reason: "file ends inside packet \(header.sequence) (needs \(end - packetsEnd) more bytes)"))
+                let packet = header.layer == 0 ? "frame \(header.sequence)" : "layer \(header.layer) of frame \(header.sequence)"
+                _ = try body(.truncated(offset: position, reason: "file ends inside the packet of \(packet) (needs \(end - packetsEnd) more bytes)"))
                 return
             }
             let payload = bytes[(position + header.size)..<end]
@@ -214,8 +215,7 @@ public final class ContainerReader {
         var p = position + 1
         while p + 4 <= packetsEnd {
             // "FPKT", or in a compact stream "FREF".
-            if bytes[p] == 0x46 && bytes[p + 1] == 0x50 && bytes[p + 2] == 0x4B && bytes[p + 3] == 0x54,
-               PacketHeader(bytes[p..<packetsEnd]) != nil {
+            if bytes[p] == 0x46 && bytes[p + 1] == 0x50 && bytes[p + 2] == 0x4B && bytes[p + 3] == 0x54, fullHeader(at: p) != nil {
                 return p
             }
             if compactRefinements && bytes[p] == 0x46 && bytes[p + 1] == 0x52 && bytes[p + 2] == 0x45 && bytes[p + 3] == 0x46,
@@ -225,6 +225,14 @@ public final class ContainerReader {
             p += 1
         }
         return packetsEnd
+    }
+
+    /// The intact full packet header at `position`, if any. In a compact stream (1.7) only a
+    /// base layer has one: a refinement sealed in a full header is not intact (`decode` skipped
+    /// it while `extract` copied it and `info` counted it; found by outside testing).
+    private func fullHeader(at position: Int) -> PacketHeader? {
+        guard let header = PacketHeader(bytes[position..<packetsEnd]), !(compactRefinements && header.layer > 0) else { return nil }
+        return header
     }
 
     /// Whether refinement layers have compact headers (a `layeredCompact` stream, format 1.7).

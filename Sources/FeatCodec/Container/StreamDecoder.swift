@@ -51,6 +51,12 @@ public final class StreamDecoder {
         case duplicate(sequence: Int, layer: Int, offset: Int)
         /// Layered streams: a refinement layer that could not be used; the frame keeps the layers below.
         case refinementLost(sequence: Int, layer: Int, offset: Int, reason: String)
+        /// Layered streams (1.7): a compact refinement whose frame's base layer is not before it.
+        case orphanRefinement(sequence: Int, layer: Int, offset: Int)
+        /// Layered streams: frames without a packet of this layer where later frames have one
+        /// (lost or damaged beyond recognition, or left out by `extract` because they would not
+        /// decode; not a file cut short or extracted with fewer layers).
+        case refinementsMissing(layer: Int, frames: LostFrames)
 
         /// One sentence, as `info` and `decode` print it.
         public var description: String {
@@ -73,6 +79,10 @@ public final class StreamDecoder {
                 return "packet at byte \(offset) repeats layer \(layer) of frame \(sequence); skipped as damage"
             case .refinementLost(let sequence, let layer, let offset, let reason):
                 return "frame \(sequence) layer \(layer) at byte \(offset): \(reason); frames decode without layer \(layer) until the next I-frame"
+            case .orphanRefinement(let sequence, let layer, let offset):
+                return "packet at byte \(offset) holds layer \(layer) of frame \(sequence), whose base layer is not before it; skipped as damage"
+            case .refinementsMissing(let layer, let frames):
+                return "no packet of layer \(layer) found for frames \(frames), though later frames have one; they and the P-frames after them decode without it until the next I-frame"
             }
         }
     }
