@@ -15,6 +15,14 @@ public final class ContainerReader {
         /// An intact compact refinement header (format 1.7) whose frame's base layer was not met
         /// before it: it has no times, and nothing to refine. Skipped.
         case orphan(layer: Int, sequence: Int, offset: Int)
+
+        /// The header of a packet whose header is intact (whatever its payload).
+        public var header: PacketHeader? {
+            switch self {
+            case .packet(let header, _, _), .corrupt(let header, _): return header
+            default: return nil
+            }
+        }
     }
 
     /// The file's path, or the name given to `init(name:bytes:limits:)`; used in messages.

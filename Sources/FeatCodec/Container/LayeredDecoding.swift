@@ -67,8 +67,7 @@ extension StreamDecoder {
             case .orphan(let layer, let sequence, let offset):
                 report.note(.orphanRefinement(sequence: sequence, layer: layer, offset: offset))
             }
-            if case .corrupt(let header, _) = event, Int(header.layer) < layers { met[Int(header.layer)].insert(Int(header.sequence)) }
-            if case .packet(let header, _, _) = event, Int(header.layer) < layers { met[Int(header.layer)].insert(Int(header.sequence)) }
+            if let header = event.header, Int(header.layer) < layers { met[Int(header.layer)].insert(Int(header.sequence)) }
             return true
         }
 
