@@ -35,6 +35,22 @@ func decodeAll(_ bytes: [UInt8], _ range: StreamDecoder.Range = .all) throws -> 
 }
 
 @Suite struct ContainerTests {
+    /// The eight-at-a-time CRC against the standard's check value and against FileCrafting's
+    /// byte-at-a-time one, at every length to 40 and every start of a slice, where the
+    /// eight-byte steps and the bytes left over split differently.
+    @Test func crc32cMatchesTheByteAtATimeOne() {
+        #expect(FeatCodec.CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
+        #expect(FeatCodec.CRC32C.checksum([UInt8]()) == 0)
+        var random = SystemRandomNumberGenerator()
+        let bytes = (0..<48).map { _ in UInt8.random(in: 0...255, using: &random) }
+        for start in 0..<8 {
+            for length in 0...40 {
+                let slice = bytes[start..<(start + length)]
+                #expect(FeatCodec.CRC32C.checksum(slice) == FileCrafting.CRC32C.checksum(Array(slice)), "start \(start), length \(length)")
+            }
+        }
+    }
+
     @Test func roundTripWithIndex() throws {
         let (bytes, reconstructions, types) = try makeStream()
         let intra = types.enumerated().filter { $0.element == .intra }.map(\.offset)
