@@ -4,8 +4,13 @@ import Foundation
 enum ProcessSetup {
     static func run() {
         unblockStopSignals()
-        ensurePassiveOpenMP()
+        if !commandsWithoutAHead.contains(CommandLine.arguments.dropFirst().first ?? "") { ensurePassiveOpenMP() }
     }
+
+    /// The commands that never run a model head, so no OpenMP team can spin: they skip the
+    /// re-execution below, which would load FFmpeg's and oneDNN's libraries a second time
+    /// (`info` of a small file took 0.2 s, half of it the second start).
+    static let commandsWithoutAHead: Set<String> = ["probe", "models", "decode", "extract", "info"]
 
     /// SIGINT, SIGTERM and SIGHUP must reach featstream so that it can remove its temporary
     /// files; a parent that started it from a thread with them blocked (Foundation's Process

@@ -171,27 +171,26 @@ import Testing
         #expect((json["frames"] as? [[String: Any]])?.count == 90)
     }
 
-    /// OpenMP threads wait passively (set before libgomp loads), and the process keeps its name.
+    /// OpenMP threads wait passively (set before libgomp loads), and the process keeps its name;
+    /// a command that runs no model head does not start again for it.
     @Test func openMPWaitsPassively() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Fixtures.featstream)
-        process.arguments = ["frames", "-", "--quiet"]
-        let input = Pipe()
-        process.standardInput = input
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        defer { try? input.fileHandleForWriting.close(); process.waitUntilExit() }
-        // Wait until it has re-executed itself (it is blocked reading stdin then).
-        var environment = "", name = ""
-        for _ in 0..<100 {
-            environment = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/environ", encoding: .utf8)) ?? ""
-            name = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/comm", encoding: .utf8)) ?? ""
-            if environment.split(separator: "\0").contains("OMP_WAIT_POLICY=passive") { break }
-            Thread.sleep(forTimeInterval: 0.05)
+        for (arguments, restarts) in [(["frames", "-", "--quiet"], true), (["info", "-"], false)] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Fixtures.featstream)
+            process.arguments = arguments
+            let input = Pipe()
+            process.standardInput = input
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            defer { try? input.fileHandleForWriting.close(); process.waitUntilExit() }
+            // Wait until it is blocked reading standard input: by then any re-execution is done.
+            func read(_ file: String) -> String { (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/\(file)", encoding: .utf8)) ?? "" }
+            for _ in 0..<200 where !read("wchan").contains("pipe_read") { Thread.sleep(forTimeInterval: 0.05) }
+            #expect(read("wchan").contains("pipe_read"), "\(arguments[0]) never waited for its input")
+            #expect(read("environ").split(separator: "\0").contains("OMP_WAIT_POLICY=passive") == restarts, "\(arguments[0])")
+            #expect(read("comm") == "featstream\n")
         }
-        #expect(environment.split(separator: "\0").contains("OMP_WAIT_POLICY=passive"))
-        #expect(name == "featstream\n")
     }
 
     /// URLs, and FFmpeg's own protocol forms (`file:PATH`, `concat:A|B`; refused as "no such
