@@ -1,3 +1,4 @@
+import FeatCodec
 import FeatModel
 import Foundation
 
@@ -101,6 +102,8 @@ public enum ModelBenchmark {
         let output = Pipe()
         process.standardOutput = output
         try process.run()
+        let stopped = ChildProcesses.stopWithThisProcess(process.processIdentifier)
+        defer { ChildProcesses.release(stopped) }
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0, let report = try? JSONDecoder().decode(Report.self, from: data) else {

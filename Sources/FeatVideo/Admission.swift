@@ -32,7 +32,7 @@ public struct Admission {
             let decision: Decision
             if changed {
                 decision = .changed
-            } else if settings.maxGapSeconds > 0 && frame.seconds - reference.seconds >= settings.maxGapSeconds {
+            } else if settings.maxGapSeconds > 0 && frame.seconds(since: reference) >= settings.maxGapSeconds {
                 decision = .heartbeat
             } else {
                 decision = .static

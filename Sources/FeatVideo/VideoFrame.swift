@@ -26,4 +26,12 @@ public struct VideoFrame: Sendable {
     public var time: Rational { Rational(pts * timeBase.numerator, timeBase.denominator) }
     /// Presentation time in seconds, as a Double.
     public var seconds: Double { Double(pts) * timeBase.doubleValue }
+
+    /// Seconds from `earlier` (a frame of the same stream) to this one, from the difference of
+    /// their timestamps in one rounding: a gap of exactly 0.2 s is 0.2, where `seconds` minus
+    /// `seconds` gave 0.19999999999999996 for some pairs (a heartbeat skipped at exactly
+    /// --max-gap), and less than a millisecond's precision at timestamps of 10^12 s.
+    public func seconds(since earlier: VideoFrame) -> Double {
+        Double(pts &- earlier.pts) * Double(timeBase.numerator) / Double(timeBase.denominator)
+    }
 }

@@ -16,6 +16,10 @@ public final class VideoReader {
     public private(set) var damagedFrames = 0
     /// Packets skipped as invalid data, by the demuxer or the decoder.
     public private(set) var rejectedPackets = 0
+    /// Times the timestamps jumped back to a new timeline, which then continued from the frame before.
+    public private(set) var timestampJumps = 0
+    /// What the timestamps are moved by since the last such jump.
+    private var ptsShift: Int64 = 0
     /// Frames handed out by `next()` so far.
     public private(set) var decodedFrames = 0
 
@@ -193,9 +197,26 @@ public final class VideoReader {
     private func scale(_ frame: UnsafeMutablePointer<AVFrame>) throws {
         // The CLI uses the best-effort timestamp; invent one only where the stream has none,
         // and keep timestamps strictly increasing so frame selection can rely on order.
+        // A jump back of more than a frame and 0.1 s is a new timeline, as where transport
+        // streams were joined: it continues a frame after the last one (as the ffmpeg CLI
+        // corrects such jumps), so the rest of the video is not all one instant (every frame
+        // decimated, cuts lost: found by outside testing). A smaller step back, or a repeat,
+        // only moves the frame a tick past the one before.
         var pts = frame.pointee.best_effort_timestamp
-        if pts == FS_AV_NOPTS_VALUE { pts = (lastPts ?? -frameDuration) + frameDuration }
-        if let lastPts, pts <= lastPts { pts = lastPts + 1 }
+        if pts == FS_AV_NOPTS_VALUE {
+            pts = (lastPts ?? -frameDuration) + frameDuration
+        } else {
+            pts = pts &+ ptsShift
+        }
+        if let lastPts, pts <= lastPts {
+            if lastPts &- pts > max(frameDuration, av_rescale_q(1, AVRational(num: 1, den: 10), timeBase)) {
+                ptsShift = ptsShift &+ (lastPts &+ frameDuration &- pts)
+                timestampJumps += 1
+                pts = lastPts + frameDuration
+            } else {
+                pts = lastPts + 1
+            }
+        }
         lastPts = pts
         frame.pointee.pts = pts
 

@@ -31,6 +31,7 @@ struct BenchCodecCommand: ParsableCommand {
             let network = try model.load()
             let reader = try input.open()
             let (frames, summary) = try CodecBenchmark.frames(reader, gate: gate.settings, model: network)
+            Terminal.warnAboutInput(reader)
             guard !frames.isEmpty else { throw BenchmarkError("\(reader.name): no frame admitted") }
             if rd { return try rateDistortion(frames, reader: reader, network: network, summary: summary) }
             print("\(reader.name): \(summary.admitted) of \(summary.decoded) frames at --fps \(gate.fps), \(network.spec.name) \(network.split) \(network.featureShape)"

@@ -82,7 +82,7 @@ struct EncodeCommand: ParsableCommand {
                        file.path, stream.fileBytes, summary.kilobitsPerSecond.map { String(format: "%.1f kbit/s", $0) } ?? "- kbit/s",
                        s.sourceSeconds ?? 0, summary.bytesPerFrame, summary.bitsPerElement))
             say(String(format: "%.2f s wall, %.0f decoded frames/s", s.wallSeconds, s.framesPerSecond))
-            Terminal.warnDamage(reader.name, damaged: s.damaged, rejected: s.rejectedPackets)
+            Terminal.warnAboutInput(reader)
         }
     }
 }

@@ -46,7 +46,7 @@ struct FeaturesCommand: ParsableCommand {
                        s.decoded, s.admitted, s.cuts, summary.frames, shape.description, summary.outputPath))
             say(String(format: "%.2f s wall, %.0f decoded frames/s; head %.2f ms per run",
                        s.wallSeconds, s.framesPerSecond, summary.headMilliseconds))
-            Terminal.warnDamage(reader.name, damaged: s.damaged, rejected: s.rejectedPackets)
+            Terminal.warnAboutInput(reader)
         }
     }
 }

@@ -44,7 +44,7 @@ struct FramesCommand: ParsableCommand {
             }
             progress.finish()
             output.end(summary)
-            Terminal.warnDamage(reader.name, damaged: summary.damaged, rejected: summary.rejectedPackets)
+            Terminal.warnAboutInput(reader)
         }
     }
 }

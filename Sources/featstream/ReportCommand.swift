@@ -123,11 +123,13 @@ struct ReportCommand: ParsableCommand {
         }
         progress.finish()
         for line in leftOut { Terminal.warn(line) }
+        Terminal.warnAboutInput(reader)
         var report = ReportDocuments.Report(
             command: CommandLine.arguments, ffmpeg: VideoReader.ffmpegVersions, oneDNN: Model.runtimeVersion,
             isa: Model.instructionSet.name, input: reader.name, model: network.spec.name, split: network.split, points: samples)
         report.linkTimeline = timeline
         report.sourceFramesPerSecond = reader.info.framesPerSecond
+        (report.damagedFrames, report.rejectedPackets, report.timestampJumps) = (reader.damagedFrames, reader.rejectedPackets, reader.timestampJumps)
         let title = "featstream report: \(URL(fileURLWithPath: reader.name).lastPathComponent), \(network.spec.title) at \(network.split)"
         try ReportDocuments.write(report, title: title, to: out)
         if !network.hasTail {

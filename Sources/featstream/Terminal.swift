@@ -39,10 +39,16 @@ enum Terminal {
         print(String(decoding: try encoder.encode(value), as: UTF8.self))
     }
 
-    /// The one-line warning for frames the decoder concealed errors in, if any.
-    static func warnDamage(_ name: String, damaged: Int, rejected: Int) {
-        guard damaged + rejected > 0 else { return }
-        warn("\(name): \(damaged) damaged frames (errors concealed by the decoder), \(rejected) packets rejected")
+    /// One-line warnings about the input, once it is read: frames the decoder concealed errors
+    /// in and packets it rejected, and timestamps that jumped back to a new timeline.
+    static func warnAboutInput(_ reader: VideoReader) {
+        if reader.damagedFrames + reader.rejectedPackets > 0 {
+            warn("\(reader.name): \(reader.damagedFrames) damaged frames (errors concealed by the decoder), \(reader.rejectedPackets) packets rejected")
+        }
+        if reader.timestampJumps > 0 {
+            warn("\(reader.name): the timestamps jump back \(reader.timestampJumps == 1 ? "once" : "\(reader.timestampJumps) times") (streams joined?); "
+                 + "each new timeline continues a frame after the one before")
+        }
     }
 
     /// Flushes what `print` buffered on stdout; a write that failed there (a full disk, a closed

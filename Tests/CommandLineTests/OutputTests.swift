@@ -195,6 +195,57 @@ import Testing
         #expect(files(dir).isEmpty, "\(files(dir))")
     }
 
+    /// An interrupted report removes the folders it made for --out (they were left empty;
+    /// found by outside testing).
+    @Test func anInterruptedReportRemovesTheFoldersItMade() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Fixtures.featstream)
+        process.arguments = ["report", Fixtures.bikes, "--fps", "5", "--bits", "8", "--quality", "none", "--crf", "none", "-q", "--out", dir + "/a/b"]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        for _ in 0..<200 where !FileManager.default.fileExists(atPath: dir + "/a/b") { Thread.sleep(forTimeInterval: 0.02) }
+        #expect(FileManager.default.fileExists(atPath: dir + "/a/b"))
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+        #expect(files(dir).isEmpty, "\(files(dir))")
+    }
+
+    /// An interrupted `bench-model --isa all` stops the benchmark child it started, which has a
+    /// process group of its own, so the Ctrl-C never reached it (found by outside testing).
+    @Test func anInterruptedBenchmarkStopsItsChild() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Fixtures.featstream)
+        process.arguments = ["bench-model", "--isa", "all", "--repeats", "5000"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        func children() -> [Int32] {
+            let all = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+            return all.compactMap(Int32.init).filter { pid in
+                let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+                // "pid (comm) state ppid ...": the fields after the command's closing parenthesis.
+                let fields = stat.split(separator: ")").last?.split(separator: " ") ?? []
+                return fields.count > 1 && Int32(fields[1]) == process.processIdentifier
+            }
+        }
+        var child: [Int32] = []
+        for _ in 0..<300 where child.isEmpty { child = children(); Thread.sleep(forTimeInterval: 0.02) }
+        try #require(child.count == 1)
+        Thread.sleep(forTimeInterval: 0.3)  // past its registration, right after it started
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+        var gone = false
+        for _ in 0..<100 where !gone {
+            let state = (try? String(contentsOfFile: "/proc/\(child[0])/stat", encoding: .utf8))?.split(separator: ")").last?.split(separator: " ").first
+            gone = state == nil || state == "Z"
+            if !gone { Thread.sleep(forTimeInterval: 0.05) }
+        }
+        if !gone { kill(child[0], SIGKILL) }
+        #expect(gone, "the benchmark child \(child[0]) still runs")
+    }
+
     /// decode -o -: the array on standard output, no file named "-", timestamps only if asked.
     @Test func decodeToStandardOutput() throws {
         let fst = dir + "/scenes.fst"

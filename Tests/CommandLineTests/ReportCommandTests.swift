@@ -94,6 +94,21 @@ extension ReportCommandTests {
         #expect(lines.count == 3 && lines.allSatisfy { $0.count == 2 }, "\(lines)")
     }
 
+    /// A damaged input is reported as `frames`, `features` and `encode` report it: a warning,
+    /// and the counts in report.json (the report said nothing; found by outside testing).
+    @Test func damagedInputIsReported() throws {
+        let dir = NSTemporaryDirectory() + "featstream-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let result = try Fixtures.run(Fixtures.featstream, ["report", Fixtures.path("bad/flipped.h264"), "--fps", "5", "--bits", "4",
+                                                            "--quality", "none", "--crf", "none", "--out", dir, "--quiet"])
+        try #require(result.status == 0, "\(result.err)")
+        let frames = try Fixtures.run(Fixtures.featstream, ["frames", Fixtures.path("bad/flipped.h264"), "--fps", "5", "--no-model", "--quiet"])
+        let warning = frames.err.split(separator: "\n").first { $0.contains("damaged frames") }
+        #expect(warning != nil && result.err.split(separator: "\n").contains(warning!), "\(result.err)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/report.json"))) as? [String: Any])
+        #expect((json["damagedFrames"] as? Int ?? 0) + (json["rejectedPackets"] as? Int ?? 0) > 0 && json["timestampJumps"] as? Int == 0, "\(json)")
+    }
+
     /// The report's files are written all or none: one that cannot be written leaves the folder
     /// as it was (one at a time, the new CSV stayed beside the old plots), and no temporary file.
     @Test func theReportIsWrittenWholeOrNotAtAll() throws {

@@ -49,6 +49,22 @@ import Testing
         #expect(decide(0, at: 50) == .heartbeat && decide(0, at: 49) == .static)  // 25 fps, --max-gap 2 s
     }
 
+    /// A heartbeat goes at exactly --max-gap after the last frame sent, whatever the timestamps'
+    /// size: seconds minus seconds made 0.6 - 0.4 fall short of 0.2 (heartbeats at 0.2 / 0.4 s
+    /// gaps in turn), and at 10^12 s lost the millisecond (found by outside testing).
+    @Test(arguments: [Int64(0), Int64(90_000_000_000_000)])
+    func heartbeatAtExactlyTheMaximumGap(start: Int64) {
+        var settings = GateSettings()
+        settings.maxGapSeconds = 0.2
+        var admission = Admission(settings: settings)
+        func frame(_ i: Int) -> VideoFrame {
+            VideoFrame(index: i, pts: start + Int64(i), timeBase: Rational(1, 10), rgb: [UInt8](repeating: 50, count: Self.side * Self.side * 3))
+        }
+        _ = admission.decide(.init(frame: frame(0), kind: .cut, cutScore: nil))
+        let decisions = (1...12).map { admission.decide(.init(frame: frame($0), kind: .grid, cutScore: 0), featureChange: 0).decision }
+        #expect(decisions == Array(repeating: [Decision.static, .heartbeat], count: 6).flatMap { $0 })
+    }
+
     /// A burst exactly --flash-frames long is a flash; one frame longer, it is a new scene.
     @Test(arguments: [1, 3, 5])
     func burstOfExactlyFlashFramesIsAFlash(flashFrames: Int) {

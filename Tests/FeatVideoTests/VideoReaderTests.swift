@@ -30,6 +30,36 @@ import Testing
         #expect(frames.map(\.pts) == expected)
     }
 
+    /// Two transport streams joined (`cat a.ts a.ts`): the timestamps jump back at the join.
+    /// The second timeline continues a frame after the first, once, and the gate decides its
+    /// frames as it does the first's; pinned to the last timestamp, all of them had been one
+    /// instant, decimated, their cuts lost (found by outside testing).
+    @Test func joinedStreamsContinueTheTimeline() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("joined-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let single = folder.appendingPathComponent("scenes.ts").path, joined = folder.appendingPathComponent("joined.ts").path
+        let made = try Fixtures.run(Fixtures.which("ffmpeg"), ["-v", "error", "-i", Fixtures.path("scenes.mp4"), "-c", "copy", "-f", "mpegts", single])
+        try #require(made.status == 0, "\(made.err)")
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: single))
+        try (bytes + bytes).write(to: URL(fileURLWithPath: joined))
+
+        let (once, onceReader) = try Fixtures.readAll(single)
+        let (twice, reader) = try Fixtures.readAll(joined)
+        #expect(onceReader.timestampJumps == 0 && reader.timestampJumps == 1)
+        try #require(twice.count == 2 * once.count)
+        #expect(zip(twice, twice.dropFirst()).allSatisfy { $0.pts < $1.pts })
+        // The second copy is the first moved by one span plus a frame, timestamp for timestamp.
+        let frame = once[1].pts - once[0].pts
+        let shift = once.last!.pts + frame - once[0].pts
+        #expect(twice[once.count...].map(\.pts) == once.map { $0.pts + shift })
+        // And the gate decides it alike: its first frame is a cut (the picture jumps back), the rest as before.
+        let first = try Fixtures.select(single), both = try Fixtures.select(joined)
+        try #require(both.count == 2 * first.count)
+        #expect(both[first.count].decision == .cut)
+        #expect(both[(first.count + 1)...].map(\.decision) == first.dropFirst().map(\.decision))
+    }
+
     @Test func ntscTimesAreExactRationals() throws {
         let frames = try Fixtures.readAll(Fixtures.path("ntsc.mp4")).frames
         for frame in frames {

@@ -179,7 +179,12 @@ public final class OutputFile {
         for part in path.split(separator: "/") {
             partial += "/" + part
             let made = mkdir(partial, 0o777) == 0
-            if made { madeFolders.append(partial) }
+            if made {
+                madeFolders.append(partial)
+                // Removed, if still empty, when a stop signal ends the run (an interrupted
+                // `report` left its empty --out folder; found by outside testing).
+                _ = TemporaryFiles.add(partial)
+            }
             if !made && errno != EEXIST {
                 removeDirectories(madeFolders)
                 throw OutputError(path, "cannot create the directory (\(String(cString: strerror(errno))))")
@@ -197,7 +202,10 @@ public final class OutputFile {
     /// Removes the folders `makeDirectories` made, innermost first, each only if empty (a
     /// folder made for a run that failed; with `--out a/b/c` only c was removed before).
     public static func removeDirectories(_ folders: [String]) {
-        for folder in folders.reversed() { rmdir(folder) }
+        for folder in folders.reversed() {
+            TemporaryFiles.remove(path: folder)
+            rmdir(folder)
+        }
     }
 
     /// The system's reason for a failed write, as strerror(3) words it ("Bad file descriptor"

@@ -28,6 +28,9 @@ public enum ReportDocuments {
         /// The video's average frames per second, where `--fps source` rows sit in the bitrate
         /// plot; nil when the container does not say.
         public var sourceFramesPerSecond: Double?
+        /// What the input's decoding met: frames the decoder concealed errors in, packets it
+        /// rejected, and jumps back of the timestamps to a new timeline (`VideoReader`).
+        public var damagedFrames = 0, rejectedPackets = 0, timestampJumps = 0
 
         /// A report of `points`; `featstream` is this build's version.
         public init(command: [String], ffmpeg: String, oneDNN: String, isa: String, input: String, model: String, split: String, points: [Sample]) {
