@@ -15,7 +15,7 @@ struct BenchModelCommand: ParsableCommand {
             ONEDNN_MAX_CPU_ISA caps it, one child process each) and prints them side by side.
             """)
 
-    @Option(help: "Runs per measurement (median).")
+    @Option(parsing: .unconditional, help: "Runs per measurement (median).")
     var repeats = 50
 
     @Option(help: "An image or video whose first frame is the input (default: a generated one).")

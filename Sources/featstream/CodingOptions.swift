@@ -5,18 +5,18 @@ import FeatStream
 
 /// Quantizer and coding-tool options of `encode`.
 struct CodingOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Quantizer bits per value (2-16): 2^bits levels per channel.", valueName: "bits"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Quantizer bits per value (2-16): 2^bits levels per channel.", valueName: "bits"))
     var bits: Int?
 
-    @Option(help: ArgumentHelp("Quantizer levels per channel (2-65536), a finer control than --bits.", valueName: "levels"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Quantizer levels per channel (2-65536), a finer control than --bits.", valueName: "levels"))
     var levels: Int?
 
-    @Option(help: ArgumentHelp(
+    @Option(parsing: .unconditional, help: ArgumentHelp(
         "Step mode: one continuous knob, the feature SNR aimed at in dB (0-120); sets one quantizer step for the tensor.",
         valueName: "dB"))
     var quality: Double?
 
-    @Option(help: ArgumentHelp(
+    @Option(parsing: .unconditional, help: ArgumentHelp(
         "Step mode: code each frame as a base layer and N-1 refinement layers (1-8; 1 is plain step mode), each +9.5 dB, so a reader can stop after any layer; --quality is what all of them give.",
         valueName: "N"))
     var layers: Int?
@@ -43,13 +43,13 @@ struct CodingOptions: ParsableArguments {
     @Flag(help: "Exact float16 values (no further quantization); values beyond ±65504 become ±65504, with a warning.")
     var fp16 = false
 
-    @Option(help: "Dead zone: extra half-width of the bin at zero, in steps (0-1).")
+    @Option(parsing: .unconditional, help: "Dead zone: extra half-width of the bin at zero, in steps (0-1).")
     var deadZone: Float = 0
 
-    @Option(help: "Per-channel range: percent of values clipped off each tail of an I-frame.")
+    @Option(parsing: .unconditional, help: "Per-channel range: percent of values clipped off each tail of an I-frame.")
     var clip: Double = CodingSettings().clipPercent
 
-    @Option(help: "An I-frame at least every this many seconds (random access).")
+    @Option(parsing: .unconditional, help: "An I-frame at least every this many seconds (random access).")
     var gop: Double = CodingSettings().gopSeconds
 
     @Flag(help: "Code every frame alone: no temporal prediction.")

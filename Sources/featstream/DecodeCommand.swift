@@ -37,7 +37,7 @@ struct DecodeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Also write each frame as DIR/frame-NNNNNN.npy (NNNNNN: sequence number).", valueName: "dir"))
     var perFrame: String?
 
-    @Option(help: ArgumentHelp("Layered streams: decode only the first K layers of each frame (default: every layer that arrived).", valueName: "K"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Layered streams: decode only the first K layers of each frame (default: every layer that arrived).", valueName: "K"))
     var layers: Int?
 
     @OptionGroup(title: "Limits") var limits: LimitOptions

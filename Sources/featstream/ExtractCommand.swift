@@ -19,7 +19,7 @@ struct ExtractCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("Output .fst, or '-' for standard output.", valueName: "file"))
     var output: String
 
-    @Option(help: ArgumentHelp("Keep the first K layers of each frame (default: all).", valueName: "K"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Keep the first K layers of each frame (default: all).", valueName: "K"))
     var layers: Int?
 
     @Option(help: "Packet order: 'frames' (frame after frame, as encode writes) or 'layers' (all base layers first).")

@@ -8,30 +8,38 @@ extension FrameRate: ExpressibleByArgument {
 
 /// The frame-rate decimator and scene-change gate options; `GateSettings` checks the ranges.
 struct GateOptions: ParsableArguments {
-    @Option(help: ArgumentHelp(
+    @Option(parsing: .unconditional, help: ArgumentHelp(
         "Target frame rate: a positive number or fraction (5, 12.5, 30000/1001), or 'source' to keep every frame.",
-        valueName: "F"))
+        valueName: "F"), transform: GateOptions.frameRate)
     var fps: FrameRate = .source
 
-    @Option(help: "Smallest frame-to-frame difference (0-255, mean over a 32x32 YCbCr thumbnail) that can be a cut.")
+    /// `--fps`, with what it accepts when it does not parse (it said only "invalid" for 0).
+    static func frameRate(_ text: String) throws -> FrameRate {
+        guard let rate = FrameRate(parsing: text) else {
+            throw ValidationError("a frame rate is a number or fraction above 0 (5, 12.5, 30000/1001), or 'source'")
+        }
+        return rate
+    }
+
+    @Option(parsing: .unconditional, help: "Smallest frame-to-frame difference (0-255, mean over a 32x32 YCbCr thumbnail) that can be a cut.")
     var cutThreshold: Float = GateSettings().cutThreshold
 
-    @Option(help: "A cut must also be this many times its neighbours' mean difference (0-1000).")
+    @Option(parsing: .unconditional, help: "A cut must also be this many times its neighbours' mean difference (0-1000).")
     var cutRatio: Float = GateSettings().cutRatio
 
-    @Option(name: .customLong("min-scene"), help: "Shortest scene, in seconds (0-86400): no cut sooner after the last.")
+    @Option(name: .customLong("min-scene"), parsing: .unconditional, help: "Shortest scene, in seconds (0-86400): no cut sooner after the last.")
     var minSceneSeconds: Double = GateSettings().minSceneSeconds
 
-    @Option(help: "A jump whose picture comes back within this many frames (0-100) is a flash, not a cut.")
+    @Option(parsing: .unconditional, help: "A jump whose picture comes back within this many frames (0-100) is a flash, not a cut.")
     var flashFrames: Int = GateSettings().flashFrames
 
-    @Option(help: "Local change of the features since the last frame sent that sends a grid frame (0-1000; 0 sends every grid frame).")
+    @Option(parsing: .unconditional, help: "Local change of the features since the last frame sent that sends a grid frame (0-1000; 0 sends every grid frame).")
     var changeThreshold: Float = GateSettings().changeThreshold
 
-    @Option(help: "Also send a grid frame whose thumbnail differs this much (0-255) from the last frame sent; 0: off.")
+    @Option(parsing: .unconditional, help: "Also send a grid frame whose thumbnail differs this much (0-255) from the last frame sent; 0: off.")
     var pixelChange: Float = GateSettings().pixelChangeThreshold
 
-    @Option(name: .customLong("max-gap"), help: "In a static scene, still admit a frame after this many seconds (0: never).")
+    @Option(name: .customLong("max-gap"), parsing: .unconditional, help: "In a static scene, still admit a frame after this many seconds (0: never).")
     var maxGapSeconds: Double = GateSettings().maxGapSeconds
 
     func validate() throws {

@@ -6,7 +6,7 @@ struct InputOptions: ParsableArguments {
     @Argument(help: "Video file, '-' for standard input, or a URL FFmpeg can open.")
     var input: String
 
-    @Option(help: "Decoder and scaler threads (0: one per core; at most 4 per core).")
+    @Option(parsing: .unconditional, help: "Decoder and scaler threads (0: one per core; at most 4 per core, or 16 on fewer than 4 cores).")
     var threads = 0
 
     @Flag(help: "Show FFmpeg's own warnings on stderr.")

@@ -12,7 +12,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("A PyTorch checkpoint (.pth) to use instead of the cached weights.", valueName: "file"))
     var weights: String?
 
-    @Option(help: "oneDNN threads for the model head (0: one per core). 1 leaves the other core to the video decoder; 2 pays only for large heads (VGG16), see README.")
+    @Option(parsing: .unconditional, help: "oneDNN threads for the model head (0: one per core). 1 leaves the other core to the video decoder; 2 pays only for large heads (VGG16), see README.")
     var modelThreads = 1
 
     func load() throws -> Model {

@@ -5,16 +5,16 @@ import Foundation
 
 /// Rate-control options of `encode`.
 struct RateOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Hold the stream to this link rate (kbit/s): each frame's quality and the frame rate are chosen to fit.", valueName: "kbit/s"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Hold the stream to this link rate (kbit/s): each frame's quality and the frame rate are chosen to fit.", valueName: "kbit/s"))
     var targetKbps: Double?
 
     @Option(help: ArgumentHelp("Follow a link whose rate changes: CSV lines 'seconds,kbit_s', each rate holding until the next.", valueName: "file"))
     var bandwidth: String?
 
-    @Option(help: ArgumentHelp("With rate control: how late after its time a frame may arrive (the link buffer; default 1).", valueName: "seconds"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("With rate control: how late after its time a frame may arrive (the link buffer; default 1).", valueName: "seconds"))
     var bufferSeconds: Double?
 
-    @Option(help: ArgumentHelp("With rate control: below this quality (dB) the frame rate drops first (default \(RateSettings.defaultMinQuality)).", valueName: "dB"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("With rate control: below this quality (dB) the frame rate drops first (default \(RateSettings.defaultMinQuality)).", valueName: "dB"))
     var minQuality: Double?
 
     var enabled: Bool { targetKbps != nil || bandwidth != nil }

@@ -37,7 +37,7 @@ struct ReportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Step-mode qualities to sweep (dB, task-weighted), comma-separated, or 'none'.", valueName: "list"))
     var quality = "40,30,22,16"
 
-    @Option(help: ArgumentHelp("Also code each --quality in N layers (encode --layers) and measure the first 1, 2, ... N of them (decode --layers).", valueName: "N"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Also code each --quality in N layers (encode --layers) and measure the first 1, 2, ... N of them (decode --layers).", valueName: "N"))
     var layers = 1
 
     @Option(help: ArgumentHelp("Link rates for rate-controlled points (kbit/s), comma-separated: encode --target-kbps on the grid of the highest --fps.", valueName: "list"))
@@ -52,7 +52,7 @@ struct ReportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Pixel codecs of the pixel line, comma-separated: x264:realtime, x264:medium, x265:medium, ENCODER:PRESET:TUNE (tune psnr, ssim...).", valueName: "list"))
     var pixelCodec = "x264:realtime,x264:medium"
 
-    @Option(help: ArgumentHelp("CRF values of the pixel line, comma-separated (0-51), or 'none'.", valueName: "list"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("CRF values of the pixel line, comma-separated (0-51), or 'none'.", valueName: "list"))
     var crf = "18,23,28,33,38,43"
 
     @Option(help: ArgumentHelp("Output folder.", valueName: "dir"))

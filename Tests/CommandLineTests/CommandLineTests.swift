@@ -143,6 +143,17 @@ import Testing
         }
     }
 
+    /// A negative value after a space is that option's value, checked against its range (it was
+    /// read as a missing value: "Missing value for '--max-gap'"), and --fps says what it takes
+    /// (found by outside testing).
+    @Test(arguments: [("--max-gap", "-1", "--max-gap: -1.0 is out of range"), ("--threads", "-1", "--threads: -1 is out of range"),
+                      ("--cut-threshold", "-0.5", "--cut-threshold: -0.5 is out of range"),
+                      ("--fps", "-1", "a frame rate is a number or fraction above 0"), ("--fps", "0", "a frame rate is a number or fraction above 0")])
+    func negativeValuesAfterASpaceAreChecked(option: String, value: String, message: String) throws {
+        let result = try featstream("frames", "--quiet", "--no-model", Fixtures.path("scenes.mp4"), option, value)
+        #expect(result.status == 64 && result.err.split(separator: "\n").count == 1 && result.err.contains(message), "\(option) \(value): \(result.err)")
+    }
+
     @Test(arguments: [("--gop", "inf", "--gop: inf is out of range"), ("--gop", "1e308", "--gop: 1e+308 is out of range"),
                       ("--clip", "nan", "--clip: nan is out of range"), ("--dead-zone", "2", "--dead-zone: 2.0 is out of range"),
                       ("--levels", "1", "--levels: 1 is out of range (2 to 65536 levels)"), ("--quality", "121", "--quality: 121.0 is out of range (0 to 120 dB)"), ("--bits", "17", "--bits: 17 is out of range (2 to 16)")])
