@@ -96,6 +96,9 @@ public final class VideoReader {
         guard status >= 0 else { throw VideoError.unreadableContainer(name, cause: ffmpegMessage(status)) }
         streamIndex = status
         let stream = format.pointee.streams[Int(streamIndex)]!
+        // Its pictures out of reach, such an MP4 leaves the stream's pixel format unknown:
+        // refused here, `probe` too (it described "h264, unknown, 0-bit" and exited 0).
+        if pipedMP4 && stream.pointee.codecpar.pointee.format < 0 { throw VideoError.mp4IndexAtEnd(name) }
         timeBase = stream.pointee.time_base
         rotation = Rotation(stream: stream)
         self.threads = threads
@@ -257,11 +260,16 @@ public final class VideoReader {
         guard stat(input, &status) == 0 else {
             let error = errno
             // Not a local file, but FFmpeg's own form of a URL ("file:clip.mp4", "pipe:0",
-            // "concat:a.mp4|b.mp4"): FFmpeg opens it (refused as "no such file" before).
-            if let name = avio_find_protocol_name(input), input.hasPrefix(String(cString: name) + ":"),
-               !(String(cString: name) == "file" && !FileManager.default.fileExists(atPath: String(input.dropFirst(5)))) {
+            // "concat:a.mp4|b.mp4", "subfile,,start,0,end,0,,:clip.mp4"): FFmpeg opens it
+            // (refused as "no such file" before).
+            if let name = avio_find_protocol_name(input).map({ String(cString: $0) }),
+               input.hasPrefix(name + ":") || input.hasPrefix(name + ","),
+               !(name == "file" && !FileManager.default.fileExists(atPath: String(input.dropFirst(5)))) {
                 return input
             }
+            // An image sequence ("img%03d.png" for img001.png, img002.png, ...), which FFmpeg's
+            // image2 demuxer reads as the CLI does.
+            if error == ENOENT, input.range(of: "%[0-9]*d", options: .regularExpression) != nil { return "file:" + input }
             throw error == ENOENT || error == ENOTDIR ? VideoError.noSuchFile(input) : VideoError.readFailed(input, cause: String(cString: strerror(error)))
         }
         switch status.st_mode & S_IFMT {
@@ -269,6 +277,8 @@ public final class VideoReader {
         case S_IFREG: if status.st_size == 0 { throw VideoError.emptyFile(input) }
         default: break
         }
+        // A file the user may not read ("not a video container FFmpeg can read (Permission denied)" before).
+        guard access(input, R_OK) == 0 else { throw VideoError.readFailed(input, cause: String(cString: strerror(errno))) }
         // "file:" keeps a path with a colon in it from being read as a protocol.
         return "file:" + input
     }

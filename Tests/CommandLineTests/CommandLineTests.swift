@@ -120,6 +120,9 @@ import Testing
         #expect(result.err.split(separator: "\n").count == 1, "\(result.err)")
         #expect(result.err.hasPrefix("featstream: stdin: this MP4 keeps its index (moov) at the end and cannot be read from a pipe"))
         #expect(result.err.contains("pass the file path") && result.err.contains("+faststart"))
+        // `probe` too (it described the stream as "h264, unknown, 0-bit" and exited 0).
+        let probe = try featstream("probe", "-", stdin: URL(fileURLWithPath: Fixtures.bikes))
+        #expect(probe.status == 1 && probe.err == result.err, "\(probe.err)")
     }
 
     /// Each option's error names that option and its valid range, and nothing else.
@@ -214,6 +217,30 @@ import Testing
         }
         let missing = try featstream("frames", "--quiet", "file:" + ntsc + ".missing")
         #expect(missing.status == 1 && missing.err == "featstream: file:\(ntsc).missing: no such file\n", "\(missing.err)")
+        // The subfile protocol's form ("subfile,,start,0,end,0,,:PATH", the whole file) and an
+        // image sequence ("img%03d.png"), both "no such file" before (found by outside testing).
+        let part = try featstream("frames", "--quiet", "--no-model", "subfile,,start,0,end,0,,:" + ntsc)
+        #expect(part.status == 0 && part.out.contains("decoded 90 frames"), "\(part.err)")
+        let folder = NSTemporaryDirectory() + "sequence-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let made = try Fixtures.run(Fixtures.which("ffmpeg"), ["-v", "error", "-i", ntsc, "-frames:v", "7", folder + "/img%03d.png"])
+        try #require(made.status == 0, "\(made.err)")
+        let sequence = try featstream("frames", "--quiet", "--no-model", folder + "/img%03d.png")
+        #expect(sequence.status == 0 && sequence.out.contains("decoded 7 frames"), "\(sequence.err)")
+    }
+
+    /// A file the user may not read says so (it said "not a video container FFmpeg can read
+    /// (Permission denied)"; found by outside testing). As root, run as nobody: root reads any file.
+    @Test func anUnreadableFileSaysSo() throws {
+        let file = NSTemporaryDirectory() + "secret-\(UUID().uuidString).mp4"
+        try FileManager.default.copyItem(atPath: Fixtures.path("ntsc.mp4"), toPath: file)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let root = geteuid() == 0
+        try FileManager.default.setAttributes([.posixPermissions: root ? 0o600 : 0o000], ofItemAtPath: file)
+        let command = root ? [Fixtures.which("setpriv"), "--reuid", "65534", "--regid", "65534", "--clear-groups", Fixtures.featstream] : [Fixtures.featstream]
+        let (status, _, err) = try Fixtures.run(command[0], Array(command.dropFirst()) + ["probe", file])
+        #expect(status == 1 && err == "featstream: \(file): reading failed (Permission denied)\n", "\(err)")
     }
 
     @Test func framesJSONHasEveryFrameAndTheSummary() throws {
