@@ -76,7 +76,8 @@ struct CodingOptions: ParsableArguments {
         var s = settings
         guard s.quality != nil, (weighting ?? .task) == .task else { return s }
         let measuring = { Terminal.note("measuring how much \(model.spec.name)'s tail notices each channel of \(model.split), once for this checkpoint (cached)") }
-        if let weights = try TaskWeights.weights(for: model, measuring: measuring) {
+        let uncached = { (reason: String) in Terminal.warn("the channel sensitivity is not cached, so every run measures it again: \(reason)") }
+        if let weights = try TaskWeights.weights(for: model, measuring: measuring, uncached: uncached) {
             s.channelWeights = weights
         } else {
             Terminal.note("\(model.weightsPath) has no classifier to measure channel sensitivity with: --weighting mse")

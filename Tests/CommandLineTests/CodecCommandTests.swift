@@ -36,6 +36,19 @@ import Testing
         return try NpyReader.read(npy)
     }
 
+    /// A sensitivity cache that cannot be written is a warning (it was silent, and every run
+    /// measured again after saying "(cached)"; found by outside testing).
+    @Test func anUnwritableSensitivityCacheIsAWarning() throws {
+        let home = dir + "/home"
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: home + "/weights", withDestinationPath: Fixtures.home + "/weights")
+        try Data().write(to: URL(fileURLWithPath: home + "/sensitivity"))  // a file where the folder goes
+        let result = try Fixtures.run(Fixtures.featstream, ["encode", Fixtures.path("scenes.mp4"), "--fps", "2", "--quality", "30", "-q", "-o", dir + "/s.fst"],
+                                      environment: ["FEATSTREAM_HOME": home])
+        #expect(result.status == 0, "\(result.err)")
+        #expect(result.err.contains("featstream: warning: the channel sensitivity is not cached, so every run measures it again: \(home)/sensitivity/"), "\(result.err)")
+    }
+
     @Test func losslessIsBitExactAgainstFeatures() throws {
         let reference = try reference()
         let decoded = try roundTrip(["--lossless"])

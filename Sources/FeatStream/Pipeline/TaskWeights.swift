@@ -13,8 +13,9 @@ public enum TaskWeights {
 
     /// The weights for `model`, from the cache or measured now (`measuring` is called first: it
     /// takes seconds, minutes for VGG16, and a run that printed nothing meanwhile looked hung);
-    /// nil (with the reason) when the checkpoint has no classifier to measure with.
-    public static func weights(for model: Model, measuring: () -> Void = {}) throws -> [Float]? {
+    /// nil (with the reason) when the checkpoint has no classifier to measure with. `uncached`
+    /// gets the reason when the measurement cannot be cached (every run then measures again).
+    public static func weights(for model: Model, measuring: () -> Void = {}, uncached: (String) -> Void = { _ in }) throws -> [Float]? {
         guard model.hasTail else { return nil }
         let path = cachePath(for: model)
         if let data = FileManager.default.contents(atPath: path),
@@ -26,7 +27,13 @@ public enum TaskWeights {
         if let data = try? JSONEncoder().encode(sensitivity) {
             try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             let temporary = path + ".\(ProcessInfo.processInfo.processIdentifier).tmp"
-            if FileManager.default.createFile(atPath: temporary, contents: data) { _ = rename(temporary, path) }
+            // (A cache that could not be written was silent, and every run measured again.)
+            if !FileManager.default.createFile(atPath: temporary, contents: data) {
+                uncached("\(path): cannot write (\(String(cString: strerror(errno))))")
+            } else if rename(temporary, path) != 0 {
+                uncached("\(path): cannot write (\(String(cString: strerror(errno))))")
+                unlink(temporary)
+            }
         }
         return weights(fromSensitivity: sensitivity)
     }
