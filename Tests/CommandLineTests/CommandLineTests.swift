@@ -33,7 +33,7 @@ import Testing
 
     /// A command line that does not parse or validate fails the same way: status 64, one line
     /// with where to look (the argument parser's own report took three or four).
-    @Test(arguments: [(["encode", "--fps", "abc", "x.mp4"], "Error: The value 'abc' is invalid for '--fps <F>' (see 'featstream encode --help')"),
+    @Test(arguments: [(["encode", "--fps", "abc", "x.mp4"], "Error: The value 'abc' is invalid for '--fps <F>': a frame rate is a number or fraction above 0 (5, 12.5, 30000/1001), or 'source' (see 'featstream encode --help')"),
                       (["encode"], "Error: Missing expected argument '<input>' (see 'featstream encode --help')"),
                       (["bogus"], "Error: Unexpected argument 'bogus' (see 'featstream --help')")])
     func usageErrorsAreOneLine(arguments: [String], line: String) throws {

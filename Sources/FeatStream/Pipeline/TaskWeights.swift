@@ -28,9 +28,7 @@ public enum TaskWeights {
             try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             let temporary = path + ".\(ProcessInfo.processInfo.processIdentifier).tmp"
             // (A cache that could not be written was silent, and every run measured again.)
-            if !FileManager.default.createFile(atPath: temporary, contents: data) {
-                uncached("\(path): cannot write (\(String(cString: strerror(errno))))")
-            } else if rename(temporary, path) != 0 {
+            if !(FileManager.default.createFile(atPath: temporary, contents: data) && rename(temporary, path) == 0) {
                 uncached("\(path): cannot write (\(String(cString: strerror(errno))))")
                 unlink(temporary)
             }
