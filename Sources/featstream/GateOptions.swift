@@ -7,6 +7,8 @@ extension FrameRate: ExpressibleByArgument {
 }
 
 /// The frame-rate decimator and scene-change gate options; `GateSettings` checks the ranges.
+/// Number options here and in the other option groups parse their next argument
+/// unconditionally, so `--max-gap -1` is refused for its range, not read as a missing value.
 struct GateOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp(
         "Target frame rate: a positive number or fraction (5, 12.5, 30000/1001), or 'source' to keep every frame.",
