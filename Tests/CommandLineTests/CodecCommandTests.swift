@@ -5,11 +5,8 @@ import Testing
 
 /// `featstream encode`, `decode` and `info` as a user runs them, against `featstream features`.
 @Suite struct CodecCommandTests {
-    let dir: String = {
-        let path = NSTemporaryDirectory() + "featstream-\(UUID().uuidString)"
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }()
+    let scratch = ScratchFolder()
+    var dir: String { scratch.path }
 
     @discardableResult
     func featstream(_ arguments: [String], stdin: URL? = nil) throws -> (status: Int32, out: String, err: String) {

@@ -9,11 +9,7 @@ import Testing
         return (result.status, String(decoding: result.out, as: UTF8.self), result.err)
     }
 
-    func temporaryDirectory() throws -> String {
-        let path = NSTemporaryDirectory() + "featstream-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
+    let scratch = ScratchFolder()
 
     /// The six split points of the 3GPP table, each found by its shape.
     @Test func modelsListTheStandardSplitPoints() throws {
@@ -41,7 +37,7 @@ import Testing
     }
 
     @Test func featuresWritesTensorsAndTimestamps() throws {
-        let dir = try temporaryDirectory()
+        let dir = scratch.path
         let out = dir + "/scenes.npy"
         let result = try featstream("features", Fixtures.path("scenes.mp4"), "--fps", "5", "-o", out, "--quiet")
         #expect(result.status == 0, "\(result.err)")
@@ -61,7 +57,7 @@ import Testing
     }
 
     @Test func badModelInputsFailCleanly() throws {
-        let dir = try temporaryDirectory()
+        let dir = scratch.path
         let out = dir + "/x.npy"
         let cases: [([String], String)] = [
             (["--model", "resnet50"], "unknown model 'resnet50'"),

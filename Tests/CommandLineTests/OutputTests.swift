@@ -5,11 +5,8 @@ import Testing
 /// Where results go: never over a directory or a device, never half-written, never lost to a
 /// second writer or a signal, and `-` is standard output everywhere.
 @Suite struct OutputTests {
-    let dir: String = {
-        let path = NSTemporaryDirectory() + "featstream-out-\(UUID().uuidString)"
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }()
+    let scratch = ScratchFolder()
+    var dir: String { scratch.path }
 
     func featstream(_ arguments: [String]) throws -> (status: Int32, out: Data, err: String) {
         try Fixtures.run(Fixtures.featstream, arguments)

@@ -8,8 +8,10 @@ import Testing
 
 /// `featstream report` on a fixture: the sweep's measures move the right way, and its files parse.
 @Suite struct ReportCommandTests {
+    let scratch = ScratchFolder()
+
     @Test func sweepOnAFixture() throws {
-        let dir = NSTemporaryDirectory() + "featstream-\(UUID().uuidString)"
+        let dir = scratch.file("report")
         let result = try Fixtures.run(Fixtures.featstream, [
             "report", Fixtures.path("scenes.mp4"), "--fps", "1,5,10", "--bits", "8,4,2", "--quality", "30,16", "--crf", "18,38",
             "--target-kbps", "150,1", "--out", dir, "--quiet"])
@@ -81,7 +83,7 @@ extension ReportCommandTests {
     /// bitrate plot); a value given twice is swept once; a link plot of an earlier report in the
     /// folder is removed (found by outside testing).
     @Test func sourceRateRowsArePlotted() throws {
-        let dir = NSTemporaryDirectory() + "featstream-\(UUID().uuidString)"
+        let dir = scratch.file("report")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try Data("<svg/>".utf8).write(to: URL(fileURLWithPath: dir + "/link-rate.svg"))
         let result = try Fixtures.run(Fixtures.featstream, ["report", Fixtures.path("rotated.mp4"), "--fps", "source,5,5", "--bits", "4,4",
@@ -97,8 +99,7 @@ extension ReportCommandTests {
     /// A damaged input is reported as `frames`, `features` and `encode` report it: a warning,
     /// and the counts in report.json (the report said nothing; found by outside testing).
     @Test func damagedInputIsReported() throws {
-        let dir = NSTemporaryDirectory() + "featstream-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = scratch.file("report")
         let result = try Fixtures.run(Fixtures.featstream, ["report", Fixtures.path("bad/flipped.h264"), "--fps", "5", "--bits", "4",
                                                             "--quality", "none", "--crf", "none", "--out", dir, "--quiet"])
         try #require(result.status == 0, "\(result.err)")
@@ -112,7 +113,7 @@ extension ReportCommandTests {
     /// The report's files are written all or none: one that cannot be written leaves the folder
     /// as it was (one at a time, the new CSV stayed beside the old plots), and no temporary file.
     @Test func theReportIsWrittenWholeOrNotAtAll() throws {
-        let dir = NSTemporaryDirectory() + "featstream-\(UUID().uuidString)"
+        let dir = scratch.file("report")
         try FileManager.default.createDirectory(atPath: dir + "/report.html", withIntermediateDirectories: true)
         try Data("old\n".utf8).write(to: URL(fileURLWithPath: dir + "/report.csv"))
         let result = try Fixtures.run(Fixtures.featstream, ["report", Fixtures.path("rotated.mp4"), "--fps", "5", "--bits", "4",
@@ -124,7 +125,7 @@ extension ReportCommandTests {
 
     /// An --out that exists and is not a directory is refused at once (before the sweep), in one line.
     @Test func outputThatIsAFileIsRefusedFirst() throws {
-        let file = NSTemporaryDirectory() + "featstream-\(UUID().uuidString)"
+        let file = scratch.file("afile")
         try Data("mine\n".utf8).write(to: URL(fileURLWithPath: file))
         let started = Date()
         let result = try Fixtures.run(Fixtures.featstream, ["report", Fixtures.path("scenes.mp4"), "--fps", "5", "--out", file, "--quiet"])
@@ -133,7 +134,7 @@ extension ReportCommandTests {
         // An empty name, or a folder that cannot be made, is said first too (`--out ''` printed
         // Foundation's error dump after the sweep; found by outside testing); a folder made for a
         // sweep that fails is removed, with every folder above it made for it.
-        let missing = NSTemporaryDirectory() + "featstream-\(UUID().uuidString)"
+        let missing = scratch.file("missing")
         for (out, line) in [("", "featstream: '': cannot write (an empty output name)\n"),
                             ("-", "featstream: -: cannot write (a report is several files: name a folder, not standard output)\n"),
                             (file + "/sub", "featstream: \(file)/sub: cannot write (cannot create the directory (\(file) is not a directory))\n"),
@@ -147,7 +148,7 @@ extension ReportCommandTests {
 
     /// `report --layers 3`: each number of layers read is a row, with the quality it gives and the bytes it costs.
     @Test func layeredRows() throws {
-        let dir = NSTemporaryDirectory() + "featstream-\(UUID().uuidString)"
+        let dir = scratch.file("report")
         let result = try Fixtures.run(Fixtures.featstream, [
             "report", Fixtures.path("scenes.mp4"), "--fps", "5", "--bits", "4", "--quality", "36", "--layers", "3", "--crf", "none", "--out", dir, "-q"])
         try #require(result.status == 0, "\(result.err)")
@@ -164,7 +165,7 @@ extension ReportCommandTests {
     /// A report row's feature SNR equals 10 log10(sum x^2 / sum (x - y)^2) computed here, in
     /// double precision, from `features` (x) and `encode` + `decode` (y) of the same frames.
     @Test func snrMatchesAnIndependentComputation() throws {
-        let dir = NSTemporaryDirectory() + "featstream-\(UUID().uuidString)"
+        let dir = scratch.file("report")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let scenes = Fixtures.path("scenes.mp4")
         for arguments in [["features", scenes, "--fps", "5", "-q", "-o", dir + "/x.npy"],
@@ -205,8 +206,10 @@ final class SeriesNames: NSObject, XMLParserDelegate {
 
 /// A backbone-only checkpoint (no classifier): the report gives feature fidelity only, cleanly.
 @Suite struct HeadlessReportTests {
+    let scratch = ScratchFolder()
+
     @Test func modelWithoutTailDegradesCleanly() throws {
-        let dir = NSTemporaryDirectory() + "featstream-\(UUID().uuidString)"
+        let dir = scratch.file("report")
         let weights = Fixtures.home + "/weights/random/squeezenet1_0-headless.pth"
         let result = try Fixtures.run(Fixtures.featstream, [
             "report", Fixtures.path("ntsc.mp4"), "--model", "squeezenet1_0", "--weights", weights, "--split", "features.6",

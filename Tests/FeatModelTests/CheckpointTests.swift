@@ -8,8 +8,10 @@ import Testing
     static var mobileNet: String { Fixtures.home + "/weights/mobilenet_v2-b0353104.pth" }
     static var randomSqueezeNet: String { Fixtures.home + "/weights/random/squeezenet1_0.pth" }
 
+    let scratch = ScratchFolder()
+
     func temporary(_ name: String, _ bytes: [UInt8]) throws -> String {
-        let path = NSTemporaryDirectory() + "featstream-\(UUID().uuidString)-\(name)"
+        let path = scratch.file(name)
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         return path
     }
@@ -90,7 +92,7 @@ import Testing
 
     @Test func npyRoundTrip() throws {
         let tensor = Tensor(shape: [2, 3, 4], values: (0..<24).map { Float($0) * 0.5 - 3 })
-        let path = NSTemporaryDirectory() + "featstream-\(UUID().uuidString).npy"
+        let path = scratch.file("x.npy")
         try NpyWriter.write(tensor, to: path)
         #expect(try NpyReader.read(path) == tensor)
     }
