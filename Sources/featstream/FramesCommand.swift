@@ -110,7 +110,7 @@ struct FrameListing {
         print(String(format: "decoded %d frames (%.2f s of video) in %.2f s, %.0f fps", s.decoded, s.videoSeconds, s.wallSeconds, s.framesPerSecond))
         print("admitted \(s.admitted): \(s.cuts) cut, \(s.changed) changed, \(s.heartbeats) heartbeat")
         print("dropped \(s.static + s.decimated + s.flash): \(s.static) static, \(s.decimated) decimated, \(s.flash) flash")
-        print("damaged \(s.damaged) frames, \(s.rejectedPackets) packets rejected")
+        print("damaged \(s.damaged) frames, \(s.rejectedPackets) packets rejected; timestamp jumps: \(s.timestampJumps)")
     }
 
     private func encode<T: Encodable>(_ value: T) -> String {

@@ -277,6 +277,23 @@ import Testing
         #expect((json["input"] as? [String: Any])?["codec"] as? String == "h264")
     }
 
+    /// Joined streams: the summary counts the jump back in their timestamps, as the warning
+    /// does (found by outside testing: only stderr said so).
+    @Test func framesSummaryCountsTimestampJumps() throws {
+        let scratch = ScratchFolder()
+        let single = scratch.file("scenes.ts"), joined = scratch.file("joined.ts")
+        let made = try Fixtures.run(Fixtures.which("ffmpeg"), ["-v", "error", "-i", Fixtures.path("scenes.mp4"), "-c", "copy", "-f", "mpegts", single])
+        try #require(made.status == 0, "\(made.err)")
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: single))
+        try (bytes + bytes).write(to: URL(fileURLWithPath: joined))
+        let result = try featstream("frames", "--json", "--no-model", joined)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any])
+        #expect((json["summary"] as? [String: Any])?["timestampJumps"] as? Int == 1, "\(result.err)")
+        let text = try featstream("frames", "--no-model", "--quiet", joined)
+        #expect(text.out.contains("packets rejected; timestamp jumps: 1"), "\(text.out)")
+        withExtendedLifetime(scratch) {}
+    }
+
     @Test func textListingHasOneLinePerFrame() throws {
         let result = try featstream("frames", Fixtures.path("ntsc.mp4"))
         let lines = result.out.split(separator: "\n")

@@ -27,6 +27,7 @@ public enum FrameSelection {
         var last = 0.0
         var damaged = 0
         var rejectedPackets = 0
+        var timestampJumps = 0
         var wallSeconds = 0.0
         var frameSeconds: Double?
     }
@@ -44,6 +45,7 @@ public enum FrameSelection {
         for sieved in sieve.finish() { try body(sieved) }
         result.damaged = reader.damagedFrames
         result.rejectedPackets = reader.rejectedPackets
+        result.timestampJumps = reader.timestampJumps
         result.wallSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         result.frameSeconds = reader.info.framesPerSecond.map { 1 / $0 }
         return result
@@ -55,6 +57,7 @@ extension SelectionSummary {
     mutating func finish(_ sieving: FrameSelection.Sieving) {
         damaged = sieving.damaged
         rejectedPackets = sieving.rejectedPackets
+        timestampJumps = sieving.timestampJumps
         videoSeconds = sieving.last - (sieving.first ?? 0)
         wallSeconds = sieving.wallSeconds
         frameSeconds = sieving.frameSeconds

@@ -23,6 +23,8 @@ public struct SelectionSummary: Codable, Sendable {
     public var damaged = 0
     /// Packets skipped as invalid data (`VideoReader.rejectedPackets`).
     public var rejectedPackets = 0
+    /// Times the timestamps jumped back and a new timeline continued the last (`VideoReader.timestampJumps`).
+    public var timestampJumps = 0
     /// Seconds of video from the first to the last decoded frame's timestamp.
     public var videoSeconds = 0.0
     /// The video's nominal seconds per frame (1 / its average frame rate), when it says.
