@@ -14,6 +14,9 @@
 /// (slower learning). Kept because they paid: 15-bit tables instead of 12 (-0.25 to -3.9 %:
 /// the slot every unseen token keeps), counts carried into P-frames instead of tables learnt
 /// afresh (-0.6 to -6 %), walker the most (README, "What each tool of step mode pays").
+/// Decoding is bound by the chain from a level to the next (its magnitude is the next one's
+/// context); three rANS states split by symbol kind decoded only 1.07-1.16x faster, and 300
+/// MB/s came only from signed tokens with static tables, at +1.7-3.7 % bytes (README, "Speed").
 struct TabledLevelCoder {
     static let modeSets = 2
     /// Channel modes as tokens: skip, alone, then predicted with each of `StepCoder.Mode.weights`.
