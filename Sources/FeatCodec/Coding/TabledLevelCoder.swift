@@ -16,7 +16,8 @@
 /// afresh (-0.6 to -6 %), walker the most (README, "What each tool of step mode pays").
 /// Decoding is bound by the chain from a level to the next (its magnitude is the next one's
 /// context); three rANS states split by symbol kind decoded only 1.07-1.16x faster, and 300
-/// MB/s came only from signed tokens with static tables, at +1.7-3.7 % bytes (README, "Speed").
+/// MB/s came only from signed tokens with static tables, at +1.7-3.7 % bytes (README, "Speed is
+/// still the weak point").
 struct TabledLevelCoder {
     static let modeSets = 2
     /// Channel modes as tokens: skip, alone, then predicted with each of `StepCoder.Mode.weights`.
