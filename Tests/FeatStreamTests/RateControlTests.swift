@@ -386,8 +386,42 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
         #expect(worstLateness(packets, header: 1000, trace: [(0, 60)], delay: 1) <= 1e-9)
         let intra = log.filter { $0.sent && $0.type == "I" }
         #expect(log.contains { $0.reason == "buffer full: cut deferred" } && intra.allSatisfy { $0.quality! >= 14 - RateSettings.belowMinimum }, "\(summary)")
-        // The last cut's I-frame went with an unchanged frame; those that could not carry it are not logged.
-        #expect(intra.last.map { !$0.cut && $0.seconds >= 0.4 } == true && log.allSatisfy { $0.sent || $0.cut }, "\(summary)")
+        // The last cut (0.3 s) waits through the unchanged frame at 0.4 s, where it fits only
+        // below the floor (unlogged), and goes with the one at 0.5 s, between the floor and the
+        // minimum, as the log says.
+        let carried = try #require(intra.last)
+        #expect(carried.seconds == 0.5 && !carried.cut && carried.quality! < 14 && carried.reason == RateController.carriedCutReason
+                && carried.sentUnchanged, "\(summary)")
+        #expect(!log.contains { $0.seconds == 0.4 } && log.allSatisfy { $0.sent || $0.cut }, "\(summary)")
+        // With the input ending at 0.35 s the last cut cannot wait: it goes at once, at what fits.
+        let ending = RateController(settings: settings, gridFPS: 10, headerBytes: 1000, durationSeconds: 0.35)
+        for k in 0..<4 {
+            _ = ending.decide(seconds: Double(k) / 10, sourceFrame: k, cut: true) { q, intra in
+                Self.frame(bytes: Int(300 * pow(2, q / 6)) * (intra ? 3 : 1), intra: intra)
+            }
+        }
+        #expect(ending.log.last.map { $0.seconds == 0.3 && $0.sent && $0.type == "I" } == true,
+                "\(ending.log.map { "\($0.seconds) \($0.type ?? "-") \($0.quality ?? -1) \($0.reason ?? "")" })")
+    }
+
+    /// A cut waits at most `RateSettings.cutWaitSeconds` for the queue: with a 5 s buffer on a
+    /// link that drains it slowly, a cut that fits only below the floor goes at once.
+    @Test func aCutWaitsNoLongerThanHalfASecond() throws {
+        var settings = RateSettings(trace: try BandwidthTrace(kilobitsPerSecond: 12))
+        settings.bufferSeconds = 5
+        settings.minQuality = 14
+        let controller = RateController(settings: settings, gridFPS: 10, headerBytes: 2000)
+        var sent: [RateController.Entry] = []
+        for k in 0..<20 {
+            _ = controller.decide(seconds: Double(k) / 10, sourceFrame: k, cut: k == 0 || k == 1) { q, intra in
+                Self.frame(bytes: Int(300 * pow(2, q / 6)) * (intra ? 3 : 1), intra: intra)
+            }
+            sent = controller.log.filter(\.sent)
+        }
+        let summary = controller.log.map { "\($0.seconds) \($0.type ?? "-") \($0.quality ?? -1) \($0.reason ?? "")" }
+        // After the header and the first cut the queue has 1,038 bytes of room at 0.1 s, the second
+        // cut needs 2,344 at the floor, and 12 kbit/s carries 750 in half a second: it goes at once.
+        #expect(sent.count >= 2 && sent[1].seconds == 0.1 && sent[1].type == "I" && sent[1].quality! < 14 - RateSettings.belowMinimum, "\(summary)")
     }
 
     /// A buffer as long as half a short clip or longer: the frames spread over the clip instead

@@ -26,10 +26,11 @@ import Foundation
 ///   frame rate a step (unless `--quality` is at or below that cap).
 /// - Cuts are always sent, below the minimum if they must, and later frames pay (dropped while
 ///   the queue is over half full). A cut that fits at no quality, or only below the floor
-///   (`RateSettings.belowMinimum` under the minimum) while an empty queue would hold it there,
-///   waits for the next frame (held back as unchanged or not), which is then coded as an
-///   I-frame: sent at once, cuts went at 2.5-5.5 dB after a P-frame had filled the queue and
-///   kept no class (bikes at 100 kbit/s: receiver top-1 35.6 %, waiting 44.0 %).
+///   (`RateSettings.belowMinimum` under the minimum) while the link carries what it lacks
+///   within `RateSettings.cutWaitSeconds`, waits: the first frame after it that fits (at the
+///   floor or above), held back as unchanged or not, is coded as its I-frame. Sent at once,
+///   cuts went at 2.5-5.5 dB after a P-frame had filled the queue and kept no class (bikes at
+///   100 kbit/s: receiver top-1 35.6 %, waiting 44.0 %).
 /// - At the lowest frame rate a frame that cannot have the minimum quality is sent at it only
 ///   if the queue has room, else dropped; the first such frame raises a warning.
 /// - When even an empty queue could not hold a frame at the minimum (a short buffer, a low
@@ -45,8 +46,9 @@ import Foundation
 /// - A frame the gate held back as unchanged (`unchanged`) goes only when it is due at the rate
 ///   held and its budget carries at least `RateSettings.refinementGain` more than the last
 ///   frame sent (at the grid's rate), or, once the link has idled for half the queue, at least
-///   the last frame's quality; else it is dropped unlogged. A static scene then spends the link
-///   on precision and fresher tensors instead of leaving it idle.
+///   the last frame's quality, or when it carries a deferred cut (above); else it is dropped
+///   unlogged. A static scene then spends the link on precision and fresher tensors instead of
+///   leaving it idle.
 /// - The link, its trace (`--bandwidth` times) and the account of what the stream is behind or
 ///   ahead all start at the first frame's time, whatever its timestamp.
 public final class RateController {
@@ -72,11 +74,13 @@ public final class RateController {
         /// The frame rate the controller was holding (frames per second).
         public let fps: Double?
         /// Why a frame was dropped, sent below the minimum quality, or sent though the gate held
-        /// it back as unchanged; nil otherwise.
+        /// it back as unchanged (to refine, on an idle link, or as a deferred cut's I-frame); nil otherwise.
         public let reason: String?
 
         /// Sent though the gate held it back as unchanged (`RateController.decide`'s `unchanged`).
-        public var sentUnchanged: Bool { sent && (reason == RateController.refinementReason || reason == RateController.idleReason) }
+        public var sentUnchanged: Bool {
+            sent && [RateController.refinementReason, RateController.idleReason, RateController.carriedCutReason].contains(reason)
+        }
 
         /// Every key, null where there is no value (one shape for every line of the log).
         public func encode(to encoder: Encoder) throws {
@@ -182,11 +186,12 @@ public final class RateController {
     /// as one; unlike a cut it waits for its turn at the rate held and fits the budget like any
     /// frame (sent like a cut, with `--gop 0.1` every frame went as an I-frame at 5-7 dB with
     /// the queue full, and pan at 200 kbit/s ended 22 % over the link's rate). `unchanged`: the
-    /// gate held the frame back as static; it may still go to refine the receiver's tensor
-    /// (logged only when sent). Returns the coded frame to send, or nil to drop it.
+    /// gate held the frame back as static; it may still go to refine the receiver's tensor, or
+    /// as a deferred cut's I-frame (logged only when sent). Returns the coded frame to send, or
+    /// nil to drop it.
     public func decide(seconds: Double, sourceFrame: Int, cut: Bool, refresh: Bool = false, unchanged: Bool = false,
                        trial: (Double, Bool) -> EncodedFrame) -> EncodedFrame? {
-        // Before the first frame there is nothing to refine. A deferred cut goes with the next
+        // Before the first frame there is nothing to refine. A deferred cut goes with a later
         // frame, held back as unchanged or not (a static scene admits none for up to --max-gap).
         if unchanged && log.isEmpty { return nil }
         if log.isEmpty {
@@ -223,18 +228,20 @@ public final class RateController {
         let (space, behind, toEnd, budget) = allowance(at: seconds)
         let minimum = settings.minQuality
         if mustSend {
+            // A frame the gate held back carries a deferred cut; the log says so.
+            let carried = unchanged ? RateController.carriedCutReason : nil
             if let q = highest(below: budget, upTo: settings.maxQuality, size), q >= minimum {
-                return send(trials[q]!, q, seconds, sourceFrame, cut, nil)
+                return send(trials[q]!, q, seconds, sourceFrame, cut, carried)
             }
-            // Below the floor a cut waits for the queue to drain, while an empty queue would hold it there.
+            // Below the floor a cut waits for the queue to drain, if the link soon carries what it lacks.
             let floor = max(0, minimum - RateSettings.belowMinimum)
-            guard let q = highest(below: space, upTo: minimum, size), q >= floor || Double(size(floor)) > link.capacityBytes else {
+            guard let q = highest(below: space, upTo: minimum, size), q >= floor || !drainsSoon(for: size(floor), space: space, at: seconds) else {
                 warnOnce(seconds)
                 pendingCut = true
                 return unchanged ? nil : drop("buffer full: cut deferred")
             }
             if q < minimum { warnOnce(seconds) }
-            return send(trials[q]!, q, seconds, sourceFrame, cut, q < minimum ? (cut ? "cut" : "I-frame") + " below --min-quality" : nil)
+            return send(trials[q]!, q, seconds, sourceFrame, cut, carried ?? (q < minimum ? (cut ? "cut" : "I-frame") + " below --min-quality" : nil))
         }
         // While the rate held keeps frames back, a frame gets at most
         // `RateSettings.capWhileHoldingBack` over the minimum, and a budget that carries that
@@ -317,6 +324,14 @@ public final class RateController {
         return send(trials[minimum]!, minimum, seconds, sourceFrame, cut, "over budget at the lowest frame rate")
     }
 
+    /// Whether a cut of `bytes` that the queue's `space` cannot hold is worth a wait: an empty
+    /// queue holds it, and the link carries what it lacks within `RateSettings.cutWaitSeconds`
+    /// and before the input ends (a cut still waiting at the end would be lost).
+    private func drainsSoon(for bytes: Int, space: Double, at seconds: Double) -> Bool {
+        let horizon = min(seconds + RateSettings.cutWaitSeconds, endSeconds ?? .infinity)
+        return Double(bytes) <= link.capacityBytes && horizon > seconds && trace.bytes(from: seconds, to: horizon) >= Double(bytes) - space
+    }
+
     /// What a frame at `seconds` may spend: the queue's room (`space`); what the stream is behind
     /// the link (negative: ahead); what the link still carries by the input's end (`toEnd`); and
     /// the frame's `budget`, the least of the room, `toEnd` and its share at the rate held.
@@ -371,6 +386,8 @@ public final class RateController {
     public static let refinementReason = "unchanged: refines the held frame"
     /// `encode --json`'s reason for an unchanged frame sent because the link had idled.
     public static let idleReason = "unchanged: the link was idle"
+    /// `encode --json`'s reason for an unchanged frame sent as the I-frame of a deferred cut.
+    public static let carriedCutReason = "unchanged: carries the deferred cut"
 
     /// The highest quality in [0, `top`] (0.5 dB steps) whose packet is at most `limit` bytes,
     /// searched from the last quality sent; nil when none is.

@@ -21,6 +21,11 @@ public struct RateSettings: Sendable, CustomStringConvertible {
     /// kbit/s 27 -> 48 %, bikes at 60 kbit/s 30.4 -> 40.4 %; with no floor pan at 30 kbit/s
     /// sent frames at 0.5-3.5 dB and fell from 33 to 1 %, with 12 dB pan at 50 fell to 16 %.
     public static let belowMinimum = 6.0
+    /// How long a cut that fits only below the floor (`belowMinimum` under the minimum) may wait
+    /// for the queue to drain. The waits measured were 0.12 to 0.4 s (bikes and scenes at 100
+    /// kbit/s, bikes on `Media/bandwidth-step.csv`); without a limit a 5 s buffer could hold the
+    /// old scene for seconds, and a cut still waiting at the input's end was lost.
+    public static let cutWaitSeconds = 0.5
     /// While the frame rate held keeps frames back, a frame gets at most this much over
     /// `minQuality`, and a budget that carries it raises the frame rate instead: on fast content
     /// holding a frame costs the receiver more than coarser frames do. Receiver top-1 at every
