@@ -121,9 +121,9 @@ public final class RateController {
 
     /// Grid divisors, the frame-rate steps (a 30 fps grid reaches 0.23 fps); 4/3 keeps three
     /// grid frames of four, 5/3 three of five. Without 5/3 (a step of 1.5x from 4/3 to 2)
-    /// `Tools/bench-rate` averaged 69.0 % against 69.9 %, its 90 % interval wholly below the
-    /// best fixed setting at 3 points against 1 (scenes at 200 kbit/s 57.4 against 63.1 %, zoom
-    /// at 200 65 against 72); at 150 / 300 / 600 kbit/s, 0.9 points lower on average too.
+    /// `Tools/bench-rate` averaged 69.0 % (69.9 with it), below the best fixed setting by more
+    /// than the noise at 3 points (1 with it); with it scenes at 200 kbit/s went from 57.4 to
+    /// 63.1 %, zoom at 200 from 65 to 72, and at 150 / 300 / 600 kbit/s the mean rose 0.9 points.
     static let divisors: [Double] = [1, 4.0 / 3, 5.0 / 3, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128]
     /// The lowest frame rate the controller goes to.
     static let lowestFPS = 0.2
