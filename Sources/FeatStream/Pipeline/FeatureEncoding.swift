@@ -143,11 +143,10 @@ public enum FeatureEncoding {
                                      bufferFullness: nil, fps: nil, reason: nil))
                 return
             }
-            let chosen = controller.decide(seconds: job.stamp.seconds, sourceFrame: job.stamp.sourceFrame, cut: job.cut,
-                                             refresh: encoder.refreshDue(at: job.stamp.seconds), unchanged: job.unchanged) { q, intra in
+            let chosen = controller.decide(job.stamp, cut: job.cut, refresh: encoder.refreshDue(at: job.stamp.seconds), unchanged: job.unchanged) { q, intra in
                 encoder.trial(job.tensor, at: job.stamp, forceIntra: intra, quality: q)
             }
-            if let chosen { try encoder.append(trial: chosen, at: job.stamp) }
+            if let chosen { try encoder.append(trial: chosen.frame, at: chosen.stamp) }
         }
     }
 }

@@ -46,7 +46,8 @@ import Foundation
 /// - A frame the gate held back as unchanged (`unchanged`) goes only when it is due at the rate
 ///   held and its budget carries at least `RateSettings.refinementGain` more than the last
 ///   frame sent (at the grid's rate), or, once the link has idled for half the queue, at least
-///   the last frame's quality, or when it carries a deferred cut (above); else it is dropped
+///   the last frame's quality (within the queue's room, if larger than its share of the link),
+///   or when it carries a deferred cut (above); else it is dropped
 ///   unlogged. A static scene then spends the link on precision and fresher tensors instead of
 ///   leaving it idle.
 /// - The link, its trace (`--bandwidth` times) and the account of what the stream is behind or
@@ -156,6 +157,7 @@ public final class RateController {
     /// fractional divisor keeps its share of the frames.
     private var nextDue = -Double.infinity
     private var lastQuality: Double
+    /// A cut the link could not take yet: the next frame sent is its I-frame.
     private var pendingCut = false
     /// Bytes of the last frame sent, coded at the minimum quality + 4 dB (when below the grid rate).
     private var probeBytes: Int?
@@ -324,6 +326,17 @@ public final class RateController {
         return send(trials[minimum]!, minimum, seconds, sourceFrame, cut, "over budget at the lowest frame rate")
     }
 
+    /// `decide` for the frame of `stamp`, with the stamp to write when it is sent: the frame that
+    /// carries a deferred cut is stamped as the cut, so a reader of the stream sees the scene
+    /// change (it said "changed" or "heartbeat": decoding scenes.mp4 at 100 kbit/s showed 1 of its 4 cuts).
+    public func decide(_ stamp: StreamEncoder.Stamp, cut: Bool, refresh: Bool, unchanged: Bool,
+                       trial: (Double, Bool) -> EncodedFrame) -> (frame: EncodedFrame, stamp: StreamEncoder.Stamp)? {
+        var written = stamp
+        if pendingCut { written.admission = .cut }
+        return decide(seconds: stamp.seconds, sourceFrame: stamp.sourceFrame, cut: cut, refresh: refresh, unchanged: unchanged, trial: trial)
+            .map { ($0, written) }
+    }
+
     /// Whether a cut of `bytes` that the queue's `space` cannot hold is worth a wait: an empty
     /// queue holds it, and the link carries what it lacks within `RateSettings.cutWaitSeconds`
     /// and before the input ends (a cut still waiting at the end would be lost).
@@ -357,8 +370,9 @@ public final class RateController {
     /// carries `RateSettings.refinementGain` over the last frame sent (at the grid's rate only:
     /// below it the link is short, and a refinement would take the slot of the next changed
     /// frame), or, once the stream is behind the link by all it may make up (half the queue:
-    /// what the link carries from now on is lost unless sent), the last frame's quality: the
-    /// receiver then gets a fresher tensor at no loss of precision. The bar is the frame the
+    /// what the link carries from now on is lost unless sent), the last frame's quality, within
+    /// the queue's room if not its share: the receiver then gets a fresher tensor at no loss of
+    /// precision. The bar is the frame the
     /// receiver holds, not `--min-quality`'s floor: after a cut sent at 2 dB a fresher 2 dB frame
     /// loses nothing (with the 12 dB floor, receiver top-1 at 30-60 kbit/s fell from 41.8 to
     /// 38.4 %). It is an I-frame when a refresh is due (with `--max-gap 0` the gate admits
@@ -366,7 +380,7 @@ public final class RateController {
     /// every channel would decode to what the receiver holds and is not sent. The frame rate
     /// held is left as it is; like any frame sent, it counts for the spacing of the next.
     private func refinement(seconds: Double, sourceFrame: Int, refresh: Bool, trial: (Double, Bool) -> EncodedFrame) -> EncodedFrame? {
-        let (_, behind, _, budget) = allowance(at: seconds)
+        let (space, behind, toEnd, budget) = allowance(at: seconds)
         let idle = behind >= link.capacityBytes / 2
         guard idle || (level == 0 && lastQuality < settings.maxQuality), seconds >= nextDue - 0.5 / gridFPS else { return nil }
         let wanted = min(settings.maxQuality, lastQuality + (idle ? 0 : RateSettings.refinementGain))
@@ -375,7 +389,18 @@ public final class RateController {
             if trials[q] == nil { trials[q] = trial(q, refresh) }
             return StreamEncoder.packetBytes(of: trials[q]!)
         }
-        guard Double(size(wanted)) <= budget, let q = highest(below: budget, upTo: settings.maxQuality, size) else { return nil }
+        let q: Double
+        if Double(size(wanted)) <= budget, let highest = highest(below: budget, upTo: settings.maxQuality, size) {
+            q = highest
+        } else if idle, Double(size(wanted)) <= min(space, toEnd) {
+            // The link has idled: a frame at the held quality may take the queue's room, not only
+            // its share (the stream then runs ahead and the frames after it pay). Kept to its
+            // share, noise.mp4 at 150 kbit/s sent nothing after 2.56 s, where a frame at 27.5 dB
+            // (10 KB) outgrew half the queue and the one frame's link time: 96.5 kbit/s.
+            q = wanted
+        } else {
+            return nil
+        }
         // A P-frame that skips every channel decodes to the frame the receiver holds: nothing to send.
         let frame = trials[q]!
         guard frame.type == .intra || frame.channelModes.first != frame.channelModes.reduce(0, +) else { return nil }

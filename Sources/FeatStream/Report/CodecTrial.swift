@@ -64,14 +64,13 @@ public enum CodecTrial {
             let coded: EncodedFrame
             if let controller {
                 let chosen = timed {
-                    controller.decide(seconds: frame.stamp.seconds, sourceFrame: frame.stamp.sourceFrame, cut: frame.cut,
-                                      refresh: encoder.refreshDue(at: frame.stamp.seconds), unchanged: frame.unchanged) { q, intra in
+                    controller.decide(frame.stamp, cut: frame.cut, refresh: encoder.refreshDue(at: frame.stamp.seconds), unchanged: frame.unchanged) { q, intra in
                         encoder.trial(frame.tensor, at: frame.stamp, forceIntra: intra, quality: q)
                     }
                 }
                 guard let chosen else { continue }
-                try timed { try encoder.append(trial: chosen, at: frame.stamp) }
-                coded = chosen
+                try timed { try encoder.append(trial: chosen.frame, at: chosen.stamp) }
+                coded = chosen.frame
             } else {
                 coded = try timed { try encoder.append(frame.tensor, at: frame.stamp, forceIntra: frame.cut) }
             }
