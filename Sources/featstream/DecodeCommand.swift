@@ -28,10 +28,10 @@ struct DecodeCommand: ParsableCommand {
     @Option(help: "Element type of the output: float32 or float16.")
     var dtype = "float32"
 
-    @Option(help: ArgumentHelp("Coded frames A:B (A included, B not; either may be left out).", valueName: "A:B"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Coded frames A:B (A included, B not; either may be left out).", valueName: "A:B"))
     var frames: String?
 
-    @Option(help: ArgumentHelp("Frames with T0 <= time < T1, in seconds.", valueName: "T0:T1"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Frames with T0 <= time < T1, in seconds.", valueName: "T0:T1"))
     var time: String?
 
     @Option(help: ArgumentHelp("Also write each frame as DIR/frame-NNNNNN.npy (NNNNNN: sequence number).", valueName: "dir"))
@@ -102,7 +102,7 @@ struct DecodeCommand: ParsableCommand {
 
 /// The bound on what a .fst file may make featstream allocate (`info`, `extract`).
 struct FrameLimitOptions: ParsableArguments {
-    @Option(help: "Refuse files whose tensors have more elements than this per frame.")
+    @Option(parsing: .unconditional, help: "Refuse files whose tensors have more elements than this per frame.")
     var maxFrameElements = DecodeLimits().maxFrameElements
 
     func validate() throws {
@@ -120,7 +120,7 @@ struct FrameLimitOptions: ParsableArguments {
 struct LimitOptions: ParsableArguments {
     @OptionGroup var frame: FrameLimitOptions
 
-    @Option(help: "Refuse to write more than this many bytes of decoded tensors (the frames decoded, at --dtype's size).")
+    @Option(parsing: .unconditional, help: "Refuse to write more than this many bytes of decoded tensors (the frames decoded, at --dtype's size).")
     var maxOutputBytes = DecodeLimits().maxOutputBytes
 
     func validate() throws {

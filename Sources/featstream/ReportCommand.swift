@@ -25,25 +25,25 @@ struct ReportCommand: ParsableCommand {
     @OptionGroup var input: InputOptions
     @OptionGroup(title: "Model") var model: ModelOptions
 
-    @Option(help: ArgumentHelp("Frame rates to sweep, comma-separated ('source' keeps every frame).", valueName: "list"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Frame rates to sweep, comma-separated ('source' keeps every frame).", valueName: "list"))
     var fps = "1,2,5,10,15,30"
 
-    @Option(help: ArgumentHelp("Gate change thresholds to sweep, comma-separated (the features' local change; 0 sends every grid frame).", valueName: "list"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Gate change thresholds to sweep, comma-separated (the features' local change; 0 sends every grid frame).", valueName: "list"))
     var changeThreshold = "\(GateSettings().changeThreshold)"
 
-    @Option(help: ArgumentHelp("Quantizer bits to sweep, comma-separated (2-16).", valueName: "list"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Quantizer bits to sweep, comma-separated (2-16).", valueName: "list"))
     var bits = "8,6,4,3,2"
 
-    @Option(help: ArgumentHelp("Step-mode qualities to sweep (dB, task-weighted), comma-separated, or 'none'.", valueName: "list"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Step-mode qualities to sweep (dB, task-weighted), comma-separated, or 'none'.", valueName: "list"))
     var quality = "40,30,22,16"
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Also code each --quality in N layers (encode --layers) and measure the first 1, 2, ... N of them (decode --layers).", valueName: "N"))
     var layers = 1
 
-    @Option(help: ArgumentHelp("Link rates for rate-controlled points (kbit/s), comma-separated: encode --target-kbps on the grid of the highest --fps.", valueName: "list"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Link rates for rate-controlled points (kbit/s), comma-separated: encode --target-kbps on the grid of the highest --fps.", valueName: "list"))
     var targetKbps = ""
 
-    @Option(help: ArgumentHelp("Rate control's --min-quality (dB) for --target-kbps and --bandwidth.", valueName: "dB"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Rate control's --min-quality (dB) for --target-kbps and --bandwidth.", valueName: "dB"))
     var minQuality = RateSettings.defaultMinQuality
 
     @Option(help: ArgumentHelp("A link to follow under rate control (CSV 'seconds,kbit_s'): writes link-rate.svg, link-fps.svg and link-top1.svg (rate, frames sent and receiver top-1 over time).", valueName: "file"))

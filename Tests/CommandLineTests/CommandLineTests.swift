@@ -157,6 +157,27 @@ import Testing
         #expect(result.status == 64 && result.err.split(separator: "\n").count == 1 && result.err.contains(message), "\(option) \(value): \(result.err)")
     }
 
+    /// The same for `decode` and `report` (`decode --time -1:2` said "Missing value for
+    /// '--time <T0:T1>'"; found by outside testing).
+    @Test(arguments: [(["decode", "--frames", "-1:2"], "--frames: frame numbers start at 0"),
+                      (["decode", "--max-output-bytes", "-5"], "--max-output-bytes must be positive"),
+                      (["report", "--min-quality", "-3"], "--min-quality: -3.0 is out of range"),
+                      (["report", "--bits", "-4"], "--bits takes numbers 2 to 16, comma-separated (got '-4')")])
+    func negativeValuesAfterASpaceAreCheckedInDecodeAndReport(arguments: [String], message: String) throws {
+        let stream = Golden.directory.appendingPathComponent("streams/1.5/tabled-30.fst").path
+        try withExtendedLifetime(ScratchFolder()) { folder in
+            let rest = arguments[0] == "decode" ? [stream, "-o", folder.file("t.npy")] : [Fixtures.path("pan.mp4"), "--out", folder.file("report")]
+            let result = try Fixtures.run(Fixtures.featstream, arguments + ["--quiet"] + rest)
+            #expect(result.status == 64 && result.err.split(separator: "\n").count == 1 && result.err.contains(message) && !result.err.contains("Missing value"),
+                    "\(arguments): \(result.err)")
+        }
+        // A time range that starts before the stream is a valid request.
+        try withExtendedLifetime(ScratchFolder()) { folder in
+            let range = try featstream("decode", "--quiet", stream, "--time", "-1:100", "-o", folder.file("t.npy"))
+            #expect(range.status == 0 && FileManager.default.fileExists(atPath: folder.file("t.npy")), "\(range.err)")
+        }
+    }
+
     @Test(arguments: [("--gop", "inf", "--gop: inf is out of range"), ("--gop", "1e308", "--gop: 1e+308 is out of range"),
                       ("--clip", "nan", "--clip: nan is out of range"), ("--dead-zone", "2", "--dead-zone: 2.0 is out of range"),
                       ("--levels", "1", "--levels: 1 is out of range (2 to 65536 levels)"), ("--quality", "121", "--quality: 121.0 is out of range (0 to 120 dB)"), ("--bits", "17", "--bits: 17 is out of range (2 to 16)")])
