@@ -50,8 +50,11 @@ struct ExtractCommand: ParsableCommand {
             let kept = min(layers ?? available, available)
             let say: (String) -> Void = file.path == "-" ? { Terminal.note($0) } : { print(Terminal.printable($0)) }
             if summary.framesLeftOut + summary.refinementsLeftOut > 0 {
+                // Frames whose refinements were left out keep fewer layers than the others, which
+                // readers of the output report (the output looked damaged without a word here).
+                let fewer = summary.refinementsLeftOut > 0 ? "; the frames without them have fewer layers, as readers of the output will say" : ""
                 Terminal.warn("\(input): left out \(summary.framesLeftOut) frames and \(summary.refinementsLeftOut) refinement packets that would not decode "
-                              + "(damaged, or predicted from what was)")
+                              + "(damaged, or predicted from what was)" + fewer)
             }
             if quiet { return }
             say("wrote \(summary.frames) frames, \(kept) of \(available) layers (\(summary.packets) packets in \(order.rawValue) order), "

@@ -231,6 +231,22 @@ import Testing
         }
         let badExtract = try featstream(["extract", layered, "--layers", "0", "-o", dir + "/x.fst"])
         #expect(badExtract.status != 0 && badExtract.err.contains("--layers: 0 is out of range"))
+
+        // extract of a file with a damaged refinement says that the frames without it keep fewer
+        // layers, which readers of its output report (the output looked damaged without a word).
+        var damagedBytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: layered)))
+        var refinement: Int?
+        try ContainerReader(name: "l", bytes: damagedBytes).walk { event in
+            if case .packet(let header, let payload, _) = event, header.layer == 1, header.sequence == 10 { refinement = payload.startIndex }
+            return refinement == nil
+        }
+        damagedBytes[try #require(refinement) + 2] ^= 0xff
+        let damaged = dir + "/damaged.fst", clean = dir + "/clean.fst"
+        try Data(damagedBytes).write(to: URL(fileURLWithPath: damaged))
+        let cleaned = try featstream(["extract", damaged, "-o", clean])
+        #expect(cleaned.status == 0 && cleaned.err.contains("refinement packets that would not decode (damaged, or predicted from what was); "
+                                                             + "the frames without them have fewer layers, as readers of the output will say"), "\(cleaned.err)")
+        #expect(try featstream(["info", clean]).err.contains("no packet of layer 1 found for frames 10-"))
     }
 
     @Test func sameInputSameFileAndPipeOutput() throws {
