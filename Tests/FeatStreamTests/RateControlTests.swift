@@ -249,6 +249,29 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
         #expect(late.controller.log.map { "\($0.sent) \($0.quality ?? -1)" } == log.map { "\($0.sent) \($0.quality ?? -1)" })
     }
 
+    /// Frames the gate holds back (and rate control does not send) count as held back for the
+    /// quality cap: when the gate admits one frame in four below the grid's rate, the budget of
+    /// the frames between goes to a higher frame rate, not to a higher quality (bikes at 800
+    /// kbit/s sent such frames at 31 to 35 dB).
+    @Test func framesTheGateHoldsBackCapTheQuality() throws {
+        var settings = RateSettings(trace: try BandwidthTrace(kilobitsPerSecond: 66))
+        settings.minQuality = 14
+        let controller = RateController(settings: settings, gridFPS: 10, headerBytes: 1000)
+        // Changing for 3 s (the frame rate falls to 5 fps), then one frame in six.
+        for k in 0..<100 {
+            let t = Double(k) / 10
+            _ = controller.decide(seconds: t, sourceFrame: k, cut: k == 0, unchanged: k >= 30 && k % 6 != 0) { q, intra in
+                Self.frame(bytes: Int(300 * pow(2, q / 6)) * (intra ? 3 : 1), intra: intra)
+            }
+        }
+        let summary = controller.log.filter(\.sent).map { "\($0.seconds) \($0.fps!) \($0.quality!) \($0.reason ?? "")" }
+        // The changed frames below the grid's rate stay at or under the cap (they went at 24 dB
+        // at 5 fps), and reaching it raises the frame rate, up to the grid's.
+        let sparse = controller.log.filter { $0.sent && $0.seconds >= 3.5 && $0.reason == nil && $0.fps! < 10 }
+        let cap = settings.minQuality + RateSettings.capWhileHoldingBack
+        #expect(sparse.count >= 2 && sparse.allSatisfy { $0.quality! <= cap } && controller.log.last?.fps == 10, "\(summary)")
+    }
+
     /// After a dip to 30 kbit/s the link carries 150, enough for the minimum (14 dB, 1,512
     /// bytes) at the grid's 10 fps, though not for the minimum + 4 dB that the probe for a
     /// higher rate asks. Without the cap the controller stayed at 7.5 fps, every third frame at
@@ -389,6 +412,27 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
         #expect(run.controller.warnings.count == 1)
     }
 
+    /// A cut whose I-frame an empty queue cannot hold even at 0 dB cannot go: a warning and the
+    /// log say so (they said "buffer full", with the queue empty, and the scene was lost
+    /// silently), and it goes with the first later frame that fits.
+    @Test func aCutLargerThanTheBufferIsNamed() throws {
+        // 12 kbit/s and a 1 s buffer hold 1,500 bytes; an I-frame is 2,000 at any quality. The
+        // link carries 1,000 kbit/s from 2 s, so from about 1.1 s the queue holds it.
+        let settings = RateSettings(trace: try BandwidthTrace(csv: "0,12\n2,1000", name: "t"))
+        let controller = RateController(settings: settings, gridFPS: 10, headerBytes: 100)
+        for k in 0..<30 {
+            _ = controller.decide(seconds: Double(k) / 10, sourceFrame: k, cut: k == 0) { q, intra in Self.frame(bytes: intra ? 2000 : 50, intra: intra) }
+        }
+        let log = controller.log
+        let waiting = log.prefix { !$0.sent }
+        #expect(waiting.count >= 5 && waiting.allSatisfy { $0.reason == "cut deferred: at 0 dB it is more than the buffer holds" && $0.bufferFullness! < 0.2 },
+                "\(waiting.map { "\($0.seconds) \($0.reason ?? "")" })")
+        #expect(controller.warnings.contains { $0.contains("more than the buffer holds even at 0 dB (first at 0 s: \(StreamEncoder.packetBytes(payloadBytes: 2000)) bytes, the buffer 1500)") && $0.contains("raise --buffer-seconds") },
+                "\(controller.warnings)")
+        let first = try #require(log.first { $0.sent })
+        #expect(first.type == "I" && first.seconds <= 1.2 && first.reason == RateController.deferredCutReason, "\(first)")
+    }
+
     /// A cut that fits only below the floor (`RateSettings.belowMinimum` under the minimum) waits
     /// for the queue to drain while an empty queue would hold it there, and then goes at the
     /// floor or above, as an I-frame, with the next frame even if the gate held that one back as
@@ -469,11 +513,12 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
         #expect(zip(times, times.dropFirst() + [4]).allSatisfy { $1 - $0 <= 1.5 }, "sent at \(times)")
         #expect(abs(Self.kbps(run, seconds: 4) / 30 - 1) <= 0.1, "\(Self.kbps(run, seconds: 4)) kbit/s")
         // Where the link carries the content at the minimum (1 dB per step), only the last frame
-        // may go below it: the clip is not spent early and made up with coarse frames.
-        if perDecibel == 1 {
-            let sent = run.controller.log.filter(\.sent)
-            #expect(sent.dropLast().allSatisfy { $0.quality! >= 14 }, "\(sent.map { "\($0.seconds) \($0.quality!)" })")
-        }
+        // may go below it: the clip is not spent early and made up with coarse frames. Where it
+        // does not, only the last goes below the floor: the others come further apart (with 2
+        // dB per step they went at 0 to 7 dB).
+        let sent = run.controller.log.filter(\.sent)
+        let floor = perDecibel == 1 ? 14 : 14 - RateSettings.belowMinimum
+        #expect(sent.dropLast().allSatisfy { $0.quality! >= floor }, "\(sent.map { "\($0.seconds) \($0.quality!)" })")
     }
 
     /// A buffer that cannot hold the header and a frame: nothing is sent, and the controller
@@ -572,7 +617,7 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
             packets.append((t, size))
         }
         // (The last frame goes at what the link still carries before the input ends.)
-        let sent = controller.log.filter { $0.sent && $0.reason != "below --min-quality: the input ends" }
+        let sent = controller.log.filter { $0.sent && $0.reason != RateController.endReason }
         #expect(sent.count > 40 && sent.allSatisfy { $0.quality! >= 14 }, "\(sent.filter { $0.quality! < 14 }.map(\.seconds))")
         let kbps = Double(bytes) * 8 / 20 / 1000
         #expect(abs(kbps / 150 - 1) < 0.05, "\(kbps) kbit/s")

@@ -21,9 +21,10 @@ import Foundation
 ///   again, never above the grid, as soon as a frame like the last one sent would fit at the
 ///   minimum quality + 4 dB at the higher rate. Frames are due on a grid of the rate held, so
 ///   4/3 keeps three grid frames of four.
-/// - While the rate held keeps frames back, the quality goes no higher than
-///   `RateSettings.capWhileHoldingBack` over the minimum; a frame that reaches it raises the
-///   frame rate a step (unless `--quality` is at or below that cap).
+/// - While frames are held back (by the rate held, or by the gate as unchanged and not sent),
+///   the quality goes no higher than `RateSettings.capWhileHoldingBack` over the minimum; a
+///   frame that reaches it raises the frame rate a step (unless `--quality` is at or below that
+///   cap).
 /// - Cuts are always sent, below the minimum if they must, and later frames pay (dropped while
 ///   the queue is over half full). A cut that fits at no quality, or only below the floor
 ///   (`RateSettings.belowMinimum` under the minimum) while the link carries what it lacks
@@ -161,7 +162,8 @@ public final class RateController {
     private var pendingCut = false
     /// Bytes of the last frame sent, coded at the minimum quality + 4 dB (when below the grid rate).
     private var probeBytes: Int?
-    /// Whether the rate held kept back a frame since the last one sent.
+    /// Whether a frame came since the last one sent and was not sent: kept back by the rate held,
+    /// or held back by the gate as unchanged and not sent to refine.
     private var heldBack = false
     /// Every byte queued so far, header included.
     private var sentBytes: Double
@@ -206,7 +208,14 @@ public final class RateController {
             endSeconds = durationSeconds.map { seconds + $0 }
         }
         link.drain(until: seconds)
-        if unchanged && !pendingCut { return refinement(seconds: seconds, sourceFrame: sourceFrame, refresh: refresh, trial: trial) }
+        if unchanged && !pendingCut {
+            let refined = refinement(seconds: seconds, sourceFrame: sourceFrame, refresh: refresh, trial: trial)
+            // Frames the gate holds back leave the changed ones the budget of several: the
+            // quality cap below counts them as frames held back too (bikes at 800 kbit/s, where
+            // the gate admitted one frame in four at 12.5 fps, sent them at 31 to 35 dB).
+            if refined == nil { heldBack = true }
+            return refined
+        }
         let mustSend = cut || pendingCut
         let intra = mustSend || refresh
         var trials: [Double: EncodedFrame] = [:]
@@ -230,8 +239,9 @@ public final class RateController {
         let (space, behind, toEnd, budget) = allowance(at: seconds)
         let minimum = settings.minQuality
         if mustSend {
-            // A frame the gate held back carries a deferred cut; the log says so.
-            let carried = unchanged ? RateController.carriedCutReason : nil
+            // The frame that carries a deferred cut says so in the log, as the stream stamps it
+            // the cut (the log said nothing, or "I-frame below --min-quality"; found by outside testing).
+            let carried = unchanged ? RateController.carriedCutReason : pendingCut && !cut ? RateController.deferredCutReason : nil
             if let q = highest(below: budget, upTo: settings.maxQuality, size), q >= minimum {
                 return send(trials[q]!, q, seconds, sourceFrame, cut, carried)
             }
@@ -240,15 +250,22 @@ public final class RateController {
             guard let q = highest(below: space, upTo: minimum, size), q >= floor || !drainsSoon(for: size(floor), space: space, at: seconds) else {
                 warnOnce(seconds)
                 pendingCut = true
+                // Even an empty queue could not hold it: said, not hidden behind "buffer full"
+                // (scenes.mp4 at 12 kbit/s lost a scene that way; found by outside testing).
+                if Double(size(0)) > link.capacityBytes {
+                    warnCutTooLarge(seconds, bytes: size(0))
+                    return unchanged ? nil : drop("cut deferred: at 0 dB it is more than the buffer holds")
+                }
                 return unchanged ? nil : drop("buffer full: cut deferred")
             }
             if q < minimum { warnOnce(seconds) }
-            return send(trials[q]!, q, seconds, sourceFrame, cut, carried ?? (q < minimum ? (cut ? "cut" : "I-frame") + " below --min-quality" : nil))
+            let below = q < minimum && !unchanged ? (cut ? "cut" : "I-frame") + " below --min-quality" : nil
+            return send(trials[q]!, q, seconds, sourceFrame, cut, [carried, below].compactMap { $0 }.joined(separator: ", ").nonEmpty)
         }
-        // While the rate held keeps frames back, a frame gets at most
-        // `RateSettings.capWhileHoldingBack` over the minimum, and a budget that carries that
-        // raises the frame rate a step: bikes at 800 kbit/s sent a frame in seven at 40 dB at
-        // 8-12 fps, and the queue they filled kept the rate from rising. (When every frame that
+        // While frames are held back (by the rate held, or by the gate and not sent), a frame
+        // gets at most `RateSettings.capWhileHoldingBack` over the minimum, and a budget that
+        // carries that raises the frame rate a step: bikes at 800 kbit/s sent a frame in seven at
+        // 40 dB at 8-12 fps, and the queue they filled kept the rate from rising. (When every frame that
         // comes is sent, as from a source slower than the rate held, the budget is the frame's.)
         // A `--quality` at or below the cap leaves nothing to trade (with `--quality 20` every
         // frame at it raised the rate, and the next lowered it: 12.5 <-> 18.75 fps every 0.1 s).
@@ -272,7 +289,17 @@ public final class RateController {
                 level += 1
                 return drop("budget: frame rate lowered to \(Self.format(fps)) fps")
             }
-            return send(trials[q]!, q, seconds, sourceFrame, cut, "below --min-quality: the input ends")
+            // Below the floor, unless it is the last frame due, the frames come further apart
+            // instead (their shares grow), or wait while the queue drains: with a 2 s buffer pan
+            // at 100 kbit/s sent 23 frames at 0 to 1 dB (receiver top-1 44 %), now 6 at 14.5 to
+            // 18 dB (67 %); at 50 kbit/s 7 to 37 %, but 45.2 kbit/s instead of 50.
+            let floor = max(0, minimum - RateSettings.belowMinimum)
+            if q < floor, level < lowestLevel, let end = endSeconds, end - seconds > 1 / fps {
+                if Double(size(floor)) <= share { return drop("buffer full") }
+                level += 1
+                return drop("budget: frame rate lowered to \(Self.format(fps)) fps")
+            }
+            return send(trials[q]!, q, seconds, sourceFrame, cut, RateController.endReason)
         }
         // Still draining a cut's I-frame: this frame pays, the frame rate stays.
         if link.fullness > 0.5 { return drop("buffer full") }
@@ -411,6 +438,12 @@ public final class RateController {
     public static let refinementReason = "unchanged: refines the held frame"
     /// `encode --json`'s reason for an unchanged frame sent because the link had idled.
     public static let idleReason = "unchanged: the link was idle"
+    /// `encode --json`'s reason for a frame below the minimum because the link carries less than
+    /// a frame at it before the input ends (it said "the input ends", which read as the last
+    /// frames only, where the link had dropped seconds before the end; found by outside testing).
+    public static let endReason = "below --min-quality: the link carries less than a frame at it before the input ends"
+    /// `encode --json`'s reason for a changed frame sent as the I-frame of a deferred cut.
+    public static let deferredCutReason = "carries the deferred cut"
     /// `encode --json`'s reason for an unchanged frame sent as the I-frame of a deferred cut.
     public static let carriedCutReason = "unchanged: carries the deferred cut"
 
@@ -463,10 +496,24 @@ public final class RateController {
     /// The link cannot carry the content at the minimum quality, even at the lowest frame rate
     /// or for a cut: said once.
     private func warnOnce(_ seconds: Double) {
-        guard warnings.isEmpty else { return }
+        guard !warnedShort else { return }
+        warnedShort = true
         warnings.append("the link carries less than this content needs at \(Self.format(settings.minQuality)) dB (first at "
                         + "\(Self.format(seconds)) s): sending cuts below it, the lowest frame rate and what fits")
     }
+
+    private var warnedShort = false
+
+    /// A cut whose I-frame an empty queue cannot hold even at 0 dB: said once.
+    private func warnCutTooLarge(_ seconds: Double, bytes: Int) {
+        guard !warnedCutTooLarge else { return }
+        warnedCutTooLarge = true
+        warnings.append("a cut's I-frame is more than the buffer holds even at 0 dB (first at \(Self.format(seconds)) s: \(bytes) bytes, "
+                        + "the buffer \(Int(link.capacityBytes))): it waits for a later frame that fits, and its scene may never be sent; "
+                        + "raise --buffer-seconds or the rate")
+    }
+
+    private var warnedCutTooLarge = false
 
     private func send(_ frame: EncodedFrame, _ quality: Double, _ seconds: Double, _ sourceFrame: Int, _ cut: Bool, _ reason: String?) -> EncodedFrame {
         let bytes = StreamEncoder.packetBytes(of: frame)
@@ -488,4 +535,9 @@ public final class RateController {
     }
 
     private static func format(_ x: Double) -> String { String(format: "%g", (x * 100).rounded() / 100) }
+}
+
+private extension String {
+    /// Nil when empty.
+    var nonEmpty: String? { isEmpty ? nil : self }
 }

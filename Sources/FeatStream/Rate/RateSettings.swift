@@ -33,7 +33,9 @@ public struct RateSettings: Sendable, CustomStringConvertible {
     /// 65.5 % (at or above the best fixed setting at 11), 8 dB 65.8 % (14). Measured with the cap
     /// at any rate below the grid: 8 dB 66.1 % but vfr.mkv at 200 kbit/s fell to 172 (its 1.7 fps
     /// were all sent), 12 dB 65.8 % (11); without the raise, 4 dB fell short of the rate (zoom at
-    /// 400 kbit/s reached 343).
+    /// 400 kbit/s reached 343). Frames the gate holds back as unchanged (and rate control does
+    /// not send) count as held back too: 70.1 to 70.4 % over the 24 points, and at 150 / 300 /
+    /// 600 kbit/s 69.2 to 69.4 % (zoom at 600: 70 to 74 %).
     public static let capWhileHoldingBack = 8.0
     /// A frame the gate held back as unchanged is sent only when its budget carries this much
     /// (dB) more than the last frame sent (or, once the link has idled for half the queue, at
