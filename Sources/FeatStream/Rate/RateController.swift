@@ -140,6 +140,7 @@ public final class RateController {
     public private(set) var log: [Entry] = []
     /// Warnings, each once.
     public private(set) var warnings: [String] = []
+    private var warnedLinkShort = false, warnedCutTooLarge = false
     /// How long the input is, when known (a file's duration): the link carries every byte by
     /// its end, so the rate over a short clip is the link's, not the link's plus a full buffer.
     public let durationSeconds: Double?
@@ -265,8 +266,9 @@ public final class RateController {
         // While frames are held back (by the rate held, or by the gate and not sent), a frame
         // gets at most `RateSettings.capWhileHoldingBack` over the minimum, and a budget that
         // carries that raises the frame rate a step: bikes at 800 kbit/s sent a frame in seven at
-        // 40 dB at 8-12 fps, and the queue they filled kept the rate from rising. (When every frame that
-        // comes is sent, as from a source slower than the rate held, the budget is the frame's.)
+        // 40 dB at 8-12 fps, and the queue they filled kept the rate from rising. (When every
+        // frame that comes is sent, as from a source slower than the rate held, the budget is the
+        // frame's.)
         // A `--quality` at or below the cap leaves nothing to trade (with `--quality 20` every
         // frame at it raised the rate, and the next lowered it: 12.5 <-> 18.75 fps every 0.1 s).
         let cap = minimum + RateSettings.capWhileHoldingBack
@@ -399,8 +401,7 @@ public final class RateController {
     /// frame), or, once the stream is behind the link by all it may make up (half the queue:
     /// what the link carries from now on is lost unless sent), the last frame's quality, within
     /// the queue's room if not its share: the receiver then gets a fresher tensor at no loss of
-    /// precision. The bar is the frame the
-    /// receiver holds, not `--min-quality`'s floor: after a cut sent at 2 dB a fresher 2 dB frame
+    /// precision. The bar is the frame the receiver holds, not `--min-quality`'s floor: after a cut sent at 2 dB a fresher 2 dB frame
     /// loses nothing (with the 12 dB floor, receiver top-1 at 30-60 kbit/s fell from 41.8 to
     /// 38.4 %). It is an I-frame when a refresh is due (with `--max-gap 0` the gate admits
     /// nothing in a static scene, and the refresh never came), else a P-frame; one that skips
@@ -496,13 +497,11 @@ public final class RateController {
     /// The link cannot carry the content at the minimum quality, even at the lowest frame rate
     /// or for a cut: said once.
     private func warnOnce(_ seconds: Double) {
-        guard !warnedShort else { return }
-        warnedShort = true
+        guard !warnedLinkShort else { return }
+        warnedLinkShort = true
         warnings.append("the link carries less than this content needs at \(Self.format(settings.minQuality)) dB (first at "
                         + "\(Self.format(seconds)) s): sending cuts below it, the lowest frame rate and what fits")
     }
-
-    private var warnedShort = false
 
     /// A cut whose I-frame an empty queue cannot hold even at 0 dB: said once.
     private func warnCutTooLarge(_ seconds: Double, bytes: Int) {
@@ -512,8 +511,6 @@ public final class RateController {
                         + "the buffer \(Int(link.capacityBytes))): it waits for a later frame that fits, and its scene may never be sent; "
                         + "raise --buffer-seconds or the rate")
     }
-
-    private var warnedCutTooLarge = false
 
     private func send(_ frame: EncodedFrame, _ quality: Double, _ seconds: Double, _ sourceFrame: Int, _ cut: Bool, _ reason: String?) -> EncodedFrame {
         let bytes = StreamEncoder.packetBytes(of: frame)
