@@ -46,6 +46,9 @@ struct ReportCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Rate control's --min-quality (dB) for --target-kbps and --bandwidth.", valueName: "dB"))
     var minQuality = RateSettings.defaultMinQuality
 
+    @Option(parsing: .unconditional, help: ArgumentHelp("Rate control's --buffer-seconds for --target-kbps and --bandwidth.", valueName: "seconds"))
+    var bufferSeconds = 1.0
+
     @Option(help: ArgumentHelp("A link to follow under rate control (CSV 'seconds,kbit_s'): writes link-rate.svg, link-fps.svg and link-top1.svg (rate, frames sent and receiver top-1 over time).", valueName: "file"))
     var bandwidth: String?
 
@@ -74,6 +77,10 @@ struct ReportCommand: ParsableCommand {
                 throw ValidationError("--min-quality: \(minQuality) is out of range (0 to \(RateSettings.defaultMaxQuality) dB, rate control's ceiling)")
             }
             o.minQuality = minQuality
+            guard bufferSeconds.isFinite, (0.05...60).contains(bufferSeconds) else {
+                throw ValidationError("--buffer-seconds: \(bufferSeconds) is out of range (0.05 to 60 seconds)")
+            }
+            o.bufferSeconds = bufferSeconds
             guard (1...CodingSettings.maxLayers).contains(layers) else {
                 throw ValidationError("--layers: \(layers) is out of range (1 to \(CodingSettings.maxLayers))")
             }

@@ -162,7 +162,8 @@ import Testing
     @Test(arguments: [(["decode", "--frames", "-1:2"], "--frames: frame numbers start at 0"),
                       (["decode", "--max-output-bytes", "-5"], "--max-output-bytes must be positive"),
                       (["report", "--min-quality", "-3"], "--min-quality: -3.0 is out of range"),
-                      (["report", "--bits", "-4"], "--bits takes numbers 2 to 16, comma-separated (got '-4')")])
+                      (["report", "--bits", "-4"], "--bits takes numbers 2 to 16, comma-separated (got '-4')"),
+                      (["report", "--buffer-seconds", "-1"], "--buffer-seconds: -1.0 is out of range (0.05 to 60 seconds)")])
     func negativeValuesAfterASpaceAreCheckedInDecodeAndReport(arguments: [String], message: String) throws {
         let stream = Golden.directory.appendingPathComponent("streams/1.5/tabled-30.fst").path
         try withExtendedLifetime(ScratchFolder()) { folder in

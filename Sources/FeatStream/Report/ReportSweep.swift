@@ -32,6 +32,15 @@ public enum ReportSweep {
         public var layers = 1
         /// Rate control's `minQuality` (dB).
         public var minQuality = RateSettings.defaultMinQuality
+        /// Rate control's `bufferSeconds`.
+        public var bufferSeconds = 1.0
+
+        /// Rate control over `trace` with these options' minimum quality and buffer.
+        func rateSettings(_ trace: BandwidthTrace) -> RateSettings {
+            var settings = RateSettings(trace: trace)
+            (settings.minQuality, settings.bufferSeconds) = (minQuality, bufferSeconds)
+            return settings
+        }
         /// Pixel codecs and CRF values of the pixel line (the frames sent as video, the whole
         /// network run on the decoded pictures); no CRF: no pixel line.
         public var pixelCodecs: [PixelCodec.Variant] = ["x264:realtime", "x264:medium"].compactMap(PixelCodec.Variant.init(parsing:))
@@ -136,20 +145,16 @@ public enum ReportSweep {
                     coding.channelWeights = try TaskWeights.weights(for: model)
                     let parameters = FeatureEncoding.parameters(reader, gate: gate, model: model, coding: coding)
                     if let trace = options.bandwidth {
-                        var settings = RateSettings(trace: trace)
-                        settings.minQuality = options.minQuality
                         let trial = try CodecTrial.run(offeredFrames, parameters: parameters, sourceSeconds: source.sourceSeconds,
-                                                       rate: (settings, topFPS))
+                                                       rate: (options.rateSettings(trace), topFPS))
                         let frames = trial.sent.map { offered[$0] }
                         let received = try point.received(frames, trial.decoded, model: model)
                         timeline = LinkTimeline.windows(trace: trace, sent: zip(frames, trial.frameBytes).map { ($0.frame.seconds, $1) },
                                                         received: received, references: sourceReference)
                     }
                     for target in options.targets {
-                        var settings = RateSettings(trace: try BandwidthTrace(kilobitsPerSecond: target))
-                        settings.minQuality = options.minQuality
                         let trial = try CodecTrial.run(offeredFrames, parameters: parameters, sourceSeconds: source.sourceSeconds,
-                                                       rate: (settings, topFPS))
+                                                       rate: (options.rateSettings(try BandwidthTrace(kilobitsPerSecond: target)), topFPS))
                         // A point with no frame has no rate or fidelity to show (its sizes would be 0 / 0).
                         guard !trial.sent.isEmpty else {
                             leftOut.append("--target-kbps \(String(format: "%g", target)): rate control sent no frame (this link's buffer "
