@@ -77,10 +77,11 @@ struct ReportCommand: ParsableCommand {
                 throw ValidationError("--min-quality: \(minQuality) is out of range (0 to \(RateSettings.defaultMaxQuality) dB, rate control's ceiling)")
             }
             o.minQuality = minQuality
-            guard bufferSeconds.isFinite, (0.05...60).contains(bufferSeconds) else {
-                throw ValidationError("--buffer-seconds: \(bufferSeconds) is out of range (0.05 to 60 seconds)")
-            }
             o.bufferSeconds = bufferSeconds
+            // The buffer's range is rate control's own, as `encode` checks it.
+            do { try o.rateSettings(try BandwidthTrace(kilobitsPerSecond: 1)).validate() } catch let invalid as CodingSettings.Invalid {
+                throw ValidationError(invalid.description)
+            }
             guard (1...CodingSettings.maxLayers).contains(layers) else {
                 throw ValidationError("--layers: \(layers) is out of range (1 to \(CodingSettings.maxLayers))")
             }

@@ -36,7 +36,7 @@ public enum ReportSweep {
         public var bufferSeconds = 1.0
 
         /// Rate control over `trace` with these options' minimum quality and buffer.
-        func rateSettings(_ trace: BandwidthTrace) -> RateSettings {
+        public func rateSettings(_ trace: BandwidthTrace) -> RateSettings {
             var settings = RateSettings(trace: trace)
             (settings.minQuality, settings.bufferSeconds) = (minQuality, bufferSeconds)
             return settings
