@@ -107,6 +107,16 @@ import Testing
         #expect(frames.filter(\.isDamaged).count == reader.damagedFrames)
     }
 
+    /// With one decoder thread the damage count is exact, run after run: FFmpeg's frame
+    /// threads can hand on a reordered picture before its own thread has flagged it.
+    @Test func oneThreadCountsEveryDamagedFrame() throws {
+        VideoReader.setFFmpegLogging(verbose: false)
+        let reader = try VideoReader(Fixtures.path("bad/flipped.h264"), threads: 1)
+        var damaged: [Int] = []
+        while let frame = try reader.next() { if frame.isDamaged { damaged.append(frame.index) } }
+        #expect(damaged == [18, 20, 27, 29, 30] && reader.damagedFrames == 5, "\(damaged)")
+    }
+
     @Test func badInputsGiveTypedErrors() {
         let cases: [(String, VideoError)] = [
             ("bad/empty.mp4", .emptyFile(Fixtures.path("bad/empty.mp4"))),
