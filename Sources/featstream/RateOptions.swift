@@ -8,7 +8,7 @@ struct RateOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("Hold the stream to this link rate (kbit/s): each frame's quality and the frame rate are chosen to fit.", valueName: "kbit/s"))
     var targetKbps: Double?
 
-    @Option(help: ArgumentHelp("Follow a link whose rate changes: CSV lines 'seconds,kbit_s', each rate holding until the next.", valueName: "file"))
+    @Option(help: ArgumentHelp("Follow a link whose rate changes: CSV lines 'seconds,kbit_s', each rate holding until the next (0: an outage).", valueName: "file"))
     var bandwidth: String?
 
     @Option(parsing: .unconditional, help: ArgumentHelp("With rate control: how late after its time a frame may arrive (the link buffer; default 1).", valueName: "seconds"))

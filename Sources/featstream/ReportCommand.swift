@@ -49,7 +49,7 @@ struct ReportCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Rate control's --buffer-seconds for --target-kbps and --bandwidth.", valueName: "seconds"))
     var bufferSeconds = 1.0
 
-    @Option(help: ArgumentHelp("A link to follow under rate control (CSV 'seconds,kbit_s'): writes link-rate.svg, link-fps.svg and link-top1.svg (rate, frames sent and receiver top-1 over time).", valueName: "file"))
+    @Option(help: ArgumentHelp("A link to follow under rate control (CSV 'seconds,kbit_s', 0 for an outage): writes link-rate.svg, link-fps.svg and link-top1.svg (rate, frames sent and receiver top-1 over time).", valueName: "file"))
     var bandwidth: String?
 
     @Option(help: ArgumentHelp("Pixel codecs of the pixel line, comma-separated: x264:realtime, x264:medium, x265:medium, ENCODER:PRESET:TUNE (tune psnr, ssim...).", valueName: "list"))

@@ -4,7 +4,8 @@ import Foundation
 /// one (the first also before it, the last for ever). From `--bandwidth FILE` (CSV
 /// `seconds,kbit_s`) or one rate (`--target-kbps`).
 public struct BandwidthTrace: Sendable, Equatable {
-    /// The times the rate changes, ascending, and the rate from each, in kbit/s (at least 1).
+    /// The times the rate changes, ascending, and the rate from each, in kbit/s (0 for an
+    /// outage, else at least 1; not 0 throughout).
     public let points: [(seconds: Double, kilobitsPerSecond: Double)]
     /// Bytes carried from the first point's time to each point's (prefix sums, so `bytes` costs
     /// a binary search whatever the trace's length).
@@ -54,12 +55,15 @@ public struct BandwidthTrace: Sendable, Equatable {
             if let last = points.last, seconds <= last.0 {
                 throw Invalid(description: "\(at): time \(BandwidthTrace.shown(fields[0])) is not after the line before's (\(last.0))")
             }
-            guard rate.isFinite, BandwidthTrace.rates.contains(rate) else {
-                throw Invalid(description: "\(at): rate \(BandwidthTrace.shown(fields[1])) kbit/s is out of range (1 to 10000000)")
+            guard rate.isFinite, rate == 0 || BandwidthTrace.rates.contains(rate) else {
+                throw Invalid(description: "\(at): rate \(BandwidthTrace.shown(fields[1])) kbit/s is out of range (0 for an outage, or 1 to 10000000)")
             }
             points.append((seconds, rate))
         }
         guard !points.isEmpty else { throw Invalid(description: "\(name): no 'seconds,kbit_s' lines") }
+        // Outages (0 kbit/s) are part of real traces, but a link that never carries anything
+        // has no stream to fit.
+        guard points.contains(where: { $0.1 > 0 }) else { throw Invalid(description: "\(name): every rate is 0 kbit/s: the link never carries anything") }
         self.points = points
         var carried = [0.0]
         for k in 1..<points.count {
@@ -110,6 +114,11 @@ public struct BandwidthTrace: Sendable, Equatable {
 
     /// The rate at time `t`, in kbit/s.
     public func kilobitsPerSecond(at t: Double) -> Double { points[segment(t)].kilobitsPerSecond }
+
+    /// The highest rate the link has from time `t` on, in kbit/s.
+    public func highestKilobitsPerSecond(from t: Double) -> Double {
+        points[segment(t)...].map(\.kilobitsPerSecond).max()!
+    }
 
     /// Bytes the link carries from `t0` to `t1` (0 when `t1 <= t0`).
     public func bytes(from t0: Double, to t1: Double) -> Double {

@@ -248,14 +248,19 @@ public final class RateController {
             }
             // Below the floor a cut waits for the queue to drain, if the link soon carries what it lacks.
             let floor = max(0, minimum - RateSettings.belowMinimum)
-            guard let q = highest(below: space, upTo: minimum, size), q >= floor || !drainsSoon(for: size(floor), space: space, at: seconds) else {
+            guard let q = highest(below: space, upTo: minimum, size), q >= floor || !drainsSoon(for: size(floor), at: seconds) else {
                 warnOnce(seconds)
                 pendingCut = true
-                // Even an empty queue could not hold it: said, not hidden behind "buffer full"
-                // (scenes.mp4 at 12 kbit/s lost a scene that way; found by outside testing).
-                if Double(size(0)) > link.capacityBytes {
+                // Even an empty queue at the link's best rate from now on could not hold it: said,
+                // not hidden behind "buffer full" (scenes.mp4 at 12 kbit/s lost a scene that way;
+                // found by outside testing).
+                if Double(size(0)) > trace.highestKilobitsPerSecond(from: seconds) * 125 * link.delaySeconds {
                     warnCutTooLarge(seconds, bytes: size(0))
                     return unchanged ? nil : drop("cut deferred: at 0 dB it is more than the buffer holds")
+                }
+                // The link, down or low for now, is in the way, not the queue.
+                if link.queuedBytes == 0 || Double(size(0)) > link.capacityBytes {
+                    return unchanged ? nil : drop("cut deferred: the link carries less than its I-frame within the buffer delay")
                 }
                 return unchanged ? nil : drop("buffer full: cut deferred")
             }
@@ -366,12 +371,17 @@ public final class RateController {
             .map { ($0, written) }
     }
 
-    /// Whether a cut of `bytes` that the queue's `space` cannot hold is worth a wait: an empty
-    /// queue holds it, and the link carries what it lacks within `RateSettings.cutWaitSeconds`
-    /// and before the input ends (a cut still waiting at the end would be lost).
-    private func drainsSoon(for bytes: Int, space: Double, at seconds: Double) -> Bool {
+    /// Whether a cut of `bytes` that the queue cannot hold now is worth a wait: at a later
+    /// frame's time within `RateSettings.cutWaitSeconds`, and before the input ends (a cut still
+    /// waiting at the end would be lost), the queue has room for it, as it drains and as the
+    /// link's rate changes (at the end of an outage a cut went at 1 dB into a queue that carried
+    /// it no sooner than a full one an instant later).
+    private func drainsSoon(for bytes: Int, at seconds: Double) -> Bool {
         let horizon = min(seconds + RateSettings.cutWaitSeconds, endSeconds ?? .infinity)
-        return Double(bytes) <= link.capacityBytes && horizon > seconds && trace.bytes(from: seconds, to: horizon) >= Double(bytes) - space
+        return stride(from: seconds + 1 / gridFPS, through: horizon, by: 1 / gridFPS).contains { later in
+            let queued = max(0, link.queuedBytes - trace.bytes(from: seconds, to: later))
+            return Double(bytes) <= trace.bytes(from: later, to: later + link.delaySeconds) - queued
+        }
     }
 
     /// What a frame at `seconds` may spend: the queue's room (`space`); what the stream is behind
