@@ -465,6 +465,7 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
                 "\(summary)")
         #expect(carrier.type == "I" && carrier.seconds >= 2 && carrier.seconds <= 2.5 && carrier.quality! >= RateSettings.defaultMinQuality - RateSettings.belowMinimum,
                 "\(summary)")
+        #expect(carrier.reason?.hasPrefix(RateController.deferredCutReason) == true, "\(summary)")
     }
 
     /// A cut that fits only below the floor (`RateSettings.belowMinimum` under the minimum) waits
