@@ -72,7 +72,7 @@ struct ReportCommand: ParsableCommand {
             o.changeThresholds = try list(changeThreshold, "--change-threshold", "numbers 0 to 1000") { Float($0).flatMap { $0.isFinite && (0...1000).contains($0) ? $0 : nil } }
             o.bits = try list(bits, "--bits", "numbers 2 to 16") { Int($0).flatMap { (2...16).contains($0) ? $0 : nil } }
             o.qualities = quality == "none" ? [] : try list(quality, "--quality", "numbers 0 to 120, or 'none'") { Double($0).flatMap { $0.isFinite && (0...120).contains($0) ? $0 : nil } }
-            o.targets = targetKbps.isEmpty ? [] : try list(targetKbps, "--target-kbps", "numbers over 0") { Double($0).flatMap { $0.isFinite && $0 > 0 && $0 <= 1e7 ? $0 : nil } }
+            o.targets = targetKbps.isEmpty ? [] : try list(targetKbps, "--target-kbps", "numbers from 1 to 10000000") { Double($0).flatMap { $0.isFinite && $0 >= 1 && $0 <= 1e7 ? $0 : nil } }
             guard minQuality.isFinite, (0...RateSettings.defaultMaxQuality).contains(minQuality) else {
                 throw ValidationError("--min-quality: \(minQuality) is out of range (0 to \(RateSettings.defaultMaxQuality) dB, rate control's ceiling)")
             }

@@ -158,12 +158,14 @@ import Testing
     }
 
     /// The same for `decode` and `report` (`decode --time -1:2` said "Missing value for
-    /// '--time <T0:T1>'"; found by outside testing).
+    /// '--time <T0:T1>'"; found by outside testing), and a list's range (`report --target-kbps`
+    /// took 0.5 as "over 0", then refused it as "1 to 10000000").
     @Test(arguments: [(["decode", "--frames", "-1:2"], "--frames: frame numbers start at 0"),
                       (["decode", "--max-output-bytes", "-5"], "--max-output-bytes must be positive"),
                       (["report", "--min-quality", "-3"], "--min-quality: -3.0 is out of range"),
                       (["report", "--bits", "-4"], "--bits takes numbers 2 to 16, comma-separated (got '-4')"),
-                      (["report", "--buffer-seconds", "-1"], "--buffer-seconds: -1.0 is out of range (0.05 to 60 seconds)")])
+                      (["report", "--buffer-seconds", "-1"], "--buffer-seconds: -1.0 is out of range (0.05 to 60 seconds)"),
+                      (["report", "--target-kbps", "50,0.5"], "--target-kbps takes numbers from 1 to 10000000, comma-separated (got '50,0.5')")])
     func negativeValuesAfterASpaceAreCheckedInDecodeAndReport(arguments: [String], message: String) throws {
         let stream = Golden.directory.appendingPathComponent("streams/1.5/tabled-30.fst").path
         try withExtendedLifetime(ScratchFolder()) { folder in

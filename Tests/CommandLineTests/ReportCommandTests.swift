@@ -96,6 +96,18 @@ extension ReportCommandTests {
         #expect(lines.count == 3 && lines.allSatisfy { $0.count == 2 }, "\(lines)")
     }
 
+    /// A link down for the whole input: the report says so and draws no link plots (it wrote
+    /// an all-zero link table and plots, without a word; found by outside testing).
+    @Test func aLinkDownThroughoutIsNamed() throws {
+        let dir = scratch.file("report"), trace = scratch.file("down.csv")
+        try "0,0\n10,400\n".write(toFile: trace, atomically: true, encoding: .utf8)
+        let result = try Fixtures.run(Fixtures.featstream, ["report", Fixtures.path("pan.mp4"), "--fps", "5", "--bits", "4", "--quality", "none",
+                                                            "--crf", "none", "--bandwidth", trace, "--out", dir, "--quiet"])
+        try #require(result.status == 0, "\(result.err)")
+        #expect(result.err.contains("--bandwidth: rate control sent no frame on this link") && !String(decoding: result.out, as: UTF8.self).contains("following --bandwidth"), "\(result.err)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/link-rate.svg"))
+    }
+
     /// A damaged input is reported as `frames`, `features` and `encode` report it: a warning,
     /// and the counts in report.json (the report said nothing; found by outside testing).
     /// One decoder thread each: with FFmpeg's frame threads a damaged frame's flag is

@@ -440,32 +440,76 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
                 "\(controller.warnings)")
     }
 
-    /// A cut in a link outage (a trace line at 0 kbit/s) waits for the link, and goes when it
-    /// returns at the floor or above, in time. (Traces with outages were refused; with them, the
-    /// cut was said to be more than the buffer holds even at 0 dB, "raise the rate", and went at
-    /// the outage's end at 1 dB into a queue that carried it no sooner than a better one.)
-    @Test func aCutWaitsOutAnOutage() throws {
-        let trace: [(Double, Double)] = [(0, 200), (1, 0), (3, 200)]
+    /// Runs 10 fps of synthetic frames (a P-frame of 300 bytes x 2^(dB/6), an I-frame 3x) over
+    /// `trace` ("seconds,kbit_s" pairs), a cut at each of `cuts` (frame numbers); the controller
+    /// and the packets sent.
+    static func runOver(_ trace: [(Double, Double)], frames: Int, cuts: Set<Int>, durationSeconds: Double? = nil) throws
+        -> (controller: RateController, packets: [(Double, Int)], summary: String) {
         let settings = RateSettings(trace: try BandwidthTrace(csv: trace.map { "\($0.0),\($0.1)" }.joined(separator: "\n"), name: "t"))
-        let controller = RateController(settings: settings, gridFPS: 10, headerBytes: 1000)
+        let controller = RateController(settings: settings, gridFPS: 10, headerBytes: 1000, durationSeconds: durationSeconds)
         var packets: [(Double, Int)] = []
-        for k in 0..<40 {
+        for k in 0..<frames {
             let t = Double(k) / 10
-            let sent = controller.decide(seconds: t, sourceFrame: k, cut: k == 0 || k == 12) { q, intra in
+            let sent = controller.decide(seconds: t, sourceFrame: k, cut: cuts.contains(k)) { q, intra in
                 Self.frame(bytes: Int(300 * pow(2, q / 6)) * (intra ? 3 : 1), intra: intra)
             }
             if let sent { packets.append((t, StreamEncoder.packetBytes(payloadBytes: sent.payload.count))) }
         }
-        let log = controller.log, summary = log.map { "\($0.seconds) \($0.type ?? "-") \($0.quality ?? -1) \($0.reason ?? "")" }
+        let summary = controller.log.map { "\($0.seconds) \($0.type ?? "-") \($0.quality ?? -1) \($0.fps ?? -1) \($0.reason ?? "")" }
+        return (controller, packets, summary.joined(separator: "\n"))
+    }
+
+    /// While the link is down (a trace line at 0 kbit/s) nothing is sent, the frame rate stays,
+    /// and a cut waits: it goes with the first frame after the outage, at the floor or above, in
+    /// time, without a warning. (Traces with outages were refused; with them the frame rate fell
+    /// a step a frame, the log said "buffer full" with the queue empty, the cut was said to be
+    /// more than the buffer holds, "raise the rate", and went in the outage at 0.5 to 5 dB.)
+    @Test func aCutWaitsOutAnOutage() throws {
+        let trace: [(Double, Double)] = [(0, 200), (1, 0), (3, 200)]
+        let (controller, packets, summary) = try Self.runOver(trace, frames: 40, cuts: [0, 12])
         #expect(worstLateness(packets, header: 1000, trace: trace, delay: 1) <= 1e-9, "\(summary)")
-        #expect(!controller.warnings.contains { $0.contains("more than the buffer holds") }, "\(controller.warnings)")
-        let carrier = try #require(log.first { $0.seconds > 1.2 && $0.sent }, "\(summary)")
-        let waits = log.filter { $0.seconds >= 1.2 && $0.seconds < carrier.seconds }
-        #expect(waits.count >= 9 && waits.allSatisfy { $0.reason == "cut deferred: the link carries less than its I-frame within the buffer delay" },
+        #expect(controller.warnings.isEmpty, "\(controller.warnings)")
+        let log = controller.log
+        let down = log.filter { $0.seconds >= 1 - 1e-9 && $0.seconds < 2.95 }
+        #expect(down.count == 20 && down.allSatisfy { !$0.sent && $0.fps == down[0].fps }, "\(summary)")
+        #expect(down.map(\.reason) == Array(repeating: RateController.linkDownReason, count: 2) + Array(repeating: RateController.linkDownCutReason, count: 18),
                 "\(summary)")
-        #expect(carrier.type == "I" && carrier.seconds >= 2 && carrier.seconds <= 2.5 && carrier.quality! >= RateSettings.defaultMinQuality - RateSettings.belowMinimum,
-                "\(summary)")
+        let carrier = try #require(log.first { $0.seconds > 2.95 }, "\(summary)")
+        #expect(carrier.sent && carrier.type == "I" && carrier.quality! >= RateSettings.defaultMinQuality - RateSettings.belowMinimum, "\(summary)")
         #expect(carrier.reason?.hasPrefix(RateController.deferredCutReason) == true, "\(summary)")
+        // A frame the outage ahead leaves no room for is no sign the link is short.
+        let (ahead, _, aheadSummary) = try Self.runOver([(0, 200), (1.05, 0), (3, 200)], frames: 40, cuts: [0])
+        #expect(ahead.log.contains { $0.seconds == 1 && !$0.sent } && ahead.warnings.isEmpty, "\(ahead.warnings)\n\(aheadSummary)")
+    }
+
+    /// A cut that fits only below the floor while the link is low waits for the room the link
+    /// will have as its rate rises, within `RateSettings.cutWaitSeconds`: the queue is judged at
+    /// the later frames' times, not by what the link carries now.
+    @Test func aCutWaitsForTheLinkToRise() throws {
+        // At 5 kbit/s an empty queue holds 625 bytes, less than an I-frame at 0 dB.
+        let trace: [(Double, Double)] = [(0, 200), (1, 5), (3, 200)]
+        let (controller, packets, summary) = try Self.runOver(trace, frames: 40, cuts: [0, 18])
+        #expect(worstLateness(packets, header: 1000, trace: trace, delay: 1) <= 1e-9, "\(summary)")
+        let log = controller.log
+        let carrier = try #require(log.first { $0.seconds > 1.75 && $0.sent }, "\(summary)")
+        #expect(carrier.type == "I" && carrier.seconds > 1.85 && carrier.seconds <= 2.35
+                && carrier.quality! >= RateSettings.defaultMinQuality - RateSettings.belowMinimum, "\(summary)")
+        let waits = log.filter { $0.seconds > 1.75 && $0.seconds < carrier.seconds }
+        #expect(!waits.isEmpty && waits.allSatisfy { $0.reason == "cut deferred: the link carries less than its I-frame within the buffer delay" },
+                "\(summary)")
+        #expect(!controller.warnings.contains { $0.contains("more than the buffer holds") }, "\(controller.warnings)")
+    }
+
+    /// A cut in an outage that lasts to the input's end is named in a warning; a link down for the
+    /// whole input sends nothing and says so (it said "raise --buffer-seconds or the rate").
+    @Test func outagesToTheEndAreNamed() throws {
+        let (controller, _, summary) = try Self.runOver([(0, 200), (1, 0)], frames: 30, cuts: [0, 15], durationSeconds: 3)
+        #expect(controller.warnings == ["the link is down (0 kbit/s) from 1.5 s or before to the input's end: a cut waiting for it is not sent"],
+                "\(controller.warnings)\n\(summary)")
+        let (down, _, _) = try Self.runOver([(0, 0), (10, 200)], frames: 30, cuts: [0])
+        #expect(throws: RateController.NothingSent.self) { try down.checkSomethingSent() }
+        #expect(throws: Never.self) { try controller.checkSomethingSent() }
+        do { try down.checkSomethingSent() } catch { #expect("\(error)" == "rate control sent no frame: the link is down (0 kbit/s) from the first frame to the last") }
     }
 
     /// A cut that fits only below the floor (`RateSettings.belowMinimum` under the minimum) waits

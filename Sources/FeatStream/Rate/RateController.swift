@@ -27,9 +27,10 @@ import Foundation
 ///   cap).
 /// - Cuts are always sent, below the minimum if they must, and later frames pay (dropped while
 ///   the queue is over half full). A cut that fits at no quality, or only below the floor
-///   (`RateSettings.belowMinimum` under the minimum) while the link carries what it lacks
-///   within `RateSettings.cutWaitSeconds`, waits: the first frame after it that fits (at the
-///   floor or above), held back as unchanged or not, is coded as its I-frame. Sent at once,
+///   (`RateSettings.belowMinimum` under the minimum) while the queue has room for it at a
+///   later frame within `RateSettings.cutWaitSeconds` (as it drains and the link's rate
+///   changes), waits: the first frame after it that fits (at the floor or above), held back as
+///   unchanged or not, is coded as its I-frame. Sent at once,
 ///   cuts went at 2.5-5.5 dB after a P-frame had filled the queue and kept no class (bikes at
 ///   100 kbit/s: receiver top-1 35.6 %, waiting 44.0 %).
 /// - At the lowest frame rate a frame that cannot have the minimum quality is sent at it only
@@ -51,6 +52,9 @@ import Foundation
 ///   or when it carries a deferred cut (above); else it is dropped
 ///   unlogged. A static scene then spends the link on precision and fresher tensors instead of
 ///   leaving it idle.
+/// - While the link is down (it carries nothing before the next grid frame: an outage in the
+///   trace) nothing is sent, a cut waits for the link's return, and the frame rate and the
+///   quality held stay as they were.
 /// - The link, its trace (`--bandwidth` times) and the account of what the stream is behind or
 ///   ahead all start at the first frame's time, whatever its timestamp.
 public final class RateController {
@@ -87,7 +91,8 @@ public final class RateController {
         /// Every key, null where there is no value (one shape for every line of the log).
         public func encode(to encoder: Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(seconds, forKey: .seconds)
+            // To the microsecond: a time of pts x time base read 1.4000000000000001 (found by outside testing).
+            try c.encode((seconds * 1e6).rounded() / 1e6, forKey: .seconds)
             try c.encode(sourceFrame, forKey: .sourceFrame)
             try c.encode(cut, forKey: .cut)
             try c.encode(sent, forKey: .sent)
@@ -115,7 +120,10 @@ public final class RateController {
     /// Throws `NothingSent` when frames were admitted and none was sent (a stream of its header
     /// alone would look valid and hold nothing).
     public func checkSomethingSent() throws {
-        guard !log.isEmpty, !log.contains(where: \.sent) else { return }
+        guard let last = log.last, !log.contains(where: \.sent) else { return }
+        if trace.bytes(from: startSeconds, to: last.seconds + 1 / gridFPS) == 0 {
+            throw NothingSent(description: "rate control sent no frame: the link is down (0 kbit/s) from the first frame to the last")
+        }
         let capacity = Int(trace.bytes(from: startSeconds, to: startSeconds + settings.bufferSeconds))
         throw NothingSent(description: "rate control sent no frame: \(Self.format(settings.bufferSeconds)) s of this link holds \(capacity) bytes, "
                           + "less than the stream's \(headerBytes)-byte header and one frame; raise --buffer-seconds or the rate")
@@ -140,7 +148,7 @@ public final class RateController {
     public private(set) var log: [Entry] = []
     /// Warnings, each once.
     public private(set) var warnings: [String] = []
-    private var warnedLinkShort = false, warnedCutTooLarge = false
+    private var warnedLinkShort = false, warnedCutTooLarge = false, warnedCutLost = false
     /// How long the input is, when known (a file's duration): the link carries every byte by
     /// its end, so the rate over a short clip is the link's, not the link's plus a full buffer.
     public let durationSeconds: Double?
@@ -209,6 +217,18 @@ public final class RateController {
             endSeconds = durationSeconds.map { seconds + $0 }
         }
         link.drain(until: seconds)
+        // While the link is down (a 0 kbit/s line of the trace, lasting past the next grid frame)
+        // nothing is sent, and the frame rate and the quality held stay as they were: a frame
+        // queued now arrives no sooner than one sent when the link returns, and the link's return
+        // is no reason for a lower frame rate. (Outages stepped the frame rate down once a frame,
+        // logged "buffer full" with the queue empty, and blamed the buffer for a cut's size.)
+        if trace.bytes(from: seconds, to: seconds + 1 / gridFPS) == 0 {
+            pendingCut = pendingCut || cut
+            if pendingCut, trace.bytes(from: seconds, to: endSeconds ?? .greatestFiniteMagnitude) == 0 { warnCutLost(seconds) }
+            if unchanged { return nil }
+            record(seconds, sourceFrame, cut, nil, nil, pendingCut ? RateController.linkDownCutReason : RateController.linkDownReason)
+            return nil
+        }
         if unchanged && !pendingCut {
             let refined = refinement(seconds: seconds, sourceFrame: sourceFrame, refresh: refresh, trial: trial)
             // Frames the gate holds back leave the changed ones the budget of several: the
@@ -445,6 +465,11 @@ public final class RateController {
         return send(frame, q, seconds, sourceFrame, false, idle ? RateController.idleReason : RateController.refinementReason)
     }
 
+    /// `encode --json`'s reason for a frame not sent while the link is down.
+    public static let linkDownReason = "link down"
+    /// `encode --json`'s reason for a cut, or a frame after one, while the link is down.
+    public static let linkDownCutReason = "link down: cut deferred"
+
     /// `encode --json`'s reason for an unchanged frame sent to refine the receiver's tensor.
     public static let refinementReason = "unchanged: refines the held frame"
     /// `encode --json`'s reason for an unchanged frame sent because the link had idled.
@@ -507,10 +532,21 @@ public final class RateController {
     /// The link cannot carry the content at the minimum quality, even at the lowest frame rate
     /// or for a cut: said once.
     private func warnOnce(_ seconds: Double) {
-        guard !warnedLinkShort else { return }
+        // Not while the link drops within the buffer delay (an outage or a dip ahead): the rate
+        // it drops to is judged once it holds (every outage said "the link carries less than
+        // this content needs", on a link that carried it before and after).
+        let steady = trace.kilobitsPerSecond(at: seconds) * 125 * link.delaySeconds
+        guard !warnedLinkShort, link.capacityBytes >= 0.999 * steady else { return }
         warnedLinkShort = true
         warnings.append("the link carries less than this content needs at \(Self.format(settings.minQuality)) dB (first at "
                         + "\(Self.format(seconds)) s): sending cuts below it, the lowest frame rate and what fits")
+    }
+
+    /// A cut in an outage that lasts to the input's end (or for ever): said once.
+    private func warnCutLost(_ seconds: Double) {
+        guard !warnedCutLost else { return }
+        warnedCutLost = true
+        warnings.append("the link is down (0 kbit/s) from \(Self.format(seconds)) s or before to the input's end: a cut waiting for it is not sent")
     }
 
     /// A cut whose I-frame an empty queue cannot hold even at 0 dB: said once.

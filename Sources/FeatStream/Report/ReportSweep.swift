@@ -148,9 +148,15 @@ public enum ReportSweep {
                         let trial = try CodecTrial.run(offeredFrames, parameters: parameters, sourceSeconds: source.sourceSeconds,
                                                        rate: (options.rateSettings(trace), topFPS))
                         let frames = trial.sent.map { offered[$0] }
-                        let received = try point.received(frames, trial.decoded, model: model)
-                        timeline = LinkTimeline.windows(trace: trace, sent: zip(frames, trial.frameBytes).map { ($0.frame.seconds, $1) },
-                                                        received: received, references: sourceReference)
+                        // (A link down for the whole input made an all-zero table and plots, without a word.)
+                        if frames.isEmpty {
+                            leftOut.append("--bandwidth: rate control sent no frame on this link (its buffer holds less than the stream's "
+                                           + "header and one frame, or the link is down); no link plots")
+                        } else {
+                            let received = try point.received(frames, trial.decoded, model: model)
+                            timeline = LinkTimeline.windows(trace: trace, sent: zip(frames, trial.frameBytes).map { ($0.frame.seconds, $1) },
+                                                            received: received, references: sourceReference)
+                        }
                     }
                     for target in options.targets {
                         let trial = try CodecTrial.run(offeredFrames, parameters: parameters, sourceSeconds: source.sourceSeconds,
