@@ -219,8 +219,8 @@ public final class RateController {
         link.drain(until: seconds)
         // While the link is down (a 0 kbit/s line of the trace, lasting past the next grid frame)
         // nothing is sent, and the frame rate and the quality held stay as they were: a frame
-        // queued now arrives no sooner than one sent when the link returns, and the link's return
-        // is no reason for a lower frame rate. (Outages stepped the frame rate down once a frame,
+        // queued now arrives hardly sooner than a fresher one sent when the link returns, and an
+        // outage says nothing of the rate the link returns at. (Outages stepped the frame rate down once a frame,
         // logged "buffer full" with the queue empty, and blamed the buffer for a cut's size.)
         if trace.bytes(from: seconds, to: seconds + 1 / gridFPS) == 0 {
             pendingCut = pendingCut || cut
