@@ -43,7 +43,7 @@ public enum VideoError: Error, CustomStringConvertible, Equatable {
         case .mp4IndexAtEnd(let input):
             return "\(input): this MP4 keeps its index (moov) at the end and cannot be read from a pipe; "
                 + "pass the file path, or remux it with 'ffmpeg -i IN -c copy -movflags +faststart OUT.mp4' (or as fragmented MP4)"
-        case .noVideoStream(let input): return "\(input): has no video stream (audio-only or data file?)"
+        case .noVideoStream(let input): return "\(input): has no video stream (audio-only, perhaps with cover art, or a data file?)"
         case .noDecoder(let input, let codec): return "\(input): no decoder for codec '\(codec)' in this FFmpeg"
         case .decoderFailed(let input, let cause): return "\(input): the video decoder failed (\(cause))"
         case .filterFailed(let input, let cause): return "\(input): could not scale frames (\(cause))"

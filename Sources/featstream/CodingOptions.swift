@@ -43,17 +43,20 @@ struct CodingOptions: ParsableArguments {
     @Flag(help: "Exact float16 values (no further quantization); values beyond ±65504 become ±65504, with a warning.")
     var fp16 = false
 
-    @Option(parsing: .unconditional, help: "Dead zone: extra half-width of the bin at zero, in steps (0-1).")
-    var deadZone: Float = 0
+    @Option(parsing: .unconditional, help: "Level mode (--bits, --levels): extra half-width of the bin at zero, in steps (0-1; default 0).")
+    var deadZone: Float?
 
-    @Option(parsing: .unconditional, help: "Per-channel range: percent of values clipped off each tail of an I-frame.")
-    var clip: Double = CodingSettings().clipPercent
+    @Option(parsing: .unconditional, help: "Level mode (--bits, --levels): percent of values clipped off each tail of a channel's range in an I-frame (default \(CodingSettings().clipPercent)).")
+    var clip: Double?
 
     @Option(parsing: .unconditional, help: "An I-frame at least every this many seconds (random access).")
     var gop: Double = CodingSettings().gopSeconds
 
     @Flag(help: "Code every frame alone: no temporal prediction.")
     var intraOnly = false
+
+    /// `--dead-zone` or `--clip` when given: they shape level mode's bins only.
+    var levelOption: String? { deadZone != nil ? "--dead-zone" : clip != nil ? "--clip" : nil }
 
     func validate() throws {
         let modes = [bits != nil, levels != nil, quality != nil, lossless, fp16].filter { $0 }.count
@@ -63,6 +66,9 @@ struct CodingOptions: ParsableArguments {
         }
         // Accepted and ignored before (found by outside testing).
         if weighting != nil && modes > 0 && quality == nil { throw ValidationError("--weighting: weighs step mode's distortion (--quality or rate control)") }
+        if let levelOption, quality != nil || lossless || fp16 {
+            throw ValidationError("\(levelOption): shapes level mode's bins (--bits, --levels), not --quality, --lossless or --fp16")
+        }
         if let layers, !(1...CodingSettings.maxLayers).contains(layers) {
             throw ValidationError("--layers: \(layers) is out of range (1 to \(CodingSettings.maxLayers) layers)")
         }
@@ -100,8 +106,8 @@ struct CodingOptions: ParsableArguments {
         } else {
             s.precision = .quantized(levels: levels ?? (1 << (bits ?? 8)))
         }
-        s.deadZone = deadZone
-        s.clipPercent = clip
+        s.deadZone = deadZone ?? 0
+        s.clipPercent = clip ?? CodingSettings().clipPercent
         s.gopSeconds = gop
         s.intraOnly = intraOnly
         return s

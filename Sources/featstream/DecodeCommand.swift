@@ -93,9 +93,10 @@ struct DecodeCommand: ParsableCommand {
             let counts = report.layersDecoded.enumerated().filter { $0.element > 0 }.map { "\($0.element) with \($0.offset + 1) of \(total)" }
             // (Without a frame decoded the line said "layers decoded per frame: " and nothing.)
             if total > 1 && !counts.isEmpty { say("layers decoded per frame: " + counts.joined(separator: ", ")) }
-            // The speed counts the tensors as float32 whatever --dtype writes (decoding makes them so).
-            say(String(format: "%.3f s, %.1f MB of tensors as float32, %.0f MB/s", summary.seconds, summary.megabytes,
-                       summary.seconds > 0 ? summary.megabytes / summary.seconds : 0))
+            // The speed counts the tensors as float32 whatever --dtype writes (decoding makes them
+            // so; "MB of tensors as float32" read as the file's type with --dtype float16).
+            say(String(format: "%.3f s, %.0f MB/s of decoded tensor counted as float32 (%.1f MB)", summary.seconds,
+                       summary.seconds > 0 ? summary.megabytes / summary.seconds : 0, summary.megabytes))
         }
     }
 }

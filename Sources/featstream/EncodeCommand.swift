@@ -38,6 +38,9 @@ struct EncodeCommand: ParsableCommand {
         if rate.enabled && (coding.bits != nil || coding.levels != nil || coding.lossless || coding.fp16) {
             throw ValidationError("rate control codes in step mode: use --quality (the highest quality it spends), not --bits, --levels, --lossless or --fp16")
         }
+        if rate.enabled, let option = coding.levelOption {
+            throw ValidationError("\(option): shapes level mode's bins (--bits, --levels); rate control codes in step mode")
+        }
         if rate.enabled && coding.layers != nil {
             throw ValidationError("--layers is for delivery that is not real time: rate control (--target-kbps, --bandwidth) sends one layer")
         }

@@ -40,10 +40,15 @@ enum Terminal {
     }
 
     /// One-line warnings about the input, once it is read: frames the decoder concealed errors
-    /// in and packets it rejected, and timestamps that jumped back to a new timeline.
+    /// in and packets it rejected, a video shorter than its stream declares, and timestamps that
+    /// jumped back to a new timeline.
     static func warnAboutInput(_ reader: VideoReader) {
         if reader.damagedFrames + reader.rejectedPackets > 0 {
             warn("\(reader.name): \(reader.damagedFrames) damaged frames (errors concealed by the decoder), \(reader.rejectedPackets) packets rejected")
+        }
+        if let short = reader.shortOfDeclared {
+            warn("\(reader.name): the video ends after \(String(format: "%.2f", short.decoded)) s of the \(String(format: "%.2f", short.declared)) s "
+                 + "its stream declares (a truncated file?)")
         }
         if reader.timestampJumps > 0 {
             warn("\(reader.name): the timestamps jump back \(reader.timestampJumps == 1 ? "once" : "\(reader.timestampJumps) times") (streams joined?); "

@@ -225,7 +225,11 @@ import Testing
                                    (["--target-kbps", "200", "--layers", "2"], "--layers is for delivery that is not real time"),
                                    (["--quality", "30", "--layers", "2", "--entropy", "tables"], "--entropy: chooses the coder of single-layer step mode"),
                                    (["--bits", "6", "--entropy", "adaptive"], "--entropy: chooses the coder of single-layer step mode"),
-                                   (["--entropy", "adaptive"], "--entropy: chooses the coder of single-layer step mode")] {
+                                   (["--entropy", "adaptive"], "--entropy: chooses the coder of single-layer step mode"),
+                                   // Accepted and ignored before (found by outside testing).
+                                   (["--quality", "30", "--dead-zone", "1"], "--dead-zone: shapes level mode's bins (--bits, --levels), not --quality"),
+                                   (["--fp16", "--clip", "5"], "--clip: shapes level mode's bins (--bits, --levels), not --quality"),
+                                   (["--target-kbps", "200", "--clip", "5"], "--clip: shapes level mode's bins (--bits, --levels); rate control codes in step mode")] {
             let result = try featstream(["encode", Fixtures.bikes, "--fps", "5", "-q", "-o", dir + "/bad.fst"] + options)
             #expect(result.status != 0 && result.err.hasPrefix("Error: " + message), "\(options): \(result.err)")
         }

@@ -16,6 +16,7 @@ import Testing
         ("bad/empty.mp4", "file is empty"),
         ("bad/truncated.mp4", "this MP4 is truncated or its index (moov box) is missing"),
         ("bad/audio-only.m4a", "has no video stream"),
+        ("bad/cover-art.mp3", "has no video stream (audio-only, perhaps with cover art"),
         ("no-such-file.mp4", "no such file"),
         ("bad", "is a directory"),
     ])

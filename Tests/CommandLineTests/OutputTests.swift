@@ -8,8 +8,8 @@ import Testing
     let scratch = ScratchFolder()
     var dir: String { scratch.path }
 
-    func featstream(_ arguments: [String]) throws -> (status: Int32, out: Data, err: String) {
-        try Fixtures.run(Fixtures.featstream, arguments)
+    func featstream(_ arguments: [String], stdin: URL? = nil) throws -> (status: Int32, out: Data, err: String) {
+        try Fixtures.run(Fixtures.featstream, arguments, stdin: stdin)
     }
 
     func files(_ path: String) -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted() }
@@ -45,8 +45,10 @@ import Testing
         #expect(files(dir) == ["null"])
     }
 
-    /// -o naming the command's own input, directly or through a symbolic link, is refused with
-    /// one line, and the input stays whole (the finished output used to replace it).
+    /// -o naming the command's own input, directly, through a symbolic link, a `concat:` or
+    /// `subfile` URL, or standard input redirected from it, is refused with one line, and the
+    /// input stays whole (the finished output used to replace it; the URLs and standard input
+    /// were found by outside testing).
     @Test func theInputIsNeverTheOutput() throws {
         let video = dir + "/scenes.mp4", stream = dir + "/scenes.fst", link = dir + "/link.fst"
         try FileManager.default.copyItem(atPath: Fixtures.path("scenes.mp4"), toPath: video)
@@ -55,8 +57,10 @@ import Testing
         let before = (try Data(contentsOf: URL(fileURLWithPath: video)), try Data(contentsOf: URL(fileURLWithPath: stream)))
         for arguments in [["encode", video, "--fps", "5", "-o", video], ["features", video, "--fps", "5", "-o", video],
                           ["encode", "file://" + video, "--fps", "5", "-o", video], ["decode", stream, "-o", stream], ["decode", link, "-o", stream],
-                          ["decode", stream, "-o", dir + "/x.npy", "--timestamps", stream]] {
-            let result = try featstream(arguments + ["-q"])
+                          ["decode", stream, "-o", dir + "/x.npy", "--timestamps", stream],
+                          ["encode", "concat:\(video)|\(video)", "--fps", "5", "-o", video], ["features", "subfile,,start,0,end,0,,:\(video)", "--fps", "5", "-o", video],
+                          ["encode", "-", "--fps", "5", "-o", video], ["decode", "-", "-o", stream]] {
+            let result = try featstream(arguments + ["-q"], stdin: arguments[1] == "-" ? URL(fileURLWithPath: arguments[2] == "-o" ? stream : video) : nil)
             #expect(result.status != 0 && result.err.hasSuffix("is the input file; choose another output name)\n")
                     && result.err.split(separator: "\n").count == 1, "\(arguments): \(result.err)")
         }

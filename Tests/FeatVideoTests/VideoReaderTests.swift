@@ -107,6 +107,24 @@ import Testing
         #expect(frames.filter(\.isDamaged).count == reader.damagedFrames)
     }
 
+    /// A file cut short (its index, first, declares more than is there) is read to where it
+    /// ends and says so; whole files do not (an MP4 cut at 40 % said only "1 packets rejected";
+    /// found by outside testing).
+    @Test func aTruncatedFileIsShortOfWhatItDeclares() throws {
+        let whole = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("scenes.mp4")))
+        try withExtendedLifetime(ScratchFolder()) { folder in
+            let cut = folder.file("cut.mp4")
+            try whole.prefix(whole.count * 6 / 10).write(to: URL(fileURLWithPath: cut))
+            let (frames, reader) = try Fixtures.readAll(cut)
+            let short = try #require(reader.shortOfDeclared)
+            #expect(frames.count > 30 && frames.count < 120 && abs(short.declared - 4.7) < 0.05 && short.decoded < 3.7, "\(frames.count) frames, \(short)")
+            let result = try Fixtures.run(Fixtures.featstream, ["frames", "--no-model", "--quiet", cut])
+            #expect(result.status == 0 && result.err.contains("the video ends after \(String(format: "%.2f", short.decoded)) s of the 4.70 s its stream declares"),
+                    "\(result.err)")
+        }
+        for clip in ["scenes.mp4", "vfr.mkv", "ntsc.mp4"] { #expect(try Fixtures.readAll(Fixtures.path(clip)).reader.shortOfDeclared == nil, "\(clip)") }
+    }
+
     /// With one decoder thread the damage count is exact, run after run: FFmpeg's frame
     /// threads can hand on a reordered picture before its own thread has flagged it.
     @Test func oneThreadCountsEveryDamagedFrame() throws {
@@ -121,6 +139,7 @@ import Testing
         let cases: [(String, VideoError)] = [
             ("bad/empty.mp4", .emptyFile(Fixtures.path("bad/empty.mp4"))),
             ("bad/audio-only.m4a", .noVideoStream(Fixtures.path("bad/audio-only.m4a"))),
+            ("bad/cover-art.mp3", .noVideoStream(Fixtures.path("bad/cover-art.mp3"))),
             ("no-such-file.mp4", .noSuchFile(Fixtures.path("no-such-file.mp4"))),
             ("bad", .isDirectory(Fixtures.path("bad"))),
             ("bad/truncated.mp4", .mp4WithoutIndex(Fixtures.path("bad/truncated.mp4"))),

@@ -27,6 +27,18 @@ public final class OutputFile {
     /// written through an unnamed temporary file that `commit` copies out. `input`: the file the
     /// command reads; an output that is the same file (its path, or a hard link to it) is
     /// refused, since replacing it would lose the input.
+    /// The local files an input names, as FFmpeg opens them: the file of a path or a `file:`
+    /// URL, what standard input (`-`) was redirected from, each part of a `concat:a|b` URL, the
+    /// file inside a `subfile,,...,,:path` URL. (An output named as one of the last three
+    /// replaced the input; found by outside testing.)
+    static func localFiles(of input: String) -> [String] {
+        if input == "-" { return ["/dev/stdin"] }
+        if input.hasPrefix("file:") { return [URL(string: input)?.path ?? String(input.dropFirst(5))] }
+        if input.hasPrefix("concat:") { return input.dropFirst(7).split(separator: "|").flatMap { localFiles(of: String($0)) } }
+        if input.hasPrefix("subfile,"), let inner = input.range(of: ",,:") { return localFiles(of: String(input[inner.upperBound...])) }
+        return input.contains("://") ? [] : [input]
+    }
+
     public init(_ requested: String, defaultName: String? = nil, seekable: Bool = false, input: String? = nil) throws {
         if requested == "-" {
             path = "-"
@@ -57,11 +69,9 @@ public final class OutputFile {
                 return
             case S_IFREG:
                 // The name itself (lstat): a symbolic link to the input is replaced, the input kept.
-                // An input given as a file: URL (FFmpeg opens those) is that file.
                 var read = stat(), named = stat()
-                if let input = input.flatMap({ $0.hasPrefix("file:") ? URL(string: $0)?.path : $0 }), input != "-",
-                   stat(input, &read) == 0, lstat(target, &named) == 0,
-                   read.st_dev == named.st_dev, read.st_ino == named.st_ino {
+                if lstat(target, &named) == 0, let input,
+                   OutputFile.localFiles(of: input).contains(where: { stat($0, &read) == 0 && read.st_dev == named.st_dev && read.st_ino == named.st_ino }) {
                     throw OutputError(target, "is the input file; choose another output name")
                 }
             default: throw OutputError(target, "is not a regular file, a device or a pipe")

@@ -13,10 +13,12 @@ public struct LinkBuffer: Sendable {
     /// The time `queuedBytes` refers to.
     public private(set) var time = 0.0
 
-    /// An empty queue at time 0.
-    public init(trace: BandwidthTrace, delaySeconds: Double) {
+    /// An empty queue at time `start` (a stream's times may start below 0: a transport stream
+    /// whose clock wrapped starts at -1.3 s, and a queue that began at 0 did not drain before it).
+    public init(trace: BandwidthTrace, delaySeconds: Double, start: Double = 0) {
         self.trace = trace
         self.delaySeconds = delaySeconds
+        time = start
     }
 
     /// Lets the link carry what it can until `t` (no earlier than the last time).

@@ -210,8 +210,7 @@ public final class RateController {
         if log.isEmpty {
             // The link and its trace start with the stream: the header goes just before the first frame.
             trace = settings.trace.shifted(by: seconds)
-            link = LinkBuffer(trace: trace, delaySeconds: settings.bufferSeconds)
-            link.drain(until: seconds)
+            link = LinkBuffer(trace: trace, delaySeconds: settings.bufferSeconds, start: seconds)
             link.add(headerBytes)
             startSeconds = seconds
             endSeconds = durationSeconds.map { seconds + $0 }
