@@ -23,10 +23,6 @@ public final class OutputFile {
     /// The stream a spooled output is copied to by `commit`.
     private var spooledTo: FileHandle?
 
-    /// `seekable`: the writer must rewind (to fill in a header); a stream destination is then
-    /// written through an unnamed temporary file that `commit` copies out. `input`: the file the
-    /// command reads; an output that is the same file (its path, or a hard link to it) is
-    /// refused, since replacing it would lose the input.
     /// The local files an input names, as FFmpeg opens them: the file of a path or a `file:`
     /// URL, what standard input (`-`) was redirected from, each part of a `concat:a|b` URL, the
     /// file inside a `subfile,,...,,:path` URL. (An output named as one of the last three
@@ -39,6 +35,10 @@ public final class OutputFile {
         return input.contains("://") ? [] : [input]
     }
 
+    /// `seekable`: the writer must rewind (to fill in a header); a stream destination is then
+    /// written through an unnamed temporary file that `commit` copies out. `input`: what the
+    /// command reads; an output that is one of its files (`localFiles`: by path or hard link) is
+    /// refused, since replacing it would lose the input.
     public init(_ requested: String, defaultName: String? = nil, seekable: Bool = false, input: String? = nil) throws {
         if requested == "-" {
             path = "-"
