@@ -21,6 +21,11 @@ public enum ModelBenchmark {
         public let referenceKernels: Int
     }
 
+    /// Achieved GFLOP/s of `multiplyAccumulates` (2 FLOPs each) in `milliseconds`; 0 without a time.
+    public static func gigaflops(_ multiplyAccumulates: Int, milliseconds: Double) -> Double {
+        milliseconds > 0 ? 2 * Double(multiplyAccumulates) / (milliseconds / 1000) / 1e9 : 0
+    }
+
     /// Milliseconds and share of the run time of one kind of layer (a profile line).
     public struct KindTiming: Codable, Sendable {
         /// Layer kind, as `LayerTiming.kind` names it; "other" for memory-bound steps.

@@ -13,7 +13,8 @@ public enum RateDistortionBenchmark {
     public struct Point: Sendable {
         /// The knob's value, e.g. "q 30" or "6 bits".
         public let label: String
-        /// Mean bytes per frame: the coded payload plus the packet header (52 bytes), as in a file.
+        /// Mean bytes per frame: the coded payload plus the packet header (52 bytes), as in a file;
+        /// for `baseline`, zstd's output and 8 bytes of range, no header.
         public let bytesPerFrame: Double
         /// Feature SNR over all frames, dB (infinity: exact).
         public let snr: Double

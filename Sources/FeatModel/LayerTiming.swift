@@ -8,7 +8,4 @@ public struct LayerTiming: Sendable {
     public let seconds: Double
     /// Multiply-accumulates of one run (0 for memory-bound steps).
     public let multiplyAccumulates: Int
-
-    /// Achieved GFLOP/s, 2 FLOPs per multiply-accumulate; 0 without a time.
-    public var gigaflops: Double { seconds > 0 ? 2 * Double(multiplyAccumulates) / seconds / 1e9 : 0 }
 }

@@ -70,7 +70,7 @@ struct BenchModelCommand: ParsableCommand {
                 + row.split.padding(toLength: 12, withPad: " ", startingAt: 0)
                 + String(format: "%7d", row.multiplyAccumulates / 1_000_000)
             for (i, ms) in row.milliseconds.enumerated() {
-                let gflops = 2 * Double(row.multiplyAccumulates) / (ms / 1000) / 1e9
+                let gflops = ModelBenchmark.gigaflops(row.multiplyAccumulates, milliseconds: ms)
                 line += String(format: "   %11.2f  %7.1f  %5.0f %%", ms, gflops, 100 * gflops / reference[i])
             }
             print(line + (row.referenceKernels > 0 ? "  (\(row.referenceKernels) steps on reference kernels)" : ""))
@@ -79,7 +79,7 @@ struct BenchModelCommand: ParsableCommand {
         let total = report.profile.reduce(0) { $0 + $1.milliseconds }
         print(String(format: "\nMobileNetV2 head (features.6), 1 thread, by layer kind (sum of per-step medians %.2f ms):", total))
         for kind in report.profile {
-            let gflops = kind.milliseconds > 0 ? 2 * Double(kind.multiplyAccumulates) / (kind.milliseconds / 1000) / 1e9 : 0
+            let gflops = ModelBenchmark.gigaflops(kind.multiplyAccumulates, milliseconds: kind.milliseconds)
             print(String(format: "  %@ %3d steps  %6.3f ms (%4.1f %%)  %6.1f GFLOP/s  %4.0f %% of ref",
                          kind.kind.padding(toLength: 26, withPad: " ", startingAt: 0), kind.steps, kind.milliseconds,
                          100 * kind.milliseconds / total, gflops, 100 * gflops / reference[0]))
@@ -96,7 +96,7 @@ struct BenchModelCommand: ParsableCommand {
         for (i, row) in reports[0].rows.enumerated() {
             var line = row.model.padding(toLength: 20, withPad: " ", startingAt: 0) + row.split.padding(toLength: 12, withPad: " ", startingAt: 0)
             for report in reports where report.rows.indices.contains(i) {
-                let r = report.rows[i], gflops = 2 * Double(r.multiplyAccumulates) / (r.milliseconds[0] / 1000) / 1e9
+                let r = report.rows[i], gflops = ModelBenchmark.gigaflops(r.multiplyAccumulates, milliseconds: r.milliseconds[0])
                 let cell = String(format: "%.2f / %.2f (%.0f %%)", r.milliseconds[0], r.milliseconds[1], 100 * gflops / report.referenceGigaflops[0])
                 line += cell.padding(toLength: 24, withPad: " ", startingAt: 0)
             }

@@ -175,6 +175,14 @@ import Testing
 /// Receiver-side fidelity as the report gives it, against a computation by hand: the head on
 /// every frame, the frames the gate sends, the receiver holding the latest one, the tail.
 @Suite struct ReceiverFidelityTests {
+    /// The codec benchmarks' SNR: frame k against frame k, summed over every value.
+    @Test func featureSNRComparesFrameByFrame() throws {
+        let reference = [Tensor(shape: [1, 1, 2], values: [3, 4]), Tensor(shape: [1, 1, 2], values: [0, 5])]
+        let received = [Tensor(shape: [1, 1, 2], values: [3, 3]), Tensor(shape: [1, 1, 2], values: [0, 5])]
+        #expect(abs(try #require(featureSNR(reference: reference, received: received)) - 10 * log10(50.0)) < 1e-9)
+        #expect(featureSNR(reference: reference, received: reference) == nil)
+    }
+
     @Test func reportMatchesHoldingByHand() throws {
         let model = try FeatureGateTests.loadModel()
         VideoReader.setFFmpegLogging(verbose: false)

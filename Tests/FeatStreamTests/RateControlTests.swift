@@ -808,4 +808,17 @@ func worstLateness(_ packets: [(seconds: Double, bytes: Int)], header: Int, trac
         #expect(w.map(\.top1) == [100, 75])
         #expect(LinkTimeline.charts(w, title: "t").map(\.name) == ["link-rate", "link-fps", "link-top1"])
     }
+
+    /// A source whose first frame is not at 0 s (MPEG-TS starts near 1.4 s): the windows and the
+    /// trace count from that frame, as rate control's do.
+    @Test func windowsCountFromTheFirstFrame() throws {
+        let trace = try BandwidthTrace(csv: "0,400\n1,100", name: "t")
+        let one = Tensor(shape: [1, 1, 1], values: [1])
+        let references = (0..<8).map { ReceiverFidelity.Reference(seconds: 1.5 + Double($0) * 0.25, tensor: one, top1: 7) }
+        let received = [ReceiverFidelity.Received(seconds: 1.5, tensor: one, top5: [7])]
+        let w = LinkTimeline.windows(trace: trace, sent: [(1.5, 1000), (2.75, 500)], received: received, references: references)
+        #expect(w.map(\.start) == [1.5, 2.5])
+        #expect(w.map(\.linkKilobitsPerSecond) == [400, 100])
+        #expect(w.map(\.achievedKilobitsPerSecond) == [8, 4] && w.map(\.top1) == [100, 100])
+    }
 }

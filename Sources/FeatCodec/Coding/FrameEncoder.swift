@@ -79,7 +79,7 @@ public final class FrameEncoder {
     /// Codes one frame. `forceIntra`: a cut or the caller's choice. An I-frame is also coded
     /// when the group (`gopSeconds`) is over, and whenever every channel of a P-frame would be
     /// coded alone anyway (intra is no more expensive there, and it restarts the ranges).
-    /// `quality` (step mode): this frame's quality in dB instead of the settings' (rate control).
+    /// `quality` (step mode): this frame's quality in dB instead of the settings'.
     public func encode(_ tensor: Tensor, seconds: Double, forceIntra: Bool = false, quality: Double? = nil) -> EncodedFrame {
         precondition(tensor.shape == shape || tensor.shape == [1] + shape)
         if steps != nil {

@@ -84,13 +84,9 @@ struct StepCoder {
     @inline(__always)
     func step(_ frameStep: Float, channel c: Int) -> Float { frameStep * (channelWeights?[c] ?? 1) }
 
-    /// Codes `values`; `previous` is the last reconstruction (nil: an I-frame).
-    func encode(_ values: [Float], previous: [Float]?, quality: Double) -> EncodedFrame {
-        encode(values, previous: previous, step: StepQuantizer.step(quality: quality, rms: StepQuantizer.rms(values[...])))
-    }
-
-    /// Codes `values` with the frame step `frameStep`; `previous` as above, and `statistics`
-    /// what the previous frame's tables ended with (table-coded P-frames).
+    /// Codes `values` with the frame step `frameStep`; `previous` is the last reconstruction
+    /// (nil: an I-frame), and `statistics` what the previous frame's tables ended with
+    /// (table-coded P-frames).
     func encode(_ values: [Float], previous: [Float]?, step frameStep: Float, statistics: TabledLevelCoder.Statistics? = nil) -> EncodedFrame {
         var levels = [Int32](repeating: 0, count: values.count)
         var reconstruction = [Float](repeating: 0, count: values.count)

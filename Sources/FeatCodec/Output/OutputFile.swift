@@ -236,18 +236,6 @@ public final class OutputFile {
         return FileHandle(fileDescriptor: fd, closeOnDealloc: true)
     }
 
-    /// Writes `data` to `path` as one output (`defaultName` when `path` is a directory).
-    public static func write(_ data: Data, to path: String, defaultName: String? = nil, input: String? = nil) throws {
-        let file = try OutputFile(path, defaultName: defaultName, input: input)
-        try file.write(data)
-        try file.commit()
-    }
-
-    /// Writes `value` as indented, key-sorted JSON (never over `input`, as `init`).
-    public static func writeJSON<T: Encodable>(_ value: T, to path: String, input: String? = nil) throws {
-        try OutputFile(path, input: input).commitJSON(value)
-    }
-
     /// Writes `value` as indented, key-sorted JSON and commits: for a file opened before a long
     /// run, so a path that cannot be written fails first.
     public func commitJSON<T: Encodable>(_ value: T) throws {

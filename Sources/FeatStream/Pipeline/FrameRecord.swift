@@ -1,10 +1,10 @@
 import FeatCodec
 import FeatVideo
 
-/// One frame in a JSON listing (`frames --json`, `features` and `decode` timestamps): the same
-/// names everywhere. `sourceFrame` counts every decoded frame of the source from 0; `decision`
-/// is why it was sent (cut, changed, heartbeat) or, in `frames`, dropped (static, decimated,
-/// flash); `sequence` and `type` (I or P) exist for coded frames only.
+/// One frame in a JSON listing (`features` and `decode` timestamps; `frames --json` uses the same
+/// names, with the gate's scores). `sourceFrame` counts every decoded frame of the source from
+/// 0; `decision` is why it was sent (cut, changed, heartbeat); `sequence` and `type` (I or P)
+/// exist for coded frames only.
 public struct FrameRecord: Encodable, Sendable, Equatable {
     /// Index among all decoded frames of the source, from 0.
     public let sourceFrame: Int
@@ -14,7 +14,7 @@ public struct FrameRecord: Encodable, Sendable, Equatable {
     public let timeBase: String
     /// Presentation time in seconds (`pts` x `timeBase`).
     public let seconds: Double
-    /// Why the frame was sent or dropped: a `Decision` raw value, e.g. "cut" or "static".
+    /// Why the frame was sent: a `Decision` raw value, e.g. "cut" or "changed".
     public let decision: String
     /// Position among the coded frames, from 0; nil for a frame not coded.
     public var sequence: Int?
@@ -23,7 +23,7 @@ public struct FrameRecord: Encodable, Sendable, Equatable {
     /// Layered streams: the layers the frame was decoded with (`decode`); nil otherwise.
     public var layers: Int?
 
-    /// A frame as the selection decided it, not coded (no `sequence` or `type`).
+    /// A frame the selection sent, not coded (no `sequence` or `type`).
     public init(_ selected: SelectedFrame) {
         let f = selected.frame
         (sourceFrame, pts, timeBase, seconds, decision) = (f.index, f.pts, f.timeBase.description, f.seconds, selected.decision.rawValue)

@@ -5,8 +5,8 @@ import Foundation
 /// Video in, decisions out, on one thread: decode every frame, sieve it (`FrameSieve`), decide it
 /// (`FeatureGate`: the model's features when a model is given, else pixels), hand it on.
 public enum FrameSelection {
-    /// Runs the whole input and calls `body` for every frame, in order; with `model`, `tensor`
-    /// gets the head's output of each frame sent. Memory stays flat.
+    /// Runs the whole input and calls `body` for every frame, in order; with `model` the gate
+    /// decides on the head's features (not kept). Memory stays flat.
     public static func run(
         _ reader: VideoReader, settings: GateSettings, model: Model? = nil, body: (SelectedFrame) throws -> Void
     ) throws -> SelectionSummary {

@@ -19,7 +19,7 @@ public struct SelectionSummary: Codable, Sendable {
     public var decimated = 0
     /// Frames dropped inside a flash or short burst.
     public var flash = 0
-    /// Frames the decoder concealed errors in, and packets it rejected outright.
+    /// Frames the decoder concealed errors in (packets it rejected outright: `rejectedPackets`).
     public var damaged = 0
     /// Packets skipped as invalid data (`VideoReader.rejectedPackets`).
     public var rejectedPackets = 0

@@ -13,7 +13,7 @@ public enum TaskWeights {
 
     /// The weights for `model`, from the cache or measured now (`measuring` is called first: it
     /// takes seconds, minutes for VGG16, and a run that printed nothing meanwhile looked hung);
-    /// nil (with the reason) when the checkpoint has no classifier to measure with. `uncached`
+    /// nil when the checkpoint has no classifier to measure with (the caller says so). `uncached`
     /// gets the reason when the measurement cannot be cached (every run then measures again).
     public static func weights(for model: Model, measuring: () -> Void = {}, uncached: (String) -> Void = { _ in }) throws -> [Float]? {
         guard model.hasTail else { return nil }

@@ -92,20 +92,3 @@ public enum CodecTrial {
     }
 }
 
-/// Feature SNR: 10 log10 of the reference's energy over the error's, summed over every value of
-/// every frame, in double precision; nil when the two are equal.
-public func featureSNR(reference: [Tensor], received: [Tensor]) -> Double? {
-    var signal = 0.0, noise = 0.0
-    for (a, b) in zip(reference, received) {
-        a.values.withUnsafeBufferPointer { x in
-            b.values.withUnsafeBufferPointer { y in
-                for i in 0..<min(x.count, y.count) {
-                    let d = Double(x[i]) - Double(y[i])
-                    signal += Double(x[i]) * Double(x[i])
-                    noise += d * d
-                }
-            }
-        }
-    }
-    return noise == 0 ? nil : 10 * log10(signal / noise)
-}

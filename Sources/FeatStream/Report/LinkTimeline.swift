@@ -22,17 +22,20 @@ public enum LinkTimeline {
     /// The window width, in seconds.
     public static let windowSeconds = 1.0
 
-    /// The windows from 0 to the last reference frame: `sent` are the packets (time, bytes),
-    /// `received` what the receiver decoded from them, `references` every source frame.
+    /// The windows from the first reference frame to the last: `sent` are the packets (time,
+    /// bytes), `received` what the receiver decoded from them, `references` every source frame.
+    /// The trace's times count from the first frame, as rate control reads them (windows from 0 s
+    /// drew the link 1.4 s early beside the stream of an MPEG-TS input; found by review).
     static func windows(trace: BandwidthTrace, sent: [(seconds: Double, bytes: Int)], received: [ReceiverFidelity.Received],
                         references: [ReceiverFidelity.Reference]) -> [Window] {
-        guard let last = references.last?.seconds else { return [] }
-        let count = Int((last / windowSeconds).rounded(.down)) + 1
+        guard let first = references.first?.seconds, let last = references.last?.seconds else { return [] }
+        let link = trace.shifted(by: first)
+        let count = Int(((last - first) / windowSeconds).rounded(.down)) + 1
         return (0..<count).map { k in
-            let start = Double(k) * windowSeconds, end = start + windowSeconds
+            let start = first + Double(k) * windowSeconds, end = start + windowSeconds
             let inWindow = sent.filter { $0.seconds >= start && $0.seconds < end }
             let fidelity = ReceiverFidelity.score(references.filter { $0.seconds >= start && $0.seconds < end }, received: received)
-            return Window(start: start, linkKilobitsPerSecond: trace.bytes(from: start, to: end) * 8 / 1000 / windowSeconds,
+            return Window(start: start, linkKilobitsPerSecond: link.bytes(from: start, to: end) * 8 / 1000 / windowSeconds,
                           achievedKilobitsPerSecond: Double(inWindow.reduce(0) { $0 + $1.bytes }) * 8 / 1000 / windowSeconds,
                           framesPerSecond: Double(inWindow.count) / windowSeconds, top1: fidelity.top1)
         }

@@ -13,8 +13,8 @@ public struct Fidelity: Sendable, Encodable, Equatable {
     /// 10 log10 of the references' energy over the energy of (reference - held), summed over
     /// every reference frame; nil when equal everywhere.
     public var snr: Double?
-    /// Percent of reference frames whose tail(held) top-1 class is tail(reference)'s top-1, and
-    /// in whose top 5 it is; nil without a classifier.
+    /// Percent of reference frames whose tail(held) top-1 class is tail(reference)'s top-1; nil
+    /// without a classifier.
     public var top1: Double?
     /// Percent of reference frames whose tail(reference) top-1 class is in tail(held)'s top 5; nil without a classifier.
     public var top5: Double?
@@ -84,4 +84,12 @@ public enum ReceiverFidelity {
                         top1: classified && n > 0 ? 100 * Double(top1) / n : nil, top5: classified && n > 0 ? 100 * Double(top5) / n : nil,
                         top1Frames: classified && n > 0 ? String(decoding: agreement, as: UTF8.self) : nil)
     }
+}
+
+/// Feature SNR of `received` against `reference`, frame k against frame k (every frame sent):
+/// `ReceiverFidelity`'s measure, for the codec benchmarks; nil when the two are equal.
+public func featureSNR(reference: [Tensor], received: [Tensor]) -> Double? {
+    let frames = zip(reference, received).enumerated()
+    return ReceiverFidelity.score(frames.map { .init(seconds: Double($0.offset), tensor: $0.element.0, top1: nil) },
+                                  received: frames.map { .init(seconds: Double($0.offset), tensor: $0.element.1, top5: nil) }).snr
 }
