@@ -43,7 +43,7 @@ struct ExtractCommand: ParsableCommand {
                 throw ContainerError.unreadable(input, reason: "no frame could be extracted (\(check.problems[0]))")
             }
             for problem in check.problems { Terminal.warn("\(input): \(problem)") }
-            let file = try OutputFile(output, defaultName: input == "-" ? "stdin.fst" : URL(fileURLWithPath: input).lastPathComponent, input: input)
+            let file = try OutputFile(output, defaultName: OutputFile.defaultName(for: input, extension: "fst"), input: input)
             let summary = try StreamExtractor.extract(reader, layers: layers, order: order, to: file)
             try file.commit()
             let available = reader.parameters.coding.layers

@@ -44,13 +44,17 @@ public enum CodecTrial {
     }
 
     /// Codes `frames` with `parameters` (its coding settings) and decodes the stream. With
-    /// `rate` (step mode, and the grid's frames per second), a `RateController` chooses which
-    /// frames are sent and at which quality, as `encode --target-kbps` does.
+    /// `rate` (step mode, the grid's frames per second, and the input's duration as its container
+    /// declares it), a `RateController` chooses which frames are sent and at which quality, as
+    /// `encode --target-kbps` does: it plans by the declared duration, as `encode` must, not by
+    /// the frames decoded (`sourceSeconds`, which the stream's bitrate counts).
     public static func run(_ frames: [Frame], parameters: ParameterSet, sourceSeconds: Double?,
-                           rate: (settings: RateSettings, gridFPS: Double)? = nil) throws -> Result {
+                           rate: (settings: RateSettings, gridFPS: Double, durationSeconds: Double?)? = nil) throws -> Result {
         let sink = MemorySink()
         let encoder = try StreamEncoder(parameters: parameters, sink: sink)
-        let controller = rate.map { RateController(settings: $0.settings, gridFPS: $0.gridFPS, headerBytes: encoder.bytesWritten, durationSeconds: sourceSeconds) }
+        let controller = rate.map {
+            RateController(settings: $0.settings, gridFPS: $0.gridFPS, headerBytes: encoder.bytesWritten, durationSeconds: $0.durationSeconds)
+        }
         var symbols: [Int32] = [], sent: [Int] = [], frameBytes: [Int] = []
         // Only the coding is timed: with the collection of every symbol (75 MB for bikes at 25
         // fps) in the timed loop, bench-codec read 82 MB/s at 40 dB where it now reads 120.

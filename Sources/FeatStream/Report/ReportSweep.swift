@@ -146,7 +146,7 @@ public enum ReportSweep {
                     let parameters = FeatureEncoding.parameters(reader, gate: gate, model: model, coding: coding)
                     if let trace = options.bandwidth {
                         let trial = try CodecTrial.run(offeredFrames, parameters: parameters, sourceSeconds: source.sourceSeconds,
-                                                       rate: (options.rateSettings(trace), topFPS))
+                                                       rate: (options.rateSettings(trace), topFPS, reader.info.durationSeconds))
                         let frames = trial.sent.map { offered[$0] }
                         // (A link down for the whole input made an all-zero table and plots, without a word.)
                         if frames.isEmpty {
@@ -160,7 +160,8 @@ public enum ReportSweep {
                     }
                     for target in options.targets {
                         let trial = try CodecTrial.run(offeredFrames, parameters: parameters, sourceSeconds: source.sourceSeconds,
-                                                       rate: (options.rateSettings(try BandwidthTrace(kilobitsPerSecond: target)), topFPS))
+                                                       rate: (options.rateSettings(try BandwidthTrace(kilobitsPerSecond: target)), topFPS,
+                                                             reader.info.durationSeconds))
                         // A point with no frame has no rate or fidelity to show (its sizes would be 0 / 0).
                         guard !trial.sent.isEmpty else {
                             leftOut.append("--target-kbps \(String(format: "%g", target)): rate control sent no frame (this link's buffer "
