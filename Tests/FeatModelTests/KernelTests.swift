@@ -32,7 +32,10 @@ import Testing
             let kernels = try model.kernels()
             #expect(Set(kernels.map(\.split)) == Set(spec.splitPoints))
             #expect(kernels.filter { $0.part == "tail" }.count > 0, "\(name): no tail compiled")
-            for kernel in kernels where kernel.isReference {
+            // Nor a head on oneDNN's `simple` kernels, which are not JIT either: SqueezeNet's
+            // concatenations ran on `simple:any` copies, a quarter of its head (now in place).
+            // (Tails have a few: the logits' 1,000-value output, a pooling that starts one.)
+            for kernel in kernels where kernel.isReference || (kernel.part == "head" && kernel.implementation.hasPrefix("simple")) {
                 Issue.record("\(name) split \(kernel.split) \(kernel.part), \(threads) thread(s): \(kernel.step) runs on \(kernel.implementation) (\(Model.instructionSet))")
             }
             let counts = Dictionary(grouping: kernels, by: \.implementation).mapValues(\.count)
