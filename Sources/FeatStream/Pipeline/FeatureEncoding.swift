@@ -143,10 +143,7 @@ public enum FeatureEncoding {
                                      bufferFullness: nil, fps: nil, reason: nil))
                 return
             }
-            let chosen = controller.decide(job.stamp, cut: job.cut, refresh: encoder.refreshDue(at: job.stamp.seconds), unchanged: job.unchanged) { q, intra in
-                encoder.trial(job.tensor, at: job.stamp, forceIntra: intra, quality: q)
-            }
-            if let chosen { try encoder.append(trial: chosen.frame, at: chosen.stamp) }
+            _ = try controller.code(job.tensor, at: job.stamp, cut: job.cut, unchanged: job.unchanged, into: encoder)
         }
     }
 }

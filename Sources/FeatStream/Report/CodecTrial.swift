@@ -67,14 +67,9 @@ public enum CodecTrial {
         for (k, frame) in frames.enumerated() {
             let coded: EncodedFrame
             if let controller {
-                let chosen = timed {
-                    controller.decide(frame.stamp, cut: frame.cut, refresh: encoder.refreshDue(at: frame.stamp.seconds), unchanged: frame.unchanged) { q, intra in
-                        encoder.trial(frame.tensor, at: frame.stamp, forceIntra: intra, quality: q)
-                    }
-                }
+                let chosen = try timed { try controller.code(frame.tensor, at: frame.stamp, cut: frame.cut, unchanged: frame.unchanged, into: encoder) }
                 guard let chosen else { continue }
-                try timed { try encoder.append(trial: chosen.frame, at: chosen.stamp) }
-                coded = chosen.frame
+                coded = chosen
             } else {
                 coded = try timed { try encoder.append(frame.tensor, at: frame.stamp, forceIntra: frame.cut) }
             }
