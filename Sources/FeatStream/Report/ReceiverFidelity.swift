@@ -89,6 +89,7 @@ public enum ReceiverFidelity {
 /// Feature SNR of `received` against `reference`, frame k against frame k (every frame sent):
 /// `ReceiverFidelity`'s measure, for the codec benchmarks; nil when the two are equal.
 public func featureSNR(reference: [Tensor], received: [Tensor]) -> Double? {
+    precondition(zip(reference, received).allSatisfy { $0.count == $1.count }, "featureSNR: frames of different sizes")
     let frames = zip(reference, received).enumerated()
     return ReceiverFidelity.score(frames.map { .init(seconds: Double($0.offset), tensor: $0.element.0, top1: nil) },
                                   received: frames.map { .init(seconds: Double($0.offset), tensor: $0.element.1, top5: nil) }).snr
