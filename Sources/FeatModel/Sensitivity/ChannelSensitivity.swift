@@ -13,19 +13,11 @@ public enum ChannelSensitivity {
         var sensitivity = [Double](repeating: 0, count: channels)
         var random = SplitMix(seed: 0x5EED)
         for rgb in pictures {
-            let features = try model.features(rgb: rgb)
-            let clean = try model.logits(features: features)
-            // Noise at a tenth of the tensor's RMS: small enough to stay near-linear, large
-            // enough to stand out of float rounding.
-            let rms = (features.values.reduce(0) { $0 + Double($1) * Double($1) } / Double(features.count)).squareRoot()
-            let sigma = Float(max(rms, 1e-6) * 0.1)
+            let probe = try TailProbe(model, rgb: rgb)
             for c in 0..<channels {
-                var noisy = features
-                for i in (c * plane)..<((c + 1) * plane) { noisy.values[i] += sigma * random.gaussian() }
-                let logits = try model.logits(features: noisy)
-                var change = 0.0
-                for (a, b) in zip(clean, logits) { change += Double(a - b) * Double(a - b) }
-                sensitivity[c] += change / (Double(sigma) * Double(sigma) * Double(plane))
+                var noisy = probe.features
+                for i in (c * plane)..<((c + 1) * plane) { noisy.values[i] += probe.sigma * random.gaussian() }
+                sensitivity[c] += try probe.change(noisy, perturbed: plane)
             }
         }
         return sensitivity.map { $0 / Double(max(pictures.count, 1)) }
