@@ -25,6 +25,8 @@ struct ContainerFuzzer: Fuzzer {
         limits.maxOutputBytes = 256 << 20  // the fuzzer's own, smaller bound on decoding work
         self.limits = limits
         var bases: [Base] = []
+        // A frequency table of 1/2 to 2, as `TaskWeights` sends.
+        let frequencies = (0..<TileTransform.frequencies).map { Float(0.5 + 1.5 * Double($0 % 11) / 10) }
         for (shape, precision, weights, intraOnly, count) in [
             ([4, 8, 8], CodingSettings.Precision.quantized(levels: 256), nil, false, 12),
             ([3, 5, 7], .quantized(levels: 16), nil, false, 10),
@@ -36,6 +38,8 @@ struct ContainerFuzzer: Fuzzer {
             ([4, 8, 8], .tabledSteps(quality: 30), nil, false, 12),
             ([3, 5, 7], .tabledSteps(quality: 12), [0.5, 1, 2] as [Float]?, false, 10),
             ([2, 1, 9], .tabledSteps(quality: 50), nil, false, 8),
+            ([4, 8, 8], .transformedSteps(quality: 30), nil, false, 12),
+            ([3, 9, 15], .transformedSteps(quality: 12), [0.5, 1, 2] as [Float]?, false, 10),
             ([4, 8, 8], .layeredSteps(quality: 36, layers: 3), nil, false, 12),
             ([3, 5, 7], .layeredSteps(quality: 30, layers: 2), [0.5, 1, 2] as [Float]?, false, 10),
             ([3, 5, 7], .layeredSteps16(quality: 30, layers: 2), [0.5, 1, 2] as [Float]?, false, 10),
@@ -45,6 +49,7 @@ struct ContainerFuzzer: Fuzzer {
             var settings = CodingSettings()
             settings.precision = precision
             settings.channelWeights = weights
+            if case .transformedSteps = precision, weights != nil { settings.frequencyWeights = frequencies }
             settings.intraOnly = intraOnly
             settings.gopSeconds = 1
             bases.append(Base(file: FstFile(try ContainerFuzzer.encode(shape: shape, settings: settings, count: count)),
@@ -189,7 +194,8 @@ extension ContainerFuzzer {
         ("precision", { f, _, r in f.editJSON { json in
             var coding = json["coding"] as? [String: Any] ?? [:]
             coding["precision"] = r.pick([["float16": [:]], ["float32": [:]], ["quantized": ["levels": 16]], ["other": [:]], "x",
-                                          [r.pick(["steps", "tabledSteps"]): ["quality": r.pick([30, -1, 121, 0, 120])]], ["steps": [:]], ["tabledSteps": [:]],
+                                          [r.pick(["steps", "tabledSteps", "transformed"]): ["quality": r.pick([30, -1, 121, 0, 120])]], ["steps": [:]], ["tabledSteps": [:]],
+                                          ["transformed": [:]],
                                           [r.pick(["layered", "layeredSteps", "layeredCarried", "layeredCompact"]): ["quality": r.pick([36, 5, 120]), "layers": r.pick([1, 2, 3, 0, 9, -1])]]] as [Any])
             json["coding"] = coding } }),
         ("channel weights", { f, base, r in f.editJSON { json in
@@ -198,6 +204,14 @@ extension ContainerFuzzer {
             coding["channelWeights"] = r.pick([[Float](repeating: 1, count: n + 1), [Float](repeating: 1, count: max(0, n - 1)),
                                                [0] + [Float](repeating: 1, count: n - 1), [-1] + [Float](repeating: 1, count: n - 1),
                                                [1e30] + [Float](repeating: 1, count: n - 1), [Float](repeating: 1e-30, count: n), "x"] as [Any])
+            json["coding"] = coding } }),
+        ("frequency weights", { f, _, r in f.editJSON { json in
+            var coding = json["coding"] as? [String: Any] ?? [:]
+            let n = TileTransform.frequencies
+            coding["frequencyWeights"] = r.pick([[Float](repeating: 1, count: n + 1), [Float](repeating: 1, count: n - 1), [Float](),
+                                                 [0] + [Float](repeating: 1, count: n - 1), [-1] + [Float](repeating: 1, count: n - 1),
+                                                 [1e30] + [Float](repeating: 1, count: n - 1), [Float](repeating: 1000, count: n),
+                                                 [Float](repeating: 0.001, count: n), "x"] as [Any])
             json["coding"] = coding } }),
         ("parameter number", { f, _, r in f.editJSONText { text in
             // A number JSON can spell but not hold, or one out of every range.

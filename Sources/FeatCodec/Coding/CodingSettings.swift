@@ -16,6 +16,10 @@ public struct CodingSettings: Codable, Sendable, Equatable, CustomStringConverti
         /// stream goes (`TabledLevelCoder`, format 1.5): the same quantizer and channel modes as
         /// `steps`, 1.5-3x faster to decode at the same size (README, "Feature codec").
         case tabledSteps(quality: Double)
+        /// Table-coded step mode on each channel's 7x7-tile DCT (`TileTransform`, format 1.8):
+        /// each frequency's step scaled by `frequencyWeights`, prediction and skipping in the
+        /// transformed domain.
+        case transformedSteps(quality: Double)
         /// Step mode in `layers` layers (`--layers`): a base layer coded as `steps`, then
         /// refinement layers, each with a third of the step before (+9.54 dB), so a reader may
         /// stop after any layer. `quality` is what all the layers give together. Format 1.6
@@ -42,7 +46,7 @@ public struct CodingSettings: Codable, Sendable, Equatable, CustomStringConverti
 
         /// The parameter set's keys; 1.3's, 1.4's and 1.6's layered files keep theirs.
         enum CodingKeys: String, CodingKey {
-            case quantized, steps, tabledSteps, layeredSteps = "layeredCompact", layeredSteps16 = "layeredCarried", layeredSteps14 = "layered"
+            case quantized, steps, tabledSteps, transformedSteps = "transformed", layeredSteps = "layeredCompact", layeredSteps16 = "layeredCarried", layeredSteps14 = "layered"
             case layeredSteps13 = "layeredSteps"
             case float16, float32
         }
@@ -95,6 +99,9 @@ public struct CodingSettings: Codable, Sendable, Equatable, CustomStringConverti
     /// Step mode: relative step per channel (nil: every channel alike, plain MSE); from the
     /// model's tail sensitivity with `--weighting task`. Their geometric mean is 1.
     public var channelWeights: [Float]?
+    /// Transformed step mode: relative step per DCT frequency (`TileTransform.frequencies`, u
+    /// major), from the tail's sensitivity (`FrequencySensitivity`); geometric mean 1.
+    public var frequencyWeights: [Float]?
 
     /// The defaults: 256 levels, no dead zone, 0.1 % clipped, an I-frame at least every 10 s.
     public init() {}
@@ -102,7 +109,7 @@ public struct CodingSettings: Codable, Sendable, Equatable, CustomStringConverti
     /// The nominal quality of step mode (of every layer together); nil otherwise.
     public var quality: Double? {
         switch precision {
-        case .steps(let quality), .tabledSteps(let quality): return quality
+        case .steps(let quality), .tabledSteps(let quality), .transformedSteps(let quality): return quality
         default: return precision.layering?.quality
         }
     }
@@ -147,6 +154,9 @@ public struct CodingSettings: Codable, Sendable, Equatable, CustomStringConverti
             precision = "steps for \(dB(quality)) dB" + (channelWeights == nil ? ", mse" : ", task-weighted")
         case .tabledSteps(let quality):
             precision = "steps for \(dB(quality)) dB, table-coded" + (channelWeights == nil ? ", mse" : ", task-weighted")
+        case .transformedSteps(let quality):
+            precision = "steps for \(dB(quality)) dB on 7x7 DCT tiles, table-coded" + (channelWeights == nil ? ", mse" : ", task-weighted")
+                + (frequencyWeights == nil ? "" : ", frequency-weighted")
         case .layeredSteps(let quality, let layers), .layeredSteps16(let quality, let layers), .layeredSteps14(let quality, let layers),
              .layeredSteps13(let quality, let layers):
             let each = (1...layers).map { String(format: "%.1f", self.quality(ofLayers: $0)!) }.joined(separator: ", ")
@@ -218,6 +228,15 @@ public struct CodingSettings: Codable, Sendable, Equatable, CustomStringConverti
             }
             if let channels, weights.count != channels {
                 throw Invalid(option: "weighting", value: "\(weights.count) channel weights", expected: "one per channel, \(channels)")
+            }
+        }
+        if let weights = frequencyWeights {
+            guard case .transformedSteps = precision else { throw Invalid(option: "transform", value: "frequency weights", expected: "--transform dct only") }
+            if let bad = weights.first(where: { !($0.isFinite && (0.001...1000).contains($0)) }) {
+                throw Invalid(option: "transform", value: "frequency weight \(bad)", expected: "0.001 to 1000")
+            }
+            guard weights.count == TileTransform.frequencies else {
+                throw Invalid(option: "transform", value: "\(weights.count) frequency weights", expected: "\(TileTransform.frequencies)")
             }
         }
     }

@@ -22,7 +22,8 @@ public final class FrameDecoder {
     /// The group's quantizers, from its I-frame.
     private(set) var quantizers: [ChannelQuantizer] = []
     private var previous: [Int32]?
-    /// Step mode: its coder, and the previous reconstruction it predicts from.
+    /// Step mode: its coder, and the previous reconstruction it predicts from (transformed
+    /// mode: its coefficients).
     private let steps: StepCoder?
     private var previousValues: [Float]?
     /// Table-coded step mode: what the previous frame's tables ended with.
@@ -90,9 +91,9 @@ public final class FrameDecoder {
     private func decodeChecked(_ payload: ArraySlice<UInt8>, type: FrameType) throws -> Tensor {
         if let steps {
             if type == .predicted && previousValues == nil { throw Failure.noReference }
-            let (values, statistics) = try steps.decode(payload, type: type, previous: type == .intra ? nil : previousValues,
-                                                        statistics: previousStatistics)
-            previousValues = values
+            let (values, reference, statistics) = try steps.decode(payload, type: type, previous: type == .intra ? nil : previousValues,
+                                                                   statistics: previousStatistics)
+            previousValues = reference
             previousStatistics = statistics
             // The previous frame's layers become the references of the same layers.
             previousLayers = type == .intra ? [] : currentLayers
@@ -156,7 +157,7 @@ public final class FrameDecoder {
     /// The channel's symbols: levels (intra, quantized), residuals (inter) or raw bits.
     private func channel(_ data: ArraySlice<UInt8>, mode: ChannelMode, zero: Int32, channel c: Int) throws -> [Int32] {
         switch settings.precision {
-        case .steps, .tabledSteps, .layeredSteps, .layeredSteps16, .layeredSteps14, .layeredSteps13: preconditionFailure("step mode is decoded by StepCoder")
+        case .steps, .tabledSteps, .transformedSteps, .layeredSteps, .layeredSteps16, .layeredSteps14, .layeredSteps13: preconditionFailure("step mode is decoded by StepCoder")
         case .quantized(let levels):
             guard let decoded = SymbolModel.decode(data, count: plane, width: shape[2], limit: Int32(levels)) else {
                 throw Failure.damaged("channel \(c): undecodable")
@@ -174,7 +175,7 @@ public final class FrameDecoder {
     /// Symbols back to values; shared with the encoder so both rebuild identical tensors.
     static func values(of symbols: [Int32], precision: CodingSettings.Precision, quantizers: [ChannelQuantizer], plane: Int) -> [Float] {
         switch precision {
-        case .steps, .tabledSteps, .layeredSteps, .layeredSteps16, .layeredSteps14, .layeredSteps13: preconditionFailure("step mode is decoded by StepCoder")
+        case .steps, .tabledSteps, .transformedSteps, .layeredSteps, .layeredSteps16, .layeredSteps14, .layeredSteps13: preconditionFailure("step mode is decoded by StepCoder")
         case .quantized:
             var values = [Float](repeating: 0, count: symbols.count)
             for (c, q) in quantizers.enumerated() {

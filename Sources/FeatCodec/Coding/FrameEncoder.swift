@@ -12,7 +12,8 @@ public final class FrameEncoder {
     /// The previous frame as the decoder holds it: quantized levels, or raw bits (lossless).
     private var previous: [Int32]?
     private var lastIntraSeconds = -Double.infinity
-    /// Step mode: its coder, and the previous reconstruction it predicts from.
+    /// Step mode: its coder, and the previous reconstruction it predicts from (transformed
+    /// mode: its coefficients).
     private let steps: StepCoder?
     private var previousValues: [Float]?
     /// Table-coded step mode: what the previous frame's tables ended with.
@@ -70,7 +71,7 @@ public final class FrameEncoder {
     /// Step mode: takes a frame from `trial` as sent (the next frame predicts from it).
     public func accept(_ frame: EncodedFrame, seconds: Double) {
         if frame.type == .intra { lastIntraSeconds = seconds }
-        previousValues = frame.baseReconstruction.values
+        previousValues = frame.predictionReference
         previousStatistics = frame.levelStatistics
         previousLayers = frame.refinements.map(\.reconstruction.values)
         previousLayerStates = frame.refinements.map(\.modelState)
@@ -199,7 +200,7 @@ public final class FrameEncoder {
         case .quantized:
             let q = quantizers[c]
             for i in range { symbols[i] = q.quantize(values[i]) }
-        case .steps, .tabledSteps, .layeredSteps, .layeredSteps16, .layeredSteps14, .layeredSteps13: preconditionFailure("step mode is coded by StepCoder")
+        case .steps, .tabledSteps, .transformedSteps, .layeredSteps, .layeredSteps16, .layeredSteps14, .layeredSteps13: preconditionFailure("step mode is coded by StepCoder")
         case .float16:
             for i in range { symbols[i] = Int32(HalfFloat.bits(values[i], saturated: &saturatedValues)) }
         case .float32:
@@ -216,7 +217,7 @@ public final class FrameEncoder {
 
     private func codeAlone(_ symbols: ArraySlice<Int32>, channel: Int) -> [UInt8] {
         switch settings.precision {
-        case .steps, .tabledSteps, .layeredSteps, .layeredSteps16, .layeredSteps14, .layeredSteps13: preconditionFailure("step mode is coded by StepCoder")
+        case .steps, .tabledSteps, .transformedSteps, .layeredSteps, .layeredSteps16, .layeredSteps14, .layeredSteps13: preconditionFailure("step mode is coded by StepCoder")
         case .quantized:
             return SymbolModel.encode(aloneSymbols(symbols, channel: channel), width: shape[2])
         case .float16: return ByteModel.encode(symbols.map { UInt32(bitPattern: $0) }, planes: 2)
@@ -226,7 +227,7 @@ public final class FrameEncoder {
 
     private func codeResidual(_ residual: [Int32]) -> [UInt8] {
         switch settings.precision {
-        case .steps, .tabledSteps, .layeredSteps, .layeredSteps16, .layeredSteps14, .layeredSteps13: preconditionFailure("step mode is coded by StepCoder")
+        case .steps, .tabledSteps, .transformedSteps, .layeredSteps, .layeredSteps16, .layeredSteps14, .layeredSteps13: preconditionFailure("step mode is coded by StepCoder")
         case .quantized: return SymbolModel.encode(residual, width: shape[2])
         case .float16: return ByteModel.encode(residual.map { UInt32(bitPattern: $0) }, planes: 2)
         case .float32: return ByteModel.encode(residual.map { UInt32(bitPattern: $0) }, planes: 4)

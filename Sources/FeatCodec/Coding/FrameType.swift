@@ -43,8 +43,16 @@ public struct EncodedFrame: Sendable {
     /// Table-coded step mode: what the next P-frame's tables start from.
     var levelStatistics: TabledLevelCoder.Statistics?
 
+    /// Transformed step mode: the reconstruction's coefficients (`TileTransform`), which the
+    /// next frame predicts from.
+    var transformed: [Float]?
+
     /// What the base layer alone gives (the reference of the next frame's base layer).
     public var baseReconstruction: Tensor { baseLayer ?? reconstruction }
+
+    /// What the next frame's base layer predicts from: the base layer's values, or transformed
+    /// mode's coefficients.
+    var predictionReference: [Float] { transformed ?? baseReconstruction.values }
 
     /// What the first `count` layers give (1: the base layer; every layer: `reconstruction`).
     public func reconstruction(ofLayers count: Int) -> Tensor {

@@ -73,21 +73,31 @@ struct StepCoder {
 
     /// Whether the levels go through `TabledLevelCoder` (format 1.5) instead of `LevelModel`.
     let tabled: Bool
+    /// Transformed step mode (format 1.8): what the channels are coded in, instead of values.
+    let transform: TileTransform?
 
     init(settings: CodingSettings, shape: [Int]) {
         self.shape = shape
         channelWeights = settings.channelWeights
-        if case .tabledSteps = settings.precision { tabled = true } else { tabled = false }
+        switch settings.precision {
+        case .tabledSteps:
+            (tabled, transform) = (true, nil)
+        case .transformedSteps:
+            (tabled, transform) = (true, TileTransform(height: shape[1], width: shape[2], frequencyWeights: settings.frequencyWeights))
+        default:
+            (tabled, transform) = (false, nil)
+        }
     }
 
     /// Channel c's step for a frame step.
     @inline(__always)
     func step(_ frameStep: Float, channel c: Int) -> Float { frameStep * (channelWeights?[c] ?? 1) }
 
-    /// Codes `values` with the frame step `frameStep`; `previous` is the last reconstruction
-    /// (nil: an I-frame), and `statistics` what the previous frame's tables ended with
-    /// (table-coded P-frames).
+    /// Codes `values` with the frame step `frameStep`; `previous` is the last frame's
+    /// `EncodedFrame.predictionReference` (nil: an I-frame), and `statistics` what the previous
+    /// frame's tables ended with (table-coded P-frames).
     func encode(_ values: [Float], previous: [Float]?, step frameStep: Float, statistics: TabledLevelCoder.Statistics? = nil) -> EncodedFrame {
+        let values = transform?.forward(values) ?? values
         var levels = [Int32](repeating: 0, count: values.count)
         var reconstruction = [Float](repeating: 0, count: values.count)
         var counts = [0, 0, 0, 0]
@@ -143,15 +153,18 @@ struct StepCoder {
         writer.f32(frameStep)
         var carried: TabledLevelCoder.Statistics?
         if tabled {
-            let coded = TabledLevelCoder(height: height, width: width).encode(levels, modes: modes, offsets: offsets, predicted: previous != nil,
+            let coded = TabledLevelCoder(height: height, width: width, bands: transform?.bands).encode(levels, modes: modes, offsets: offsets, predicted: previous != nil,
                                                                              start: previous == nil ? nil : statistics)
             writer.append(coded.bytes)
             carried = coded.statistics
         } else {
             writer.append(codeAdaptively(levels, modes: modes, offsets: offsets, predicted: previous != nil))
         }
-        return EncodedFrame(type: previous == nil ? .intra : .predicted, payload: writer.bytes, reconstruction: Tensor(shape: shape, values: reconstruction),
-                            channelModes: counts, codedSymbols: levels, levelStatistics: carried)
+        var frame = EncodedFrame(type: previous == nil ? .intra : .predicted, payload: writer.bytes,
+                                 reconstruction: Tensor(shape: shape, values: transform?.inverse(reconstruction) ?? reconstruction),
+                                 channelModes: counts, codedSymbols: levels, levelStatistics: carried)
+        if transform != nil { frame.transformed = reconstruction }
+        return frame
     }
 
     /// The range-coded stream of step mode (format 1.2): channel after channel, its mode
@@ -294,11 +307,12 @@ struct StepCoder {
         }
     }
 
-    /// Decodes a payload; `previous` is the last reconstruction (nil before an I-frame), and
-    /// `statistics` what its tables ended with (table-coded P-frames). Returns the values, and
+    /// Decodes a payload; `previous` is the last frame's `reference` (nil before an I-frame),
+    /// and `statistics` what its tables ended with (table-coded P-frames). Returns the values,
+    /// what the next frame predicts from (the values, or transformed mode's coefficients), and
     /// what this frame's tables ended with (table-coded).
-    func decode(_ payload: ArraySlice<UInt8>, type: FrameType, previous: [Float]?,
-                statistics: TabledLevelCoder.Statistics? = nil) throws -> (values: [Float], statistics: TabledLevelCoder.Statistics?) {
+    func decode(_ payload: ArraySlice<UInt8>, type: FrameType, previous: [Float]?, statistics: TabledLevelCoder.Statistics? = nil) throws
+        -> (values: [Float], reference: [Float], statistics: TabledLevelCoder.Statistics?) {
         var reader = ByteReader(payload)
         let frameStep = try reader.f32()
         guard frameStep.isFinite, frameStep > 0 else { throw FrameDecoder.Failure.damaged("bad step \(frameStep)") }
@@ -308,7 +322,7 @@ struct StepCoder {
         var channelModes: [(mode: Mode, offset: Int32)] = []
         var carried: TabledLevelCoder.Statistics?
         if tabled {
-            let decoded = try TabledLevelCoder(height: height, width: width).decode(body, channels: channels, predicted: type == .predicted,
+            let decoded = try TabledLevelCoder(height: height, width: width, bands: transform?.bands).decode(body, channels: channels, predicted: type == .predicted,
                                                                                    start: type == .intra ? nil : statistics, into: &levels)
             channelModes = Array(zip(decoded.modes, decoded.offsets))
             carried = decoded.statistics
@@ -335,7 +349,11 @@ struct StepCoder {
         }
         // The encoder's levels and steps always rebuild finite values.
         guard reconstruction.allSatisfy(\.isFinite) else { throw FrameDecoder.Failure.damaged("values out of range") }
-        return (reconstruction, carried)
+        guard let transform else { return (reconstruction, reconstruction, carried) }
+        let values = transform.inverse(reconstruction)
+        // Finite coefficients can still sum beyond Float's range.
+        guard values.allSatisfy(\.isFinite) else { throw FrameDecoder.Failure.damaged("values out of range") }
+        return (values, reconstruction, carried)
     }
 }
 

@@ -32,17 +32,17 @@ struct TabledLevelCoder {
         var offsets: [UInt32]
     }
 
-    /// A frame's tables.
+    /// A frame's tables; `bands` frequency bands of level contexts (transformed mode: 4).
     private struct Tables {
         let levels: TokenTables
         let signs: TokenTables
         let modes: TokenTables
         let offsets: TokenTables
 
-        init(_ start: Statistics?) {
+        init(_ start: Statistics?, bands: Int) {
             // A level's magnitude seldom exceeds 5x its neighbourhood's (about 2^bucket / 5):
             // the prior covers the tokens up to 2^bucket.
-            levels = TokenTables(contexts: TabledLevelCoder.modeSets * LevelModel.buckets, counts: start?.levels) { k in
+            levels = TokenTables(contexts: TabledLevelCoder.modeSets * bands * LevelModel.buckets, counts: start?.levels) { k in
                 LevelToken.token(magnitude: 1 << UInt32(k % LevelModel.buckets)) + 1
             }
             signs = TokenTables(contexts: 9, tokens: 2, counts: start?.signs)
@@ -58,6 +58,21 @@ struct TabledLevelCoder {
     let height: Int
     let width: Int
     var plane: Int { height * width }
+    /// Transformed mode: each position's frequency band (`TileTransform.bands`), a context of
+    /// its level; nil: one band.
+    let bands: [Int]?
+    let bandCount: Int
+
+    init(height: Int, width: Int, bands: [Int]? = nil) {
+        (self.height, self.width, self.bands) = (height, width, bands)
+        bandCount = bands == nil ? 1 : TileTransform.bandCount
+        precondition(bands == nil || bands!.count == height * width)
+    }
+
+    /// The first level context of mode set `set` at each position of a row (`bucket` is added).
+    private func rowContexts(set: Int, y: Int, into contexts: UnsafeMutablePointer<Int>) {
+        for x in 0..<width { contexts[x] = (set &* bandCount &+ (bands?[y &* width &+ x] ?? 0)) &* LevelModel.buckets }
+    }
 
     /// Codes a frame: each channel's mode (`predicted`: a P-frame; an I-frame's are all
     /// `alone`), the offset of each channel coded alone, and the levels of every channel not
@@ -65,7 +80,7 @@ struct TabledLevelCoder {
     /// starts from.
     func encode(_ levels: [Int32], modes: [StepCoder.Mode], offsets: [Int32], predicted: Bool,
                 start: Statistics?) -> (bytes: [UInt8], statistics: Statistics) {
-        let tables = Tables(start)
+        let tables = Tables(start, bands: bandCount)
         // What the decoder will read, in its order, with each symbol's interval as its tables
         // will give it (at most a token, a sign and raw bits per value); rANS then pushes them
         // in reverse.
@@ -82,8 +97,9 @@ struct TabledLevelCoder {
     /// time.)
     private func tokenize(_ all: UnsafePointer<Int32>, modes: [StepCoder.Mode], offsets: [Int32], predicted: Bool, tables: Tables,
                           into pushes: inout Pushes) {
-        let above = UnsafeMutablePointer<Int>.allocate(capacity: width)
+        let above = UnsafeMutablePointer<Int>.allocate(capacity: 2 * width)
         defer { above.deallocate() }
+        let contexts = above + width
         for (c, mode) in modes.enumerated() {
             if predicted { pushes.token(mode.token, in: tables.modes) }
             if mode == .alone {
@@ -94,14 +110,14 @@ struct TabledLevelCoder {
             guard let set = mode.modeSet else { continue }
             let q = all + c * plane
             let before = c > 0 ? q - plane : nil
-            let contexts = set &* LevelModel.buckets
             for y in 0..<height {
                 TabledLevelCoder.activityAbove(q, before, y: y, width: width, into: above)
+                rowContexts(set: set, y: y, into: contexts)
                 let row = q + y &* width
                 for x in 0..<width {
                     let left = x > 0 ? row[x &- 1] : 0, level = row[x]
                     let t = LevelToken.token(magnitude: level.magnitude)
-                    pushes.token(t, in: tables.levels, context: contexts &+ LevelModel.bucket(activity: above[x] &+ 2 &* Int(left.magnitude)))
+                    pushes.token(t, in: tables.levels, context: contexts[x] &+ LevelModel.bucket(activity: above[x] &+ 2 &* Int(left.magnitude)))
                     guard t > 0 else { continue }
                     pushes.token(level < 0 ? 1 : 0, in: tables.signs, context: TabledLevelCoder.signContext(left: left, up: y > 0 ? row[x &- width] : 0))
                     pushes.bits(level.magnitude, count: LevelToken.lowBits(t))
@@ -121,7 +137,7 @@ struct TabledLevelCoder {
     /// `start` into `levels` (zeros on entry). Throws `FrameDecoder.Failure.damaged` unless the
     /// stream is intact.
     func decode(_ bytes: ArraySlice<UInt8>, channels: Int, predicted: Bool, start: Statistics?, into levels: inout [Int32]) throws -> Decoded {
-        let tables = Tables(start)
+        let tables = Tables(start, bands: bandCount)
         var modes: [StepCoder.Mode] = [], offsets: [Int32] = []
         let intact = bytes.withUnsafeBufferPointer { data in
             levels.withUnsafeMutableBufferPointer { all in
@@ -138,8 +154,9 @@ struct TabledLevelCoder {
                         into levels: UnsafeMutablePointer<Int32>, modes: inout [StepCoder.Mode], offsets: inout [Int32]) -> Bool {
         var words = RansWords(data)
         var decoder = RansDecoder(&words)
-        let above = UnsafeMutablePointer<Int>.allocate(capacity: width)
+        let above = UnsafeMutablePointer<Int>.allocate(capacity: 2 * width)
         defer { above.deallocate() }
+        let contexts = above + width
         for c in 0..<channels {
             let mode = predicted ? StepCoder.Mode(token: TabledLevelCoder.decodeToken(&decoder, &words, tables.modes, context: 0)) : .alone
             modes.append(mode)
@@ -156,13 +173,13 @@ struct TabledLevelCoder {
             guard let set = mode.modeSet else { continue }
             let q = levels + c * plane
             let before = c > 0 ? UnsafePointer(q - plane) : nil
-            let contexts = set &* LevelModel.buckets
             for y in 0..<height {
                 TabledLevelCoder.activityAbove(q, before, y: y, width: width, into: above)
+                rowContexts(set: set, y: y, into: contexts)
                 let row = q + y &* width
                 var left: Int32 = 0
                 for x in 0..<width {
-                    let k = contexts &+ LevelModel.bucket(activity: above[x] &+ 2 &* Int(left.magnitude))
+                    let k = contexts[x] &+ LevelModel.bucket(activity: above[x] &+ 2 &* Int(left.magnitude))
                     let sk = TabledLevelCoder.signContext(left: left, up: y > 0 ? row[x &- width] : 0)
                     left = TabledLevelCoder.decodeLevel(&decoder, &words, tables.levels, tables.signs, context: k, signContext: sk)
                     row[x] = left

@@ -21,7 +21,10 @@ public enum ContainerFormat {
     /// takes the rest from the frame's base layer) that the index does not list
     /// (`layeredCompact`); 1.6's `layeredCarried` files still decode, and a 1.6 reader refuses
     /// the new key.
-    public static let minorVersion: UInt16 = 7
+    /// 1.8: transformed step mode (`coding.precision` `transformed`, `coding.frequencyWeights`):
+    /// table-coded step mode on each channel's 7x7-tile DCT, levels in contexts of their
+    /// frequency band; a 1.7 reader refuses the key.
+    public static let minorVersion: UInt16 = 8
     static let indexMagic: [UInt8] = Array("FIDX".utf8)
     static let trailerMagic: [UInt8] = Array("FEATSEND".utf8)
     static let indexEntrySize = 24
