@@ -81,12 +81,16 @@ struct BenchCodecCommand: ParsableCommand {
             }
         }
         let taskWeights = try TaskWeights.weights(for: network)
-        for (name, weights) in [("--quality --weighting mse", nil), ("--quality (task-weighted)", taskWeights)] {
+        let frequencyWeights = try TaskWeights.frequencyWeights(for: network)
+        let methods: [(String, [Float]?, [Float]?)] = [("--quality --weighting mse", nil, nil), ("--quality --transform none", taskWeights, nil),
+                                                       ("--quality (task-weighted, 7x7 DCT)", taskWeights, frequencyWeights)]
+        for (name, weights, frequencies) in methods {
             try sweep(name) {
                 try stride(from: 6.0, through: 56, by: 2).map { q in
                     var s = CodingSettings()
-                    s.precision = .stepMode(quality: q)
+                    s.precision = frequencies == nil ? .stepMode(quality: q) : .transformedSteps(quality: q)
                     s.channelWeights = weights
+                    s.frequencyWeights = frequencies
                     return try RateDistortionBenchmark.point(frames, label: "q \(Int(q))", coding: s, parameters: parameters, classes: classes, model: network)
                 }
             }

@@ -29,6 +29,14 @@ struct CodingOptions: ParsableArguments {
     @Option(help: "Step mode: 'task' scales each channel's step by how much the model's tail notices it (measured once per checkpoint), 'mse' treats channels alike. (default: task)")
     var weighting: Weighting?
 
+    /// What step mode codes: the values, or their 7x7-tile DCT.
+    enum Transform: String, ExpressibleByArgument, CaseIterable {
+        case none, dct
+    }
+
+    @Option(help: "Step mode: 'dct' codes each channel's 7x7-tile DCT with a step per frequency, scaled by how much the model's tail notices it (measured once per checkpoint; format 1.8), 'none' the values. (default: none)")
+    var transform: Transform?
+
     /// How step mode codes its levels.
     enum Entropy: String, ExpressibleByArgument, CaseIterable {
         case tables, adaptive
@@ -61,6 +69,9 @@ struct CodingOptions: ParsableArguments {
     func validate() throws {
         let modes = [bits != nil, levels != nil, quality != nil, lossless, fp16].filter { $0 }.count
         guard modes <= 1 else { throw ValidationError("choose one of --bits, --levels, --quality, --lossless, --fp16") }
+        if transform == .dct && (modes > 0 && quality == nil || (layers ?? 1) > 1 || entropy == .adaptive) {
+            throw ValidationError("--transform dct: codes single-layer step mode (--quality or rate control, without --layers or --entropy adaptive)")
+        }
         if entropy != nil && (modes > 0 && quality == nil || (layers ?? 1) > 1) {
             throw ValidationError("--entropy: chooses the coder of single-layer step mode (--quality or rate control, without --layers)")
         }
@@ -80,6 +91,11 @@ struct CodingOptions: ParsableArguments {
     /// weights (a one-line notice and plain MSE for a checkpoint without a classifier).
     func settings(for model: Model) throws -> CodingSettings {
         var s = settings
+        if transform == .dct, (weighting ?? .task) == .task {
+            let measuring = { Terminal.note("measuring how much \(model.spec.name)'s tail notices each DCT frequency of \(model.split), once for this checkpoint (cached)") }
+            let uncached = { (reason: String) in Terminal.warn("the frequency sensitivity is not cached, so every run measures it again: \(reason)") }
+            s.frequencyWeights = try TaskWeights.frequencyWeights(for: model, measuring: measuring, uncached: uncached)
+        }
         guard s.quality != nil, (weighting ?? .task) == .task else { return s }
         let measuring = { Terminal.note("measuring how much \(model.spec.name)'s tail notices each channel of \(model.split), once for this checkpoint (cached)") }
         let uncached = { (reason: String) in Terminal.warn("the channel sensitivity is not cached, so every run measures it again: \(reason)") }
@@ -101,7 +117,8 @@ struct CodingOptions: ParsableArguments {
             if let layers, layers > 1 {
                 s.precision = .layeredSteps(quality: quality, layers: layers)
             } else {
-                s.precision = entropy == .adaptive ? .steps(quality: quality) : .stepMode(quality: quality)
+                s.precision = transform == .dct ? .transformedSteps(quality: quality)
+                    : entropy == .adaptive ? .steps(quality: quality) : .stepMode(quality: quality)
             }
         } else {
             s.precision = .quantized(levels: levels ?? (1 << (bits ?? 8)))

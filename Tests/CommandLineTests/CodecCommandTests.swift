@@ -102,6 +102,44 @@ import Testing
         #expect(adaptiveInfo.out.contains("steps for 30.0 dB, task-weighted;"), "\(adaptiveInfo.out)")
     }
 
+    /// Transformed step mode as a user runs it: `--transform dct` codes bikes with the model's
+    /// frequency weights (within 2x, in the file), decodes to the same shape near the asked
+    /// SNR (the weights trade SNR for what the tail notices), says so in info, works under rate
+    /// control and with `--weighting mse` (no frequency weights), and refuses what it cannot
+    /// go with in one line.
+    @Test func transformFromTheCommandLine() throws {
+        // pan.mp4 at 2 fps: 8 frames, each run a few seconds.
+        let clip = Fixtures.path("pan.mp4"), fst = dir + "/pan.fst", npy = dir + "/pan.npy"
+        try #require(try featstream(["features", clip, "--fps", "2", "-o", dir + "/pan-reference.npy", "-q"]).status == 0)
+        let reference = try NpyReader.read(dir + "/pan-reference.npy")
+        func roundTrip(_ options: [String]) throws -> (tensor: Tensor, info: String) {
+            let encode = try featstream(["encode", clip, "--fps", "2", "-o", fst, "-q", "--transform", "dct"] + options)
+            try #require(encode.status == 0, "\(encode.err)")
+            try #require(try featstream(["decode", fst, "-o", npy, "--quiet"]).status == 0)
+            return (try NpyReader.read(npy), try featstream(["info", fst]).out)
+        }
+        let (decoded, info) = try roundTrip(["--quality", "30"])
+        #expect(decoded.shape == reference.shape)
+        let snr = Self.snr(reference, decoded)
+        #expect(snr > 24 && snr < 30, "--transform dct at 30 dB: SNR \(snr)")
+        #expect(info.contains("steps for 30.0 dB on 7x7 DCT tiles, table-coded, task-weighted, frequency-weighted"), "\(info)")
+        let parameters = try ContainerReader(name: "t", bytes: [UInt8](try Data(contentsOf: URL(fileURLWithPath: fst)))).parameters
+        let weights = try #require(parameters.coding.frequencyWeights)
+        #expect(weights.count == 49 && weights.allSatisfy { (0.5...2).contains($0) } && weights[0] < weights[48], "\(weights)")
+        let (mse, mseInfo) = try roundTrip(["--quality", "30", "--weighting", "mse"])
+        #expect(abs(Self.snr(reference, mse) - 30) < 1.5, "mse: \(Self.snr(reference, mse))")
+        #expect(mseInfo.contains("steps for 30.0 dB on 7x7 DCT tiles, table-coded, mse;"), "\(mseInfo)")
+        let (controlled, controlledInfo) = try roundTrip(["--target-kbps", "300"])
+        #expect(controlled.shape == reference.shape && controlledInfo.contains("on 7x7 DCT tiles"), "\(controlledInfo)")
+        for (options, message) in [(["--bits", "6", "--transform", "dct"], "--transform dct: codes single-layer step mode"),
+                                   (["--quality", "30", "--layers", "2", "--transform", "dct"], "--transform dct: codes single-layer step mode"),
+                                   (["--quality", "30", "--entropy", "adaptive", "--transform", "dct"], "--transform dct: codes single-layer step mode"),
+                                   (["--quality", "30", "--transform", "wavelet"], "The value 'wavelet' is invalid for '--transform <transform>'")] {
+            let result = try featstream(["encode", clip, "--fps", "2", "-q", "-o", dir + "/bad.fst"] + options)
+            #expect(result.status != 0 && result.err.contains(message), "\(options): \(result.err)")
+        }
+    }
+
     /// Rate control as a user runs it: the per-frame JSON log, the warning line, info's windows,
     /// and one-line errors for options that cannot go together or a bad trace.
     @Test func rateControlFromTheCommandLine() throws {

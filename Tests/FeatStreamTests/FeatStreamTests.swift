@@ -242,6 +242,23 @@ import Testing
         let weights = try #require(try TaskWeights.weights(for: model))
         #expect(weights.count == 32 && weights.allSatisfy { (0.25...4).contains($0) })
     }
+
+    /// The tail notices MobileNetV2 features.6's low 7x7 DCT frequencies far more than its high
+    /// ones (DC over 20x the highest on 2 pictures), the measure is repeatable, and the
+    /// frequency weights grow with frequency within 1/2 to 2. A frequency a map does not have
+    /// (under 7 wide) gets weight 1 and no say in the mean.
+    @Test func frequencySensitivityOfTheRealTail() throws {
+        let model = try FeatureGateTests.loadModel()
+        let pictures = CalibrationImages.make(count: 2)
+        let s = try FrequencySensitivity.measure(model, pictures: pictures).map { try #require($0) }
+        #expect(s.count == 49 && s.allSatisfy { $0.isFinite && $0 > 0 })
+        #expect(s[0] > 20 * s[48] && s[0] > s[1] && s[0] > s[7], "DC \(s[0]), (0, 1) \(s[1]), (1, 0) \(s[7]), (6, 6) \(s[48])")
+        #expect(try FrequencySensitivity.measure(model, pictures: pictures).map { $0! } == s)
+        let weights = try #require(try TaskWeights.frequencyWeights(for: model))
+        #expect(weights.count == 49 && weights.allSatisfy { (0.5...2).contains($0) } && weights[0] == 0.5 && weights[48] == 2, "\(weights)")
+        let partial = TaskWeights.weights(fromSensitivity: [4, nil, 1, nil], limit: 8)
+        #expect(partial[1] == 1 && partial[3] == 1 && abs(partial[0] * partial[2] - 1) < 1e-5 && abs(partial[2] / partial[0] - 2) < 1e-5)
+    }
 }
 
 /// `features --timestamps` in a folder that is not there fails before any frame is decided (it
