@@ -58,6 +58,22 @@ public enum RateDistortionBenchmark {
         return answer
     }
 
+    /// Top-1 agreement averaged over 21 rates log-spaced from `low` to `high` bytes per frame,
+    /// each read off `points` by interpolating in log rate (the nearest end beyond them).
+    public static func meanTop1(on points: [Point], from low: Double, to high: Double) -> Double {
+        let sorted = points.sorted { $0.bytesPerFrame < $1.bytesPerFrame }
+        guard let first = sorted.first, let last = sorted.last else { return 0 }
+        func top1(at bytes: Double) -> Double {
+            if bytes <= first.bytesPerFrame { return first.top1 }
+            guard let k = sorted.firstIndex(where: { $0.bytesPerFrame >= bytes }) else { return last.top1 }
+            let (a, b) = (sorted[k - 1], sorted[k])
+            let t = log(bytes / a.bytesPerFrame) / log(b.bytesPerFrame / a.bytesPerFrame)
+            return a.top1 + (b.top1 - a.top1) * t
+        }
+        let rates = (0...20).map { low * pow(high / low, Double($0) / 20) }
+        return rates.reduce(0) { $0 + top1(at: $1) } / Double(rates.count)
+    }
+
     /// The frames' uncompressed top-1 classes, to compare every method against.
     public static func classes(_ tensors: [Tensor], model: Model) throws -> [Int] {
         try tensors.map { try argmax(model.logits(features: $0)) }

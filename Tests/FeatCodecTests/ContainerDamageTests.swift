@@ -208,6 +208,28 @@ import Testing
         }
     }
 
+    /// Frequency weights that cannot belong to a transformed stream (48 or 50 of them, zero,
+    /// infinite, or on a stream that is not transformed) refuse the header in one line; 49 of
+    /// them on a transformed stream are read.
+    @Test(arguments: [(48, "1", true), (50, "1", true), (49, "0", true), (49, "1e999", true), (49, "1", false), (49, "2", true)])
+    func badFrequencyWeightsRefuseTheHeader(count: Int, first: String, transformed: Bool) throws {
+        var settings = CodingSettings()
+        settings.precision = transformed ? .transformedSteps(quality: 30) : .tabledSteps(quality: 30)
+        var file = FstFile(try makeStream(count: 3, settings: settings).bytes)
+        let weights = "[" + ([first] + [String](repeating: "1", count: count - 1)).joined(separator: ",") + "]"
+        file.editJSONText { $0 = $0.replacingOccurrences(of: "\"coding\":{", with: "\"coding\":{\"frequencyWeights\":\(weights),") }
+        if count == 49 && first == "2" && transformed {
+            #expect(try ContainerReader(name: "t", bytes: file.bytes()).parameters.coding.frequencyWeights?.first == 2)
+            return
+        }
+        do {
+            _ = try ContainerReader(name: "t", bytes: file.bytes())
+            Issue.record("\(count) weights from \(first), transformed \(transformed): accepted")
+        } catch let error as ContainerError {
+            #expect("\(error)".contains("t: ") && !"\(error)".contains("\n"), "\(error)")
+        }
+    }
+
     /// A step-mode stream of many channels whose P-frames skip everything (61-byte packets,
     /// fewer bytes than one mode byte per channel would need) decodes whole without its index:
     /// the sequence-number plausibility bound knows step mode's smallest packet.
