@@ -50,6 +50,10 @@ struct EncodeCommand: ParsableCommand {
         if coding.entropy != nil && coding.quality == nil && !rate.enabled {
             throw ValidationError("--entropy: chooses the coder of single-layer step mode (--quality or rate control, without --layers)")
         }
+        // (Alone it fell through to 8-bit level mode, measuring frequency weights for nothing; found by review.)
+        if coding.transform == .dct && coding.quality == nil && !rate.enabled {
+            throw ValidationError("--transform dct: codes single-layer step mode (--quality or rate control, without --layers or --entropy adaptive)")
+        }
     }
 
     func run() throws {

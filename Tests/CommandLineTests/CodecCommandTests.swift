@@ -134,6 +134,7 @@ import Testing
         for (options, message) in [(["--bits", "6", "--transform", "dct"], "--transform dct: codes single-layer step mode"),
                                    (["--quality", "30", "--layers", "2", "--transform", "dct"], "--transform dct: codes single-layer step mode"),
                                    (["--quality", "30", "--entropy", "adaptive", "--transform", "dct"], "--transform dct: codes single-layer step mode"),
+                                   (["--transform", "dct"], "--transform dct: codes single-layer step mode"),
                                    (["--quality", "30", "--transform", "wavelet"], "The value 'wavelet' is invalid for '--transform <transform>'")] {
             let result = try featstream(["encode", clip, "--fps", "2", "-q", "-o", dir + "/bad.fst"] + options)
             #expect(result.status != 0 && result.err.contains(message), "\(options): \(result.err)")

@@ -100,7 +100,7 @@ public struct CodingSettings: Codable, Sendable, Equatable, CustomStringConverti
     /// model's tail sensitivity with `--weighting task`. Their geometric mean is 1.
     public var channelWeights: [Float]?
     /// Transformed step mode: relative step per DCT frequency (`TileTransform.frequencies`, u
-    /// major), from the tail's sensitivity (`FrequencySensitivity`); geometric mean 1.
+    /// major), from the tail's sensitivity (`FrequencySensitivity`, `TaskWeights`).
     public var frequencyWeights: [Float]?
 
     /// The defaults: 256 levels, no dead zone, 0.1 % clipped, an I-frame at least every 10 s.

@@ -1,7 +1,9 @@
-/// Step mode (`CodingSettings.Precision.steps` and `tabledSteps`): one frame's channels
-/// quantized with a uniform step (per channel: step x weight), every level coded through one
-/// context-modelled range coder (`LevelModel`, format 1.2) or one rANS stream with learnt tables
-/// (`TabledLevelCoder`, format 1.5). In a P-frame each channel is skipped (the previous reconstruction
+/// Step mode (`CodingSettings.Precision.steps`, `tabledSteps` and `transformedSteps`): one
+/// frame's channels quantized with a uniform step (per channel: step x weight), every level
+/// coded through one context-modelled range coder (`LevelModel`, format 1.2) or one rANS stream
+/// with learnt tables (`TabledLevelCoder`, format 1.5). Transformed step mode (format 1.8) codes
+/// each channel's weighted 7x7-tile DCT (`TileTransform`) the same way: there "values" and
+/// "reconstruction" below are coefficients, and only the output is transformed back. In a P-frame each channel is skipped (the previous reconstruction
 /// stands), predicted from the previous reconstruction (closed loop) with a weight of 1, 3/4 or
 /// 1/2, or coded alone, whichever costs least in distortion + lambda x rate: an unchanged channel
 /// costs one bit, and a channel that changed much keeps only part of its past (the weights save

@@ -4,10 +4,11 @@ import Foundation
 /// channel (a smaller DCT on the partial tiles at the right and bottom edges), each coefficient
 /// divided by its frequency's weight, in its tile's place: coefficient (u, v) of the tile at
 /// (y0, x0) is stored at (y0 + u, x0 + v). (Subbands, each frequency of every tile together,
-/// cost 0.7 % more on bikes with the same contexts.)
+/// cost 0.7 % more on bikes with the same contexts, measured with a code switch since removed.)
 ///
 /// Why: the tail notices low spatial frequencies far more than high ones (the highest of a 7x7
-/// DCT counts about 1/67 of DC for MobileNetV2 features.6; README, "What limits the rest"), so
+/// DCT counts 1/150 of DC for MobileNetV2 features.6 on the calibration pictures; README,
+/// "Transformed step mode"), so
 /// a step per frequency spends the bits where the task looks. The weights are measured by the
 /// model's tail (`FrequencySensitivity`) and sent in the parameter set.
 ///
@@ -54,6 +55,7 @@ public struct TileTransform: Sendable {
         }
         self.weights = weights
         reciprocals = weights.map { 1 / $0 }
+        bands = TileTransform.bands(height: height, width: width)
     }
 
     /// An axis of `length`: tile after tile, each tile's frequencies in order.
@@ -82,9 +84,12 @@ public struct TileTransform: Sendable {
     /// = 2, 2 up to 5, 3 beyond (of the nominal 7-point frequencies). Levels are coded in
     /// contexts of their band: the same neighbourhood predicts a smaller level at a higher
     /// frequency.
-    var bands: [Int] {
-        TileTransform.frequencyIndex(height: height, width: width).map { k in
-            let sum = k / TileTransform.side + k % TileTransform.side
+    let bands: [Int]
+
+    /// `bands` for a `height` x `width` plane.
+    static func bands(height: Int, width: Int) -> [Int] {
+        frequencyIndex(height: height, width: width).map { k in
+            let sum = k / side + k % side
             return sum == 0 ? 0 : sum <= 2 ? 1 : sum <= 5 ? 2 : 3
         }
     }
