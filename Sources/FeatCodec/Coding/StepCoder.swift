@@ -3,8 +3,8 @@
 /// coded through one context-modelled range coder (`LevelModel`, format 1.2) or one rANS stream
 /// with learnt tables (`TabledLevelCoder`, format 1.5). Transformed step mode (format 1.8) codes
 /// each channel's weighted 7x7-tile DCT (`TileTransform`) the same way: there "values" and
-/// "reconstruction" below are coefficients, and only the output is transformed back. In a P-frame each channel is skipped (the previous reconstruction
-/// stands), predicted from the previous reconstruction (closed loop) with a weight of 1, 3/4 or
+/// "reconstruction" below are coefficients, and only the output is transformed back. In a
+/// P-frame each channel is skipped (the previous reconstruction stands), predicted from the previous reconstruction (closed loop) with a weight of 1, 3/4 or
 /// 1/2, or coded alone, whichever costs least in distortion + lambda x rate: an unchanged channel
 /// costs one bit, and a channel that changed much keeps only part of its past (the weights save
 /// 1.4 % of the bytes at 18 dB and 0.6 % at 30 dB on bikes at 5 fps).

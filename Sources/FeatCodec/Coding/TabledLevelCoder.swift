@@ -97,9 +97,8 @@ struct TabledLevelCoder {
     /// time.)
     private func tokenize(_ all: UnsafePointer<Int32>, modes: [StepCoder.Mode], offsets: [Int32], predicted: Bool, tables: Tables,
                           into pushes: inout Pushes) {
-        let above = UnsafeMutablePointer<Int>.allocate(capacity: 2 * width)
-        defer { above.deallocate() }
-        let contexts = above + width
+        let above = UnsafeMutablePointer<Int>.allocate(capacity: width), contexts = UnsafeMutablePointer<Int>.allocate(capacity: width)
+        defer { above.deallocate(); contexts.deallocate() }
         for (c, mode) in modes.enumerated() {
             if predicted { pushes.token(mode.token, in: tables.modes) }
             if mode == .alone {
@@ -154,9 +153,8 @@ struct TabledLevelCoder {
                         into levels: UnsafeMutablePointer<Int32>, modes: inout [StepCoder.Mode], offsets: inout [Int32]) -> Bool {
         var words = RansWords(data)
         var decoder = RansDecoder(&words)
-        let above = UnsafeMutablePointer<Int>.allocate(capacity: 2 * width)
-        defer { above.deallocate() }
-        let contexts = above + width
+        let above = UnsafeMutablePointer<Int>.allocate(capacity: width), contexts = UnsafeMutablePointer<Int>.allocate(capacity: width)
+        defer { above.deallocate(); contexts.deallocate() }
         for c in 0..<channels {
             let mode = predicted ? StepCoder.Mode(token: TabledLevelCoder.decodeToken(&decoder, &words, tables.modes, context: 0)) : .alone
             modes.append(mode)

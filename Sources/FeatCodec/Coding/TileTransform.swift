@@ -45,17 +45,13 @@ public struct TileTransform: Sendable {
         (self.height, self.width) = (height, width)
         rows = TileTransform.layout(height)
         columns = TileTransform.layout(width)
-        var weights = [Float](repeating: 1, count: height * width)
-        if let table = frequencyWeights {
-            for (p, r) in rows.enumerated() {
-                for (q, c) in columns.enumerated() {
-                    weights[p * width + q] = table[TileTransform.nominal(r) * TileTransform.side + TileTransform.nominal(c)]
-                }
-            }
-        }
-        self.weights = weights
+        let frequency = TileTransform.frequencyIndex(height: height, width: width)
+        weights = frequencyWeights.map { table in frequency.map { table[$0] } } ?? [Float](repeating: 1, count: height * width)
         reciprocals = weights.map { 1 / $0 }
-        bands = TileTransform.bands(height: height, width: width)
+        bands = frequency.map { k in
+            let sum = k / TileTransform.side + k % TileTransform.side
+            return sum == 0 ? 0 : sum <= 2 ? 1 : sum <= 5 ? 2 : 3
+        }
     }
 
     /// An axis of `length`: tile after tile, each tile's frequencies in order.
@@ -85,14 +81,6 @@ public struct TileTransform: Sendable {
     /// contexts of their band: the same neighbourhood predicts a smaller level at a higher
     /// frequency.
     let bands: [Int]
-
-    /// `bands` for a `height` x `width` plane.
-    static func bands(height: Int, width: Int) -> [Int] {
-        frequencyIndex(height: height, width: width).map { k in
-            let sum = k / side + k % side
-            return sum == 0 ? 0 : sum <= 2 ? 1 : sum <= 5 ? 2 : 3
-        }
-    }
 
     /// The orthonormal DCT-II basis of each size 1 ... 7, `basis[m][u * m + j]`, each value rounded to
     /// a multiple of 2^-24 (exact in a Float).
