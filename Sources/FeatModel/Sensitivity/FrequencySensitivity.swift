@@ -14,12 +14,13 @@ public enum FrequencySensitivity {
         let (channels, height, width) = (shape[0], shape[1], shape[2])
         let transform = TileTransform(height: height, width: width, frequencyWeights: nil)
         let frequencyOf = TileTransform.frequencyIndex(height: height, width: width)
+        let positionsOf = (0..<TileTransform.frequencies).map { k in frequencyOf.indices.filter { frequencyOf[$0] == k } }
         var sensitivity = [Double](repeating: 0, count: TileTransform.frequencies)
         var random = SplitMix(seed: 0xF5EED)
         for rgb in pictures {
             let probe = try TailProbe(model, rgb: rgb)
             for k in 0..<TileTransform.frequencies {
-                let positions = frequencyOf.indices.filter { frequencyOf[$0] == k }
+                let positions = positionsOf[k]
                 guard !positions.isEmpty else { continue }
                 var noise = [Float](repeating: 0, count: probe.features.count)
                 for c in 0..<channels {
@@ -30,7 +31,6 @@ public enum FrequencySensitivity {
                 sensitivity[k] += try probe.change(noisy, perturbed: channels * positions.count)
             }
         }
-        let present = Set(frequencyOf)
-        return sensitivity.enumerated().map { present.contains($0.offset) ? $0.element / Double(max(pictures.count, 1)) : nil }
+        return sensitivity.enumerated().map { positionsOf[$0.offset].isEmpty ? nil : $0.element / Double(max(pictures.count, 1)) }
     }
 }

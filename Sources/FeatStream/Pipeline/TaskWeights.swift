@@ -31,14 +31,13 @@ public enum TaskWeights {
         let sensitivity = try cached(at: cachePath(for: model), count: model.featureShape.dims[0], measuring: measuring, uncached: uncached) {
             try ChannelSensitivity.measure(model, pictures: CalibrationImages.make(count: pictures)).map(Optional.some)
         }
-        return weights(fromSensitivity: sensitivity.map { $0 ?? 0 })
+        return weights(fromSensitivity: sensitivity)
     }
 
     /// The frequency weights (`TileTransform.frequencies`, u major) for `model`, as `weights`.
     public static func frequencyWeights(for model: Model, measuring: () -> Void = {}, uncached: (String) -> Void = { _ in }) throws -> [Float]? {
         guard model.hasTail else { return nil }
-        let path = cachePath(for: model).replacingOccurrences(of: ".json", with: "-dct7.json")
-        let sensitivity = try cached(at: path, count: TileTransform.frequencies, measuring: measuring, uncached: uncached) {
+        let sensitivity = try cached(at: cachePath(for: model, measure: "-dct7"), count: TileTransform.frequencies, measuring: measuring, uncached: uncached) {
             try FrequencySensitivity.measure(model, pictures: CalibrationImages.make(count: pictures))
         }
         return weights(fromSensitivity: sensitivity, limit: frequencyLimit)
@@ -65,9 +64,10 @@ public enum TaskWeights {
         return values
     }
 
-    /// Where the channel sensitivity of `model`'s checkpoint and split is cached.
-    static func cachePath(for model: Model) -> String {
-        ModelSpec.home + "/sensitivity/\(model.weightsSHA256)-\(model.spec.name)-\(model.split).json"
+    /// Where the channel sensitivity (`measure` ""), or another measure, of `model`'s checkpoint
+    /// and split is cached.
+    static func cachePath(for model: Model, measure: String = "") -> String {
+        ModelSpec.home + "/sensitivity/\(model.weightsSHA256)-\(model.spec.name)-\(model.split)\(measure).json"
     }
 
     /// Steps relative to the frame step: s^(-1/2), geometric mean 1, clamped to [1/limit,
