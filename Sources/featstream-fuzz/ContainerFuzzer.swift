@@ -40,6 +40,7 @@ struct ContainerFuzzer: Fuzzer {
             ([2, 1, 9], .tabledSteps(quality: 50), nil, false, 8),
             ([4, 8, 8], .transformedSteps(quality: 30), nil, false, 12),
             ([3, 9, 15], .transformedSteps(quality: 12), [0.5, 1, 2] as [Float]?, false, 10),
+            ([3, 9, 15], .transformedSteps18(quality: 12), [0.5, 1, 2] as [Float]?, false, 10),
             ([4, 8, 8], .layeredSteps(quality: 36, layers: 3), nil, false, 12),
             ([3, 5, 7], .layeredSteps(quality: 30, layers: 2), [0.5, 1, 2] as [Float]?, false, 10),
             ([3, 5, 7], .layeredSteps16(quality: 30, layers: 2), [0.5, 1, 2] as [Float]?, false, 10),
@@ -49,7 +50,7 @@ struct ContainerFuzzer: Fuzzer {
             var settings = CodingSettings()
             settings.precision = precision
             settings.channelWeights = weights
-            if case .transformedSteps = precision, weights != nil { settings.frequencyWeights = frequencies }
+            if precision.transformed != nil, weights != nil { settings.frequencyWeights = frequencies }
             settings.intraOnly = intraOnly
             settings.gopSeconds = 1
             bases.append(Base(file: FstFile(try ContainerFuzzer.encode(shape: shape, settings: settings, count: count)),
@@ -194,8 +195,8 @@ extension ContainerFuzzer {
         ("precision", { f, _, r in f.editJSON { json in
             var coding = json["coding"] as? [String: Any] ?? [:]
             coding["precision"] = r.pick([["float16": [:]], ["float32": [:]], ["quantized": ["levels": 16]], ["other": [:]], "x",
-                                          [r.pick(["steps", "tabledSteps", "transformed"]): ["quality": r.pick([30, -1, 121, 0, 120])]], ["steps": [:]], ["tabledSteps": [:]],
-                                          ["transformed": [:]],
+                                          [r.pick(["steps", "tabledSteps", "transformed", "transformedMixed"]): ["quality": r.pick([30, -1, 121, 0, 120])]], ["steps": [:]], ["tabledSteps": [:]],
+                                          ["transformed": [:]], ["transformedMixed": [:]],
                                           [r.pick(["layered", "layeredSteps", "layeredCarried", "layeredCompact"]): ["quality": r.pick([36, 5, 120]), "layers": r.pick([1, 2, 3, 0, 9, -1])]]] as [Any])
             json["coding"] = coding } }),
         ("channel weights", { f, base, r in f.editJSON { json in

@@ -5,11 +5,12 @@ import TestSupport
 import Testing
 
 /// The bitstream as specified: streams written now are byte for byte the committed ones of the
-/// current version (Tests/Golden/streams/1.8), and the committed ones of every version decode to
+/// current version (Tests/Golden/streams/1.9), and the committed ones of every version decode to
 /// what the encoder reconstructs from the same frames (1.0: the first index layout; 1.1: before
 /// step mode; 1.2: before layers; 1.3: refinements without the previous frame in their contexts;
 /// 1.4: before table-coded step mode; 1.5: refinement models fresh in every frame; 1.6:
-/// refinements in full, indexed packets; 1.7: before transformed step mode).
+/// refinements in full, indexed packets; 1.7: before transformed step mode; 1.8: before
+/// channels coded in values).
 /// A change to the entropy coder, its contexts, the quantizer or the container that keeps the
 /// round trip exact but changes the bytes (a new, incompatible format) fails here: old files
 /// must keep decoding. Regenerate only with a format version change (FEATSTREAM_WRITE_GOLDEN=1).
@@ -85,8 +86,9 @@ import Testing
         return (name, old)
     }
 
-    /// Transformed step mode (1.8): the step-mode settings on 7x7 DCT tiles (8 x 8 maps: a
-    /// whole tile and a partial one each way), the weighted one with frequency weights.
+    /// Transformed step mode (1.9, channels in values or coefficients): the step-mode settings
+    /// on 7x7 DCT tiles (8 x 8 maps: a whole tile and a partial one each way), the weighted one
+    /// with frequency weights.
     static let transformedSettings: [(String, CodingSettings)] = stepSettings.map { name, settings in
         var transformed = settings
         transformed.precision = .transformedSteps(quality: settings.quality!)
@@ -94,11 +96,19 @@ import Testing
         return (name.replacingOccurrences(of: "steps", with: "transformed"), transformed)
     }
 
-    /// What format 1.4 could write, 1.5, 1.6 and 1.7.
+    /// The transformed settings as 1.8 wrote them (`transformed`, every channel in coefficients).
+    static let transformedSettings18: [(String, CodingSettings)] = transformedSettings.map { name, settings in
+        var old = settings
+        old.precision = .transformedSteps18(quality: settings.quality!)
+        return (name, old)
+    }
+
+    /// What format 1.4 could write, 1.5, 1.6, 1.7 and 1.8.
     static var settings14: [(String, CodingSettings)] { settings + stepSettings + layeredSettings14 }
     static var settings15: [(String, CodingSettings)] { settings14 + tabledSettings }
     static var settings16: [(String, CodingSettings)] { settings + stepSettings + layeredSettings16 + tabledSettings }
     static var settings17: [(String, CodingSettings)] { settings + stepSettings + layeredSettings + tabledSettings }
+    static var settings18: [(String, CodingSettings)] { settings17 + transformedSettings18 }
     static var allSettings: [(String, CodingSettings)] { settings17 + transformedSettings }
 
     @Test(arguments: allSettings.map(\.0))
@@ -118,12 +128,12 @@ import Testing
     }
 
     /// The reference decoder written from docs/FORMAT.md alone (Tools/fst-reference, Python)
-    /// reads the committed table-coded and transformed streams bit for bit as FeatCodec does:
-    /// the document says all a decoder needs.
-    @Test(arguments: (tabledSettings + transformedSettings).map(\.0))
+    /// reads the committed table-coded and transformed streams (and 1.8's transformed ones) bit
+    /// for bit as FeatCodec does: the document says all a decoder needs.
+    @Test(arguments: (tabledSettings + transformedSettings).map(\.0) + transformedSettings18.map { "../1.8/" + $0.0 })
     func theDocumentDecodesTheTableCodedStreams(name: String) throws {
-        let path = Self.directory.appendingPathComponent(name + ".fst").path
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("reference-\(name)-\(getpid()).npy").path
+        let path = Self.directory.appendingPathComponent(name + ".fst").standardized.path
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("reference-\(name.replacingOccurrences(of: "/", with: "-"))-\(getpid()).npy").path
         defer { try? FileManager.default.removeItem(atPath: output) }
         let run = try Fixtures.run(Fixtures.which("python3"), [Fixtures.root.appendingPathComponent("Tools/fst-reference").path, path, output])
         #expect(run.status == 0, "\(run.err)")
@@ -133,7 +143,7 @@ import Testing
         #expect(reference.values.map(\.bitPattern) == decoded.flatMap { $0.1.values.map(\.bitPattern) })
     }
 
-    /// Files of format 1.4 still decode, and 1.8 writes them (1.4's `layered` kept) the same
+    /// Files of format 1.4 still decode, and 1.9 writes them (1.4's `layered` kept) the same
     /// but for the version and the header's CRC.
     @Test(arguments: settings14.map(\.0))
     func streamsOfVersion14StillDecode(name: String) throws {
@@ -142,8 +152,8 @@ import Testing
         try expectOldStream(minor: 4, name, sameAs: bytes, decodingTo: reconstructions)
     }
 
-    /// Files of format 1.5 still decode, and 1.8 writes them (1.4's `layered` kept) the same
-    /// but for the version and the header's CRC. The layered ones are not what 1.6 to 1.8 write: their
+    /// Files of format 1.5 still decode, and 1.9 writes them (1.4's `layered` kept) the same
+    /// but for the version and the header's CRC. The layered ones are not what 1.6 to 1.9 write: their
     /// refinement models carry from frame to frame (`LayeredCodingTests` measures what it saves).
     @Test(arguments: settings15.map(\.0))
     func streamsOfVersion15StillDecode(name: String) throws {
@@ -173,8 +183,8 @@ import Testing
         #expect(reference.values.map(\.bitPattern) == reconstructions.flatMap { $0.values.map(\.bitPattern) })
     }
 
-    /// Files of format 1.6 still decode, and 1.8 writes them (1.6's `layeredCarried` kept) the
-    /// same but for the version and the header's CRC. The layered ones are not what 1.7 and 1.8 write:
+    /// Files of format 1.6 still decode, and 1.9 writes them (1.6's `layeredCarried` kept) the
+    /// same but for the version and the header's CRC. The layered ones are not what 1.7 to 1.9 write:
     /// its refinements have compact headers and no index entries, and the same payloads.
     @Test(arguments: settings16.map(\.0))
     func streamsOfVersion16StillDecode(name: String) throws {
@@ -216,7 +226,16 @@ import Testing
         return old
     }
 
-    /// Files of format 1.7 still decode, and 1.8 writes them the same but for the version and
+    /// Files of format 1.8 still decode, and 1.9 writes them (1.8's `transformed` kept) the same
+    /// but for the version and the header's CRC.
+    @Test(arguments: settings18.map(\.0))
+    func streamsOfVersion18StillDecode(name: String) throws {
+        let settings = Self.settings18.first { $0.0 == name }!.1
+        let (bytes, reconstructions, _) = try makeStream(frames: Self.frames(count: 12), settings: settings)
+        try expectOldStream(minor: 8, name, sameAs: bytes, decodingTo: reconstructions)
+    }
+
+    /// Files of format 1.7 still decode, and 1.9 writes them the same but for the version and
     /// the header's CRC.
     @Test(arguments: settings17.map(\.0))
     func streamsOfVersion17StillDecode(name: String) throws {
@@ -225,7 +244,7 @@ import Testing
         try expectOldStream(minor: 7, name, sameAs: bytes, decodingTo: reconstructions)
     }
 
-    /// Files of format 1.2 (step mode before layers) still decode, and 1.8 writes them the same
+    /// Files of format 1.2 (step mode before layers) still decode, and 1.9 writes them the same
     /// but for the version and the header's CRC.
     @Test(arguments: (settings + stepSettings).map(\.0))
     func streamsOfVersion12StillDecode(name: String) throws {

@@ -90,7 +90,7 @@ import Testing
         for frame in 0..<8 {
             let predicted = frame % 4 != 0
             let modes: [StepCoder.Mode] = (0..<shape[0]).map { c in
-                predicted ? StepCoder.Mode(token: Int(random.next() % UInt64(TabledLevelCoder.modeTokens))) : .alone
+                predicted ? StepCoder.Mode(token: Int(random.next() % UInt64(TabledLevelCoder.modeTokens(mixed: false)))) : .alone
             }
             var levels = [Int32](repeating: 0, count: shape[0] * plane)
             let offsets: [Int32] = modes.map { mode in

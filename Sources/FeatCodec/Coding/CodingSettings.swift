@@ -16,10 +16,14 @@ public struct CodingSettings: Codable, Sendable, Equatable, CustomStringConverti
         /// stream goes (`TabledLevelCoder`, format 1.5): the same quantizer and channel modes as
         /// `steps`, 1.5-3x faster to decode at the same size (README, "Feature codec").
         case tabledSteps(quality: Double)
-        /// Table-coded step mode on each channel's 7x7-tile DCT (`TileTransform`, format 1.8):
-        /// each frequency's step scaled by `frequencyWeights`, prediction and skipping in the
-        /// transformed domain.
+        /// Table-coded step mode on each channel's 7x7-tile DCT (`TileTransform`): each
+        /// frequency's step scaled by `frequencyWeights`, prediction and skipping in the
+        /// transformed domain, and (format 1.9, `"transformedMixed"`) a P-frame's channel coded
+        /// in values instead where that costs less (`StepCoder.Mode.inValues`).
         case transformedSteps(quality: Double)
+        /// `transformedSteps` as format 1.8 (`"transformed"`) coded it, every channel in the
+        /// transformed domain: read and written only for such files.
+        case transformedSteps18(quality: Double)
         /// Step mode in `layers` layers (`--layers`): a base layer coded as `steps`, then
         /// refinement layers, each with a third of the step before (+9.54 dB), so a reader may
         /// stop after any layer. `quality` is what all the layers give together. Format 1.6
@@ -46,13 +50,26 @@ public struct CodingSettings: Codable, Sendable, Equatable, CustomStringConverti
 
         /// The parameter set's keys; 1.3's, 1.4's and 1.6's layered files keep theirs.
         enum CodingKeys: String, CodingKey {
-            case quantized, steps, tabledSteps, transformedSteps = "transformed", layeredSteps = "layeredCompact", layeredSteps16 = "layeredCarried", layeredSteps14 = "layered"
+            case quantized, steps, tabledSteps, transformedSteps = "transformedMixed", transformedSteps18 = "transformed", layeredSteps = "layeredCompact", layeredSteps16 = "layeredCarried", layeredSteps14 = "layered"
             case layeredSteps13 = "layeredSteps"
             case float16, float32
         }
 
         /// Step mode as `encode --quality` writes it by default: table-coded (`tabledSteps`).
         public static func stepMode(quality: Double) -> Precision { .tabledSteps(quality: quality) }
+
+        /// What a transformed form codes a P-frame's channel in: always its DCT (format 1.8), or
+        /// its DCT or its values (1.9); nil for the other forms.
+        public enum Transformed: Sendable { case always, mixed }
+
+        /// Which transformed form this is; nil for the others.
+        public var transformed: Transformed? {
+            switch self {
+            case .transformedSteps: return .mixed
+            case .transformedSteps18: return .always
+            default: return nil
+            }
+        }
 
         /// Quality and layer count of either layered form; nil otherwise.
         public var layering: (quality: Double, layers: Int)? {
@@ -109,7 +126,7 @@ public struct CodingSettings: Codable, Sendable, Equatable, CustomStringConverti
     /// The nominal quality of step mode (of every layer together); nil otherwise.
     public var quality: Double? {
         switch precision {
-        case .steps(let quality), .tabledSteps(let quality), .transformedSteps(let quality): return quality
+        case .steps(let quality), .tabledSteps(let quality), .transformedSteps(let quality), .transformedSteps18(let quality): return quality
         default: return precision.layering?.quality
         }
     }
@@ -154,8 +171,8 @@ public struct CodingSettings: Codable, Sendable, Equatable, CustomStringConverti
             precision = "steps for \(dB(quality)) dB" + (channelWeights == nil ? ", mse" : ", task-weighted")
         case .tabledSteps(let quality):
             precision = "steps for \(dB(quality)) dB, table-coded" + (channelWeights == nil ? ", mse" : ", task-weighted")
-        case .transformedSteps(let quality):
-            precision = "steps for \(dB(quality)) dB on 7x7 DCT tiles, table-coded" + (channelWeights == nil ? ", mse" : ", task-weighted")
+        case .transformedSteps(let quality), .transformedSteps18(let quality):
+            precision = "steps for \(dB(quality)) dB on 7x7 DCT tiles" + (self.precision.transformed == .mixed ? " or values" : "") + ", table-coded" + (channelWeights == nil ? ", mse" : ", task-weighted")
                 + (frequencyWeights == nil ? "" : ", frequency-weighted")
         case .layeredSteps(let quality, let layers), .layeredSteps16(let quality, let layers), .layeredSteps14(let quality, let layers),
              .layeredSteps13(let quality, let layers):
@@ -231,7 +248,7 @@ public struct CodingSettings: Codable, Sendable, Equatable, CustomStringConverti
             }
         }
         if let weights = frequencyWeights {
-            guard case .transformedSteps = precision else { throw Invalid(option: "transform", value: "frequency weights", expected: "--transform dct only") }
+            guard precision.transformed != nil else { throw Invalid(option: "transform", value: "frequency weights", expected: "--transform dct only") }
             if let bad = weights.first(where: { !($0.isFinite && (0.001...1000).contains($0)) }) {
                 throw Invalid(option: "transform", value: "frequency weight \(bad)", expected: "0.001 to 1000")
             }

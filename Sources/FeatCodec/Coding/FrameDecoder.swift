@@ -157,7 +157,7 @@ public final class FrameDecoder {
     /// The channel's symbols: levels (intra, quantized), residuals (inter) or raw bits.
     private func channel(_ data: ArraySlice<UInt8>, mode: ChannelMode, zero: Int32, channel c: Int) throws -> [Int32] {
         switch settings.precision {
-        case .steps, .tabledSteps, .transformedSteps, .layeredSteps, .layeredSteps16, .layeredSteps14, .layeredSteps13: preconditionFailure("step mode is decoded by StepCoder")
+        case .steps, .tabledSteps, .transformedSteps, .transformedSteps18, .layeredSteps, .layeredSteps16, .layeredSteps14, .layeredSteps13: preconditionFailure("step mode is decoded by StepCoder")
         case .quantized(let levels):
             guard let decoded = SymbolModel.decode(data, count: plane, width: shape[2], limit: Int32(levels)) else {
                 throw Failure.damaged("channel \(c): undecodable")
@@ -175,7 +175,7 @@ public final class FrameDecoder {
     /// Symbols back to values; shared with the encoder so both rebuild identical tensors.
     static func values(of symbols: [Int32], precision: CodingSettings.Precision, quantizers: [ChannelQuantizer], plane: Int) -> [Float] {
         switch precision {
-        case .steps, .tabledSteps, .transformedSteps, .layeredSteps, .layeredSteps16, .layeredSteps14, .layeredSteps13: preconditionFailure("step mode is decoded by StepCoder")
+        case .steps, .tabledSteps, .transformedSteps, .transformedSteps18, .layeredSteps, .layeredSteps16, .layeredSteps14, .layeredSteps13: preconditionFailure("step mode is decoded by StepCoder")
         case .quantized:
             var values = [Float](repeating: 0, count: symbols.count)
             for (c, q) in quantizers.enumerated() {

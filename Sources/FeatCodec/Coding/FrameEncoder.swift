@@ -200,7 +200,7 @@ public final class FrameEncoder {
         case .quantized:
             let q = quantizers[c]
             for i in range { symbols[i] = q.quantize(values[i]) }
-        case .steps, .tabledSteps, .transformedSteps, .layeredSteps, .layeredSteps16, .layeredSteps14, .layeredSteps13: preconditionFailure("step mode is coded by StepCoder")
+        case .steps, .tabledSteps, .transformedSteps, .transformedSteps18, .layeredSteps, .layeredSteps16, .layeredSteps14, .layeredSteps13: preconditionFailure("step mode is coded by StepCoder")
         case .float16:
             for i in range { symbols[i] = Int32(HalfFloat.bits(values[i], saturated: &saturatedValues)) }
         case .float32:
@@ -217,7 +217,7 @@ public final class FrameEncoder {
 
     private func codeAlone(_ symbols: ArraySlice<Int32>, channel: Int) -> [UInt8] {
         switch settings.precision {
-        case .steps, .tabledSteps, .transformedSteps, .layeredSteps, .layeredSteps16, .layeredSteps14, .layeredSteps13: preconditionFailure("step mode is coded by StepCoder")
+        case .steps, .tabledSteps, .transformedSteps, .transformedSteps18, .layeredSteps, .layeredSteps16, .layeredSteps14, .layeredSteps13: preconditionFailure("step mode is coded by StepCoder")
         case .quantized:
             return SymbolModel.encode(aloneSymbols(symbols, channel: channel), width: shape[2])
         case .float16: return ByteModel.encode(symbols.map { UInt32(bitPattern: $0) }, planes: 2)
@@ -227,7 +227,7 @@ public final class FrameEncoder {
 
     private func codeResidual(_ residual: [Int32]) -> [UInt8] {
         switch settings.precision {
-        case .steps, .tabledSteps, .transformedSteps, .layeredSteps, .layeredSteps16, .layeredSteps14, .layeredSteps13: preconditionFailure("step mode is coded by StepCoder")
+        case .steps, .tabledSteps, .transformedSteps, .transformedSteps18, .layeredSteps, .layeredSteps16, .layeredSteps14, .layeredSteps13: preconditionFailure("step mode is coded by StepCoder")
         case .quantized: return SymbolModel.encode(residual, width: shape[2])
         case .float16: return ByteModel.encode(residual.map { UInt32(bitPattern: $0) }, planes: 2)
         case .float32: return ByteModel.encode(residual.map { UInt32(bitPattern: $0) }, planes: 4)

@@ -3,9 +3,12 @@
 /// coded through one context-modelled range coder (`LevelModel`, format 1.2) or one rANS stream
 /// with learnt tables (`TabledLevelCoder`, format 1.5). Transformed step mode (format 1.8) codes
 /// each channel's weighted 7x7-tile DCT (`TileTransform`) the same way: there "values" and
-/// "reconstruction" below are coefficients, and only the output is transformed back. In a
-/// P-frame each channel is skipped (the previous reconstruction stands), predicted from the previous reconstruction (closed loop) with a weight of 1, 3/4 or
-/// 1/2, or coded alone, whichever costs least in distortion + lambda x rate: an unchanged channel
+/// "reconstruction" below are coefficients, and only the output is transformed back; from
+/// format 1.9 a P-frame's channel may instead be predicted in values (`Mode.inValues`), where a
+/// change confined to a few positions stays a few levels. In a P-frame each channel is skipped
+/// (the previous reconstruction stands), predicted from the previous reconstruction (closed
+/// loop) with a weight of 1, 3/4 or 1/2, or coded alone, whichever costs least in distortion +
+/// lambda x rate: an unchanged channel
 /// costs one bit, and a channel that changed much keeps only part of its past (the weights save
 /// 1.4 % of the bytes at 18 dB and 0.6 % at 30 dB on bikes at 5 fps).
 ///
@@ -25,6 +28,9 @@ struct StepCoder {
         case alone
         /// The difference from `weights[k]` x the previous reconstruction (P-frames).
         case predicted(Int)
+        /// Transformed mode's P-frames (format 1.9): the difference from `weights[k]` x the
+        /// previous frame's values, in values (`StepCoder.mixed`).
+        case inValues(Int)
 
         /// The weights on the previous reconstruction a prediction may use.
         static let weights: [Float] = [1, 0.75, 0.5]
@@ -34,30 +40,35 @@ struct StepCoder {
             switch self {
             case .skip: return .skip
             case .alone: return .intra
-            case .predicted: return .inter
+            case .predicted, .inValues: return .inter
             }
         }
 
-        /// Its token in `TabledLevelCoder`: skip 0, alone 1, predicted with weight k 2 + k.
+        /// Its token in `TabledLevelCoder`: skip 0, alone 1, predicted with weight k 2 + k, in
+        /// values with weight k 5 + k.
         var token: Int {
             switch self {
             case .skip: return 0
             case .alone: return 1
             case .predicted(let k): return 2 + k
+            case .inValues(let k): return 2 + Mode.weights.count + k
             }
         }
 
-        /// The mode of a token (0 ..< `TabledLevelCoder.modeTokens`).
+        /// The mode of a token (0 ..< `TabledLevelCoder.modeTokens(mixed: true)`).
         init(token: Int) {
-            self = token == 0 ? .skip : token == 1 ? .alone : .predicted(token - 2)
+            let k = token - 2
+            self = token == 0 ? .skip : token == 1 ? .alone : k < Mode.weights.count ? .predicted(k) : .inValues(k - Mode.weights.count)
         }
 
-        /// The contexts its levels are coded in: 0 alone, 1 predicted; nil when skipped.
+        /// The contexts its levels are coded in: 0 alone, 1 predicted, 2 in values; nil when
+        /// skipped.
         var modeSet: Int? {
             switch self {
             case .skip: return nil
             case .alone: return 0
             case .predicted: return 1
+            case .inValues: return 2
             }
         }
     }
@@ -77,6 +88,8 @@ struct StepCoder {
     let tabled: Bool
     /// Transformed step mode (format 1.8): what the channels are coded in, instead of values.
     let transform: TileTransform?
+    /// Whether a P-frame's channel may be coded in values instead (`Mode.inValues`, format 1.9).
+    let mixed: Bool
 
     init(settings: CodingSettings, shape: [Int]) {
         self.shape = shape
@@ -84,11 +97,12 @@ struct StepCoder {
         switch settings.precision {
         case .tabledSteps:
             (tabled, transform) = (true, nil)
-        case .transformedSteps:
+        case .transformedSteps, .transformedSteps18:
             (tabled, transform) = (true, TileTransform(height: shape[1], width: shape[2], frequencyWeights: settings.frequencyWeights))
         default:
             (tabled, transform) = (false, nil)
         }
+        mixed = settings.precision.transformed == .mixed
     }
 
     /// Channel c's step for a frame step.
@@ -99,7 +113,11 @@ struct StepCoder {
     /// `EncodedFrame.predictionReference` (nil: an I-frame), and `statistics` what the previous
     /// frame's tables ended with (table-coded P-frames).
     func encode(_ values: [Float], previous: [Float]?, step frameStep: Float, statistics: TabledLevelCoder.Statistics? = nil) -> EncodedFrame {
+        let input = values
         let values = transform?.forward(values) ?? values
+        // What a channel coded in values predicts from: the previous frame's values.
+        let previousValues = mixed ? previous.map { transform!.inverse($0) } : nil
+        var inValues = [Int32](repeating: 0, count: previousValues == nil ? 0 : plane)
         var levels = [Int32](repeating: 0, count: values.count)
         var reconstruction = [Float](repeating: 0, count: values.count)
         var counts = [0, 0, 0, 0]
@@ -137,25 +155,44 @@ struct StepCoder {
                                 swap(&trial, &predicted)
                             }
                         }
+                    }
+                    if let previousValues {
+                        // Errors in steps of `valueStep`, comparable with the coefficients'.
+                        input.withUnsafeBufferPointer { v in
+                            previousValues.withUnsafeBufferPointer { p in
+                                let (v, p) = (UnsafeBufferPointer(rebasing: v[base..<(base + plane)]), UnsafeBufferPointer(rebasing: p[base..<(base + plane)]))
+                                for (k, w) in Mode.weights.enumerated() {
+                                    let cost = quantize(v, minus: p, weight: w, step: s * transform!.valueStep, offset: 0, into: &trial)
+                                    if cost < best.cost {
+                                        best = (.inValues(k), cost)
+                                        swap(&trial, &inValues)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    previous.withUnsafeBufferPointer { p in
+                        let p = UnsafeBufferPointer(rebasing: p[base..<(base + plane)])
                         if StepCoder.squaredError(x, p, step: s) <= best.cost { best.mode = .skip }
                     }
                 }
                 switch best.mode {
                 case .alone: levels.replaceSubrange(base..<(base + plane), with: alone)
                 case .predicted: levels.replaceSubrange(base..<(base + plane), with: predicted)
+                case .inValues: levels.replaceSubrange(base..<(base + plane), with: inValues)
                 case .skip: break
                 }
                 modes.append(best.mode)
                 offsets.append(best.mode == .alone ? offset : 0)
                 counts[Int(best.mode.channelMode.rawValue)] += 1
-                rebuild(&reconstruction, levels, channel: c, mode: best.mode, offset: offset, previous: previous, step: s)
+                rebuild(&reconstruction, levels, channel: c, mode: best.mode, offset: offset, previous: previous, previousValues: previousValues, step: s)
             }
         }
         var writer = ByteWriter()
         writer.f32(frameStep)
         var carried: TabledLevelCoder.Statistics?
         if tabled {
-            let coded = TabledLevelCoder(height: height, width: width, bands: transform?.bands).encode(levels, modes: modes, offsets: offsets, predicted: previous != nil,
+            let coded = TabledLevelCoder(height: height, width: width, bands: transform?.bands, mixed: mixed).encode(levels, modes: modes, offsets: offsets, predicted: previous != nil,
                                                                              start: previous == nil ? nil : statistics)
             writer.append(coded.bytes)
             carried = coded.statistics
@@ -287,9 +324,10 @@ struct StepCoder {
         }
     }
 
-    /// Channel c's reconstruction from its levels, exactly as the decoder computes it.
+    /// Channel c's reconstruction from its levels, exactly as the decoder computes it;
+    /// `previousValues` holds the previous frame's values (at least channel c's, for `.inValues`).
     private func rebuild(_ r: inout [Float], _ levels: [Int32], channel c: Int, mode: Mode, offset: Int32,
-                         previous: [Float]?, step: Float) {
+                         previous: [Float]?, previousValues: [Float]?, step: Float) {
         let base = c * plane, n = plane
         r.withUnsafeMutableBufferPointer { rebuilt in
             levels.withUnsafeBufferPointer { coded in
@@ -304,6 +342,16 @@ struct StepCoder {
                         let p = p.baseAddress! + base
                         for i in 0..<n { r[i] = w * p[i] + Float(q[i]) * step }
                     }
+                case .inValues(let k):
+                    // The values, then their coefficients: what the next frame predicts from.
+                    let (w, s) = (Mode.weights[k], step * transform!.valueStep)
+                    let v = UnsafeMutablePointer<Float>.allocate(capacity: 2 * n)
+                    defer { v.deallocate() }
+                    previousValues!.withUnsafeBufferPointer { p in
+                        let p = p.baseAddress! + base
+                        for i in 0..<n { v[i] = w * p[i] + Float(q[i]) * s }
+                    }
+                    transform!.forward(v, into: r, scratch: v + n)
                 }
             }
         }
@@ -324,7 +372,7 @@ struct StepCoder {
         var channelModes: [(mode: Mode, offset: Int32)] = []
         var carried: TabledLevelCoder.Statistics?
         if tabled {
-            let decoded = try TabledLevelCoder(height: height, width: width, bands: transform?.bands).decode(body, channels: channels, predicted: type == .predicted,
+            let decoded = try TabledLevelCoder(height: height, width: width, bands: transform?.bands, mixed: mixed).decode(body, channels: channels, predicted: type == .predicted,
                                                                                    start: type == .intra ? nil : statistics, into: &levels)
             channelModes = Array(zip(decoded.modes, decoded.offsets))
             carried = decoded.statistics
@@ -346,8 +394,19 @@ struct StepCoder {
                 throw FrameDecoder.Failure.damaged(coder.overrun > 0 ? "the stream ends early" : "the stream does not end where it should")
             }
         }
+        var previousValues: [Float]?
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: plane)
+        defer { scratch.deallocate() }
         for (c, (mode, offset)) in channelModes.enumerated() {
-            rebuild(&reconstruction, levels, channel: c, mode: mode, offset: offset, previous: previous, step: step(frameStep, channel: c))
+            if case .inValues = mode {
+                // Only the channels coded in values need the previous frame's values.
+                if previousValues == nil { previousValues = [Float](repeating: 0, count: channels * plane) }
+                previous!.withUnsafeBufferPointer { p in
+                    previousValues!.withUnsafeMutableBufferPointer { transform!.inverse(p.baseAddress! + c * plane, into: $0.baseAddress! + c * plane, scratch: scratch) }
+                }
+            }
+            rebuild(&reconstruction, levels, channel: c, mode: mode, offset: offset, previous: previous, previousValues: previousValues,
+                    step: step(frameStep, channel: c))
         }
         // The encoder's levels and steps always rebuild finite values.
         guard reconstruction.allSatisfy(\.isFinite) else { throw FrameDecoder.Failure.damaged("values out of range") }

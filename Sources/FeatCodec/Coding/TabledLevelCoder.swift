@@ -20,8 +20,9 @@
 /// still the weak point").
 struct TabledLevelCoder {
     static let modeSets = 2
-    /// Channel modes as tokens: skip, alone, then predicted with each of `StepCoder.Mode.weights`.
-    static let modeTokens = 2 + StepCoder.Mode.weights.count
+    /// Channel modes as tokens: skip, alone, then predicted with each of `StepCoder.Mode.weights`
+    /// (and in values with each, `mixed`).
+    static func modeTokens(mixed: Bool) -> Int { 2 + StepCoder.Mode.weights.count * (mixed ? 2 : 1) }
 
     /// The counts a P-frame's tables start from: those its reference frame's ended with, scaled
     /// down (`TokenTables.carried`).
@@ -39,14 +40,16 @@ struct TabledLevelCoder {
         let modes: TokenTables
         let offsets: TokenTables
 
-        init(_ start: Statistics?, bands: Int) {
+        init(_ start: Statistics?, bands: Int, mixed: Bool) {
             // A level's magnitude seldom exceeds 5x its neighbourhood's (about 2^bucket / 5):
-            // the prior covers the tokens up to 2^bucket.
-            levels = TokenTables(contexts: TabledLevelCoder.modeSets * bands * LevelModel.buckets, counts: start?.levels) { k in
+            // the prior covers the tokens up to 2^bucket. Levels coded in values (`mixed`) have
+            // one band of contexts of their own, after the others.
+            let contexts = (TabledLevelCoder.modeSets * bands + (mixed ? 1 : 0)) * LevelModel.buckets
+            levels = TokenTables(contexts: contexts, counts: start?.levels) { k in
                 LevelToken.token(magnitude: 1 << UInt32(k % LevelModel.buckets)) + 1
             }
             signs = TokenTables(contexts: 9, tokens: 2, counts: start?.signs)
-            modes = TokenTables(contexts: 1, tokens: TabledLevelCoder.modeTokens, counts: start?.modes)
+            modes = TokenTables(contexts: 1, tokens: TabledLevelCoder.modeTokens(mixed: mixed), counts: start?.modes)
             offsets = TokenTables(contexts: 1, counts: start?.offsets)
         }
 
@@ -62,15 +65,21 @@ struct TabledLevelCoder {
     /// its level; nil: one band.
     let bands: [Int]?
     let bandCount: Int
+    /// Whether a channel's mode may be `StepCoder.Mode.inValues` (format 1.9).
+    let mixed: Bool
 
-    init(height: Int, width: Int, bands: [Int]? = nil) {
-        (self.height, self.width, self.bands) = (height, width, bands)
+    init(height: Int, width: Int, bands: [Int]? = nil, mixed: Bool = false) {
+        (self.height, self.width, self.bands, self.mixed) = (height, width, bands, mixed)
         bandCount = bands == nil ? 1 : TileTransform.bandCount
         precondition(bands == nil || bands!.count == height * width)
     }
 
     /// The first level context of mode set `set` at each position of a row (`bucket` is added).
     private func rowContexts(set: Int, y: Int, into contexts: UnsafeMutablePointer<Int>) {
+        guard set < TabledLevelCoder.modeSets else {
+            // Levels coded in values: one band.
+            return contexts.update(repeating: TabledLevelCoder.modeSets &* bandCount &* LevelModel.buckets, count: width)
+        }
         for x in 0..<width { contexts[x] = (set &* bandCount &+ (bands?[y &* width &+ x] ?? 0)) &* LevelModel.buckets }
     }
 
@@ -80,7 +89,7 @@ struct TabledLevelCoder {
     /// starts from.
     func encode(_ levels: [Int32], modes: [StepCoder.Mode], offsets: [Int32], predicted: Bool,
                 start: Statistics?) -> (bytes: [UInt8], statistics: Statistics) {
-        let tables = Tables(start, bands: bandCount)
+        let tables = Tables(start, bands: bandCount, mixed: mixed)
         // What the decoder will read, in its order, with each symbol's interval as its tables
         // will give it (at most a token, a sign and raw bits per value); rANS then pushes them
         // in reverse.
@@ -136,7 +145,7 @@ struct TabledLevelCoder {
     /// `start` into `levels` (zeros on entry). Throws `FrameDecoder.Failure.damaged` unless the
     /// stream is intact.
     func decode(_ bytes: ArraySlice<UInt8>, channels: Int, predicted: Bool, start: Statistics?, into levels: inout [Int32]) throws -> Decoded {
-        let tables = Tables(start, bands: bandCount)
+        let tables = Tables(start, bands: bandCount, mixed: mixed)
         var modes: [StepCoder.Mode] = [], offsets: [Int32] = []
         let intact = bytes.withUnsafeBufferPointer { data in
             levels.withUnsafeMutableBufferPointer { all in

@@ -48,6 +48,13 @@ public struct TileTransform: Sendable {
         let frequency = TileTransform.frequencyIndex(height: height, width: width)
         weights = frequencyWeights.map { table in frequency.map { table[$0] } } ?? [Float](repeating: 1, count: height * width)
         reciprocals = weights.map { 1 / $0 }
+        // In one fixed order, in double precision, so every decoder derives the same float.
+        var sum = 0.0
+        for weight in weights {
+            let r = 1 / Double(weight)
+            sum += r * r
+        }
+        valueStep = Float((Double(weights.count) / sum).squareRoot())
         bands = frequency.map { k in
             let sum = k / TileTransform.side + k % TileTransform.side
             return sum == 0 ? 0 : sum <= 2 ? 1 : sum <= 5 ? 2 : 3
@@ -73,6 +80,12 @@ public struct TileTransform: Sendable {
         return rows.flatMap { r in columns.map { c in nominal(r) * side + nominal(c) } }
     }
 
+    /// The step of a channel coded in values (format 1.9), relative to its coefficients' step:
+    /// 1 / sqrt(the mean of 1 / weight^2 over the plane's positions). Quantization noise of
+    /// this step, white, weighs as much through the frequency weights as a coefficient step's,
+    /// so the two domains' distortions compare in the same units.
+    let valueStep: Float
+
     /// Frequency bands the level contexts tell apart (`bands`).
     static let bandCount = 4
 
@@ -96,26 +109,33 @@ public struct TileTransform: Sendable {
 
     /// `values` (C x height x width) to weighted coefficients.
     public func forward(_ values: [Float]) -> [Float] {
-        transformPlanes(values) { source, target, scratch in
-            // Down the columns, across (as columns of the transpose), and weighted.
-            TileTransform.pass(source, into: scratch, layout: rows, inverse: false, length: width)
-            TileTransform.transpose(scratch, into: target, height: height, width: width)
-            TileTransform.pass(target, into: scratch, layout: columns, inverse: false, length: height)
-            TileTransform.transpose(scratch, into: target, height: width, width: height)
-            for i in 0..<(height * width) { target[i] *= reciprocals[i] }
-        }
+        transformPlanes(values) { forward($0, into: $1, scratch: $2) }
     }
 
     /// Weighted coefficients back to values: `forward`'s inverse, the same floats on every
     /// machine.
     public func inverse(_ coefficients: [Float]) -> [Float] {
-        transformPlanes(coefficients) { source, target, scratch in
-            for i in 0..<(height * width) { target[i] = source[i] * weights[i] }
-            TileTransform.transpose(target, into: scratch, height: height, width: width)
-            TileTransform.pass(scratch, into: target, layout: columns, inverse: true, length: height)
-            TileTransform.transpose(target, into: scratch, height: width, width: height)
-            TileTransform.pass(scratch, into: target, layout: rows, inverse: true, length: width)
-        }
+        transformPlanes(coefficients) { inverse($0, into: $1, scratch: $2) }
+    }
+
+    /// One plane of values to weighted coefficients, the same floats on every machine (a
+    /// decoder of format 1.9 transforms the channels coded in values); `scratch` holds a plane.
+    func forward(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        // Down the columns, across (as columns of the transpose), and weighted.
+        TileTransform.pass(source, into: scratch, layout: rows, inverse: false, length: width)
+        TileTransform.transpose(scratch, into: target, height: height, width: width)
+        TileTransform.pass(target, into: scratch, layout: columns, inverse: false, length: height)
+        TileTransform.transpose(scratch, into: target, height: width, width: height)
+        for i in 0..<(height * width) { target[i] *= reciprocals[i] }
+    }
+
+    /// One plane of weighted coefficients back to values; `scratch` holds a plane.
+    func inverse(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        for i in 0..<(height * width) { target[i] = source[i] * weights[i] }
+        TileTransform.transpose(target, into: scratch, height: height, width: width)
+        TileTransform.pass(scratch, into: target, layout: columns, inverse: true, length: height)
+        TileTransform.transpose(target, into: scratch, height: width, width: height)
+        TileTransform.pass(scratch, into: target, layout: rows, inverse: true, length: width)
     }
 
     /// `body(source, target, scratch)` on each plane of `values`, into a new array.

@@ -24,7 +24,10 @@ public enum ContainerFormat {
     /// 1.8: transformed step mode (`coding.precision` `transformed`, `coding.frequencyWeights`):
     /// table-coded step mode on each channel's 7x7-tile DCT, levels in contexts of their
     /// frequency band; a 1.7 reader refuses the key.
-    public static let minorVersion: UInt16 = 8
+    /// 1.9: a P-frame's channel of transformed step mode may be coded in values instead
+    /// (`transformedMixed`); 1.8's `transformed` files still decode, and a 1.8 reader refuses
+    /// the new key.
+    public static let minorVersion: UInt16 = 9
     static let indexMagic: [UInt8] = Array("FIDX".utf8)
     static let trailerMagic: [UInt8] = Array("FEATSEND".utf8)
     static let indexEntrySize = 24
