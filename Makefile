@@ -51,7 +51,7 @@ test: footage weights random-weights
 
 # The README's "What it achieves": the report of bikes.mp4, written into docs/report/.
 report: footage weights build
-	$(BIN) report $(BIKES) --target-kbps 100,200,400,800 --bandwidth Media/bandwidth-step.csv --out docs/report
+	$(BIN) report $(BIKES) --transform none,dct --target-kbps 100,200,400,800 --bandwidth Media/bandwidth-step.csv --out docs/report
 
 # The fuzzers for HOURS hours (default 1): Tools/fuzz.
 fuzz:

@@ -10,7 +10,8 @@ struct ReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Sweep frame rate x quantizer: bitrate, feature SNR and task fidelity, beside sending the pixels.",
         discussion: """
-            For every --fps, --bits setting (temporal and intra-only), --quality (step mode) and \
+            For every --fps, --bits setting (temporal and intra-only), --quality (step mode, on \
+            values and with --transform dct on DCT tiles) and \
             lossless, and each --target-kbps under rate control (on the grid of the highest \
             --fps, with the first --change-threshold): frames admitted and cuts, kbit/s (the whole stream over the source seconds), bytes per frame, \
             bits per element, feature SNR against the lossless tensors, and top-1 / top-5 \
@@ -36,6 +37,9 @@ struct ReportCommand: ParsableCommand {
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Step-mode qualities to sweep (dB, task-weighted), comma-separated, or 'none'.", valueName: "list"))
     var quality = "40,30,22,16"
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("What each --quality codes, comma-separated: 'none' the values (encode --quality), 'dct' 7x7 DCT tiles (encode --transform dct).", valueName: "list"))
+    var transform = "none"
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Also code each --quality in N layers (encode --layers) and measure the first 1, 2, ... N of them (decode --layers).", valueName: "N"))
     var layers = 1
@@ -72,6 +76,8 @@ struct ReportCommand: ParsableCommand {
             o.changeThresholds = try list(changeThreshold, "--change-threshold", "numbers 0 to 1000") { Float($0).flatMap { $0.isFinite && (0...1000).contains($0) ? $0 : nil } }
             o.bits = try list(bits, "--bits", "numbers 2 to 16") { Int($0).flatMap { (2...16).contains($0) ? $0 : nil } }
             o.qualities = quality == "none" ? [] : try list(quality, "--quality", "numbers 0 to 120, or 'none'") { Double($0).flatMap { $0.isFinite && (0...120).contains($0) ? $0 : nil } }
+            let transforms = try list(transform, "--transform", "'none' or 'dct'") { CodingOptions.Transform(rawValue: $0) }
+            (o.onValues, o.onTiles) = (transforms.contains(.none), transforms.contains(.dct))
             o.targets = targetKbps.isEmpty ? [] : try list(targetKbps, "--target-kbps", "numbers from 1 to 10000000") { Double($0).flatMap { $0.isFinite && $0 >= 1 && $0 <= 1e7 ? $0 : nil } }
             guard minQuality.isFinite, (0...RateSettings.defaultMaxQuality).contains(minQuality) else {
                 throw ValidationError("--min-quality: \(minQuality) is out of range (0 to \(RateSettings.defaultMaxQuality) dB, rate control's ceiling)")

@@ -166,7 +166,8 @@ import Testing
                       (["report", "--min-quality", "-3"], "--min-quality: -3.0 is out of range"),
                       (["report", "--bits", "-4"], "--bits takes numbers 2 to 16, comma-separated (got '-4')"),
                       (["report", "--buffer-seconds", "-1"], "--buffer-seconds: -1.0 is out of range (0.05 to 60 seconds)"),
-                      (["report", "--target-kbps", "50,0.5"], "--target-kbps takes numbers from 1 to 10000000, comma-separated (got '50,0.5')")])
+                      (["report", "--target-kbps", "50,0.5"], "--target-kbps takes numbers from 1 to 10000000, comma-separated (got '50,0.5')"),
+                      (["report", "--transform", "dct,wavelet"], "--transform takes 'none' or 'dct', comma-separated (got 'dct,wavelet')")])
     func negativeValuesAfterASpaceAreCheckedInDecodeAndReport(arguments: [String], message: String) throws {
         let stream = Golden.directory.appendingPathComponent("streams/1.5/tabled-30.fst").path
         try withExtendedLifetime(ScratchFolder()) { folder in

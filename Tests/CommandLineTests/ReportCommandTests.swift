@@ -13,8 +13,8 @@ import Testing
     @Test func sweepOnAFixture() throws {
         let dir = scratch.file("report")
         let result = try Fixtures.run(Fixtures.featstream, [
-            "report", Fixtures.path("scenes.mp4"), "--fps", "1,5,10", "--bits", "8,4,2", "--quality", "30,16", "--crf", "18,38",
-            "--target-kbps", "150,1", "--out", dir, "--quiet"])
+            "report", Fixtures.path("scenes.mp4"), "--fps", "1,5,10", "--bits", "8,4,2", "--quality", "30,16", "--transform", "none,dct",
+            "--crf", "18,38", "--target-kbps", "150,1", "--out", dir, "--quiet"])
         try #require(result.status == 0, "\(result.err)")
         // 1 kbit/s carries no frame: that point is left out with one warning, not written as 0 / 0.
         #expect(result.err == "featstream: warning: --target-kbps 1: rate control sent no frame (this link's buffer holds less than "
@@ -27,8 +27,9 @@ import Testing
         let (quantizer, temporal, admittedColumn, kbps, snrColumn, top1, top5) = (column("quantizer"), column("temporal"), column("admitted"),
                                                                                     column("kbit_per_s"), column("snr_db"), column("top1_agreement"), column("top5_agreement"))
         let all: [[String]] = Array(csv.dropFirst())
-        // Per rate: 3 bits x temporal/intra, 2 qualities, lossless, 2 pixel codecs x 2 CRFs; one rate-controlled row.
-        #expect(all.count == 3 * (3 * 2 + 2 + 1 + 2 * 2) + 1)
+        // Per rate: 3 bits x temporal/intra, 2 qualities on values and on DCT tiles, lossless, 2 pixel codecs x 2 CRFs;
+        // one rate-controlled row.
+        #expect(all.count == 3 * (3 * 2 + 2 * 2 + 1 + 2 * 2) + 1)
         let controlled = all.filter { $0[quantizer] == "rate 150 kbit/s" }
         #expect(controlled.count == 1 && controlled[0][0] == "10" && (Double(controlled[0][kbps]) ?? 0) > 100)
         func rows(_ fps: String) -> [[String]] { all.filter { $0[0] == fps } }
@@ -39,8 +40,13 @@ import Testing
             // More bits give a higher SNR (temporal rows, in the order 8, 4, 2); so does a higher quality.
             let snr: [Double] = rows(fps).filter { $0[temporal] == "true" && $0[quantizer].hasSuffix("bits") }.map { Double($0[snrColumn]) ?? .nan }
             #expect(snr.count == 3 && snr[0] > snr[1] && snr[1] > snr[2], "\(fps) fps: \(snr)")
-            let steps: [Double] = rows(fps).filter { $0[quantizer].hasPrefix("q ") }.map { Double($0[snrColumn]) ?? .nan }
+            let steps: [Double] = rows(fps).filter { $0[quantizer].hasPrefix("q ") && !$0[quantizer].hasSuffix("dct") }.map { Double($0[snrColumn]) ?? .nan }
             #expect(steps.count == 2 && abs(steps[0] - 30) < 1.5 && abs(steps[1] - 16) < 1.5, "\(fps) fps: \(steps)")
+            // On DCT tiles the steps follow the tail's frequency weights, not the SNR: it still rises with the quality, and so does the rate.
+            let tiles = rows(fps).filter { $0[quantizer].hasSuffix("dB dct") }
+            let (tileSNR, tileRate) = (tiles.map { Double($0[snrColumn]) ?? .nan }, tiles.map { Double($0[kbps]) ?? .nan })
+            #expect(tiles.map { $0[quantizer] } == ["q 30 dB dct", "q 16 dB dct"] && tileSNR[0] > tileSNR[1] + 8 && tileRate[0] > tileRate[1],
+                    "\(fps) fps: \(tileSNR) dB, \(tileRate) kbit/s")
             // Lossless: the frames sent are exact, every class kept; the receiver's grid and source figures are there.
             let lossless = try #require(rows(fps).first { $0[quantizer] == "lossless" })
             #expect(lossless[snrColumn] == "inf" && lossless[top1] == "100.00" && lossless[top5] == "100.00")
@@ -69,10 +75,12 @@ import Testing
 
         // The plots parse as XML and hold every series asked for; the page embeds both and the table.
         let bitrate = try SeriesNames(dir + "/bitrate-vs-fps.svg").names
-        #expect(bitrate == ["8 bits", "8 bits, intra only", "4 bits", "4 bits, intra only", "2 bits", "2 bits, intra only", "q 30 dB", "q 16 dB", "lossless"])
+        #expect(bitrate == ["8 bits", "8 bits, intra only", "4 bits", "4 bits, intra only", "2 bits", "2 bits, intra only", "q 30 dB", "q 16 dB",
+                            "q 30 dB dct", "q 16 dB dct", "lossless"])
         let accuracy = try SeriesNames(dir + "/rate-vs-accuracy.svg").names
-        #expect(accuracy == ["1", "5", "10"].flatMap { ["--bits, \($0) fps", "--quality, \($0) fps", "x264:realtime pixels, \($0) fps", "x264:medium pixels, \($0) fps"] }
-                    + ["--target-kbps (rate control)"])
+        #expect(accuracy == ["1", "5", "10"].flatMap {
+            ["--bits, \($0) fps", "--quality, \($0) fps", "--quality --transform dct, \($0) fps", "x264:realtime pixels, \($0) fps", "x264:medium pixels, \($0) fps"]
+        } + ["--target-kbps (rate control)"])
         let html = try String(contentsOfFile: dir + "/report.html", encoding: .utf8)
         #expect(html.components(separatedBy: "<svg").count == 3 && html.contains("<table>") && !html.contains("<script"))
     }

@@ -148,6 +148,8 @@ public enum ReportDocuments {
             if !bits.isEmpty { series.append(LineChart.Series(name: "--bits, \(rate) fps", points: points(bits))) }
             let steps = atRate.filter(\.setting.isSteps)
             if !steps.isEmpty { series.append(LineChart.Series(name: "--quality, \(rate) fps", points: points(steps))) }
+            let tiles = atRate.filter { if case .transformedSteps = $0.setting { return true } else { return false } }
+            if !tiles.isEmpty { series.append(LineChart.Series(name: "--quality --transform dct, \(rate) fps", points: points(tiles))) }
             for codec in unique(atRate.compactMap(\.setting.pixelCodec)) {
                 let rows = atRate.filter { $0.setting.pixelCodec == codec }
                 series.append(LineChart.Series(name: "\(codec) pixels, \(rate) fps", points: points(rows), dashed: true))

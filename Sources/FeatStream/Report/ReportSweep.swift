@@ -23,6 +23,9 @@ public enum ReportSweep {
         public var bits = [8, 6, 4, 3, 2]
         /// Step-mode qualities (dB), task-weighted.
         public var qualities: [Double] = [40, 30, 22, 16]
+        /// Whether each quality is coded on values (`Setting.steps`), on DCT tiles
+        /// (`Setting.transformedSteps`), or both.
+        public var onValues = true, onTiles = false
         /// Link rates (kbit/s) for rate-controlled points, on the grid of the highest frame rate.
         public var targets: [Double] = []
         /// A link to follow under rate control on that grid, for `LinkTimeline` (nil: none).
@@ -54,7 +57,8 @@ public enum ReportSweep {
         /// The feature settings measured at every point, in report order.
         public var settings: [Setting] {
             bits.flatMap { [Setting.quantized(bits: $0, temporal: true), .quantized(bits: $0, temporal: false)] }
-                + qualities.map { .steps(quality: $0) } + [.lossless]
+                + (onValues ? qualities.map { .steps(quality: $0) } : []) + (onTiles ? qualities.map { .transformedSteps(quality: $0) } : [])
+                + [.lossless]
         }
     }
 
@@ -128,6 +132,7 @@ public enum ReportSweep {
                 for setting in options.settings {
                     var coding = setting.coding!
                     if coding.quality != nil { coding.channelWeights = try TaskWeights.weights(for: model) }
+                    if coding.precision.transformed != nil { coding.frequencyWeights = try TaskWeights.frequencyWeights(for: model) }
                     let parameters = FeatureEncoding.parameters(reader, gate: gate, model: model, coding: coding)
                     let trial = try CodecTrial.run(trialFrames, parameters: parameters, sourceSeconds: source.sourceSeconds)
                     samples.append(try point.sample(setting, received: trial.decoded, fileBytes: trial.stream.fileBytes,
@@ -275,8 +280,8 @@ public enum ReportSweep {
 }
 
 extension Setting {
-    /// The codec settings of a feature setting; nil for pixels. Step mode's channel weights
-    /// come from the model (`TaskWeights`), added by the sweep; rate control's quality is its
+    /// The codec settings of a feature setting; nil for pixels. Step mode's channel weights and
+    /// the DCT's frequency weights come from the model (`TaskWeights`), added by the sweep; rate control's quality is its
     /// ceiling (40 dB, as `encode --target-kbps`).
     public var coding: CodingSettings? {
         var s = CodingSettings()
@@ -285,6 +290,7 @@ extension Setting {
             s.precision = .quantized(levels: 1 << bits)
             s.intraOnly = !temporal
         case .steps(let quality): s.precision = .stepMode(quality: quality)
+        case .transformedSteps(let quality): s.precision = .transformedSteps(quality: quality)
         case .layer(let quality, let layers, _): s.precision = .layeredSteps(quality: quality, layers: layers)
         case .rateControlled: s.precision = .stepMode(quality: RateSettings.defaultMaxQuality)
         case .lossless: s.precision = .float32

@@ -7,6 +7,8 @@ public enum Setting: Hashable, Sendable, CustomStringConvertible {
     case quantized(bits: Int, temporal: Bool)
     /// The feature codec in step mode at this quality (dB), task-weighted as `encode --quality`.
     case steps(quality: Double)
+    /// Step mode on 7x7 DCT tiles at this quality (dB), as `encode --quality Q --transform dct`.
+    case transformedSteps(quality: Double)
     /// The first `kept` layers of a stream in `layers` layers (`encode --layers`) whose every
     /// layer together gives `quality` dB, as `decode --layers` or `extract --layers` reads it.
     case layer(quality: Double, layers: Int, kept: Int)
@@ -24,6 +26,7 @@ public enum Setting: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .quantized(let bits, _): return "\(bits) bits"
         case .steps(let quality): return "q \(Self.number(quality)) dB"
+        case .transformedSteps(let quality): return "q \(Self.number(quality)) dB dct"
         case .layer(let quality, let layers, let kept): return "q \(Self.number(quality)) dB layer \(kept)/\(layers)"
         case .rateControlled(let kbps): return "rate \(Self.number(kbps)) kbit/s"
         case .lossless: return "lossless"
@@ -35,7 +38,7 @@ public enum Setting: Hashable, Sendable, CustomStringConvertible {
     public var temporal: Bool? {
         switch self {
         case .quantized(_, let temporal): return temporal
-        case .steps, .layer, .rateControlled: return true
+        case .steps, .transformedSteps, .layer, .rateControlled: return true
         case .lossless, .pixels: return nil
         }
     }
