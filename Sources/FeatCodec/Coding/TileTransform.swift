@@ -13,9 +13,10 @@ import Foundation
 /// model's tail (`FrequencySensitivity`) and sent in the parameter set.
 ///
 /// Exact for the decoder: step mode predicts and reconstructs in this transformed domain, so
-/// the closed loop never leaves exact float arithmetic that encoder and decoder share; only
-/// the output passes through `inverse`, whose basis is rounded to multiples of 2^-24 (the same
-/// floats whatever libm's cosine gives in its last bit) and whose sums run in one fixed order.
+/// the closed loop stays in float arithmetic that encoder and decoder share. The output passes
+/// through `inverse`, and (format 1.9) a channel coded in values back through `forward`: both
+/// use a basis rounded to multiples of 2^-24 (the same floats whatever libm's cosine gives in
+/// its last bit) and sum in one fixed order (docs/FORMAT.md).
 public struct TileTransform: Sendable {
     /// The tile's side, and the frequencies a weight table holds (`side` x `side`, u major).
     public static let side = 7

@@ -281,8 +281,8 @@ public enum ReportSweep {
 
 extension Setting {
     /// The codec settings of a feature setting; nil for pixels. Step mode's channel weights and
-    /// the DCT's frequency weights come from the model (`TaskWeights`), added by the sweep; rate control's quality is its
-    /// ceiling (40 dB, as `encode --target-kbps`).
+    /// the DCT's frequency weights come from the model (`TaskWeights`), added by the sweep;
+    /// rate control's quality is its ceiling (40 dB, as `encode --target-kbps`).
     public var coding: CodingSettings? {
         var s = CodingSettings()
         switch self {
