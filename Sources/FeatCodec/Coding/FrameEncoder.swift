@@ -16,6 +16,8 @@ public final class FrameEncoder {
     /// mode: its coefficients).
     private let steps: StepCoder?
     private var previousValues: [Float]?
+    /// Transformed step mode: the previous reconstruction's values (`previousValues` holds its coefficients).
+    private var previousDecoded: [Float]?
     /// Table-coded step mode: what the previous frame's tables ended with.
     private var previousStatistics: TabledLevelCoder.Statistics?
     /// Layered step mode: the previous frame's refinement layers (1 ... N-1), references of the same layers.
@@ -45,7 +47,8 @@ public final class FrameEncoder {
         let layers = settings.layers
         let baseQuality = quality - Double(layers - 1) * CodingSettings.layerGain
         let frameStep = StepQuantizer.step(quality: baseQuality, rms: StepQuantizer.rms(tensor.values[...]))
-        let base = steps.encode(tensor.values, previous: intra ? nil : previousValues, step: frameStep, statistics: previousStatistics)
+        let base = steps.encode(tensor.values, previous: intra ? nil : previousValues, previousDecoded: previousDecoded, step: frameStep,
+                                statistics: previousStatistics)
         guard layers > 1 else { return base }
         let refiner = RefinementCoder(steps: steps, precision: settings.precision)
         var refinements: [EncodedLayer] = []
@@ -72,6 +75,7 @@ public final class FrameEncoder {
     public func accept(_ frame: EncodedFrame, seconds: Double) {
         if frame.type == .intra { lastIntraSeconds = seconds }
         previousValues = frame.predictionReference
+        previousDecoded = frame.transformed == nil ? nil : frame.reconstruction.values
         previousStatistics = frame.levelStatistics
         previousLayers = frame.refinements.map(\.reconstruction.values)
         previousLayerStates = frame.refinements.map(\.modelState)

@@ -110,13 +110,16 @@ struct StepCoder {
     func step(_ frameStep: Float, channel c: Int) -> Float { frameStep * (channelWeights?[c] ?? 1) }
 
     /// Codes `values` with the frame step `frameStep`; `previous` is the last frame's
-    /// `EncodedFrame.predictionReference` (nil: an I-frame), and `statistics` what the previous
-    /// frame's tables ended with (table-coded P-frames).
-    func encode(_ values: [Float], previous: [Float]?, step frameStep: Float, statistics: TabledLevelCoder.Statistics? = nil) -> EncodedFrame {
+    /// `EncodedFrame.predictionReference` (nil: an I-frame), `previousDecoded` its
+    /// reconstruction's values if the caller holds them (transformed mode: spares an inverse
+    /// transform per trial), and `statistics` what the previous frame's tables ended with
+    /// (table-coded P-frames).
+    func encode(_ values: [Float], previous: [Float]?, previousDecoded: [Float]? = nil, step frameStep: Float,
+                statistics: TabledLevelCoder.Statistics? = nil) -> EncodedFrame {
         let input = values
         let values = transform?.forward(values) ?? values
         // What a channel coded in values predicts from: the previous frame's values.
-        let previousValues = mixed ? previous.map { transform!.inverse($0) } : nil
+        let previousValues = mixed ? previous.map { previousDecoded ?? transform!.inverse($0) } : nil
         var inValues = [Int32](repeating: 0, count: previousValues == nil ? 0 : plane)
         var levels = [Int32](repeating: 0, count: values.count)
         var reconstruction = [Float](repeating: 0, count: values.count)
