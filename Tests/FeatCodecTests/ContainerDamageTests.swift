@@ -249,6 +249,34 @@ import Testing
     }
 
     /// A packet length that points past the end, followed by intact packets, is damage, not the end.
+    /// Two streams joined end to end (`cat a.fst b.fst`), the first whole, without its index
+    /// or cut inside a packet: the walk ends at the second one's header, and none of its
+    /// packets is a frame of the first (from its next I-frame on they decoded with the first's
+    /// parameter set, as intact frames; found by outside testing).
+    @Test func aSecondStreamEndsTheFirst() throws {
+        var settings = CodingSettings()
+        settings.precision = .tabledSteps(quality: 30)
+        let other = try makeStream(frames: featureFrames(count: 12, channels: 4, side: 8, seed: 9), settings: settings).bytes
+        let packetsEnd = try ContainerReader(name: "t", bytes: base).packetsEnd
+        let cut = Int(FstFile(base).bytesIndexEntries()[7].offset) + 30
+        for (first, frames) in [(base, Array(0..<12)), (Array(base[..<packetsEnd]), Array(0..<12)), (Array(base[..<cut]), Array(0..<7))] {
+            let (decoded, report) = try decode(first + other)
+            #expect(decoded == frames, "\(first.count) bytes, then another stream: \(report.problems)")
+            let ends = StreamDecoder.Problem.truncated(offset: first.count, reason: "the stream ends where another stream's header starts "
+                                                       + "(files joined end to end? decode each on its own)")
+            #expect(report.problems.contains(ends), "\(report.problems)")
+        }
+    }
+
+    /// The index's seconds of source outside 1 ms to 1e9 s are unknown, as 0, NaN or a negative
+    /// are: `info` printed 300-digit seconds or kbit/s from them (found by outside testing).
+    @Test(arguments: [(1e300, nil), (1e-300, nil), (0.0009, nil), (-1, nil), (.nan, nil), (0.001, 0.001), (2.4, 2.4), (1e9, 1e9)] as [(Double, Double?)])
+    func implausibleSourceSecondsAreUnknown(seconds: Double, read: Double?) throws {
+        var file = FstFile(base)
+        file.sourceSeconds = seconds
+        #expect(try ContainerReader(name: "t", bytes: file.bytes()).sourceSeconds == read)
+    }
+
     @Test func wrongLengthResynchronises() throws {
         var file = FstFile(base)
         file.packets[2].lengthOverride = 1 << 30

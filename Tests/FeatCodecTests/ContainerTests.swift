@@ -151,6 +151,8 @@ func decodeAll(_ bytes: [UInt8], _ range: StreamDecoder.Range = .all) throws -> 
         var major = bytes
         major[8] = 2
         #expect(throws: ContainerError.unsupportedVersion("t", major: 2, minor: ContainerFormat.minorVersion)) { try ContainerReader(name: "t", bytes: major) }
+        #expect(ContainerError.unsupportedVersion("t", major: 2, minor: 9).description == "t: format version 2.9 is newer than this featstream reads (1.x)")
+        #expect(ContainerError.unsupportedVersion("t", major: 0, minor: 9).description == "t: format version 0.9 is not one this featstream reads (1.x)")
         // A newer minor version with a field this reader does not know still decodes.
         let length = Int(bytes[12]) | Int(bytes[13]) << 8 | Int(bytes[14]) << 16 | Int(bytes[15]) << 24
         var json = String(decoding: bytes[16..<(16 + length)], as: UTF8.self)

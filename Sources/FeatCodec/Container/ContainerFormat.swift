@@ -65,7 +65,9 @@ public enum ContainerError: Error, CustomStringConvertible, Equatable {
         case .unreadable(let path, let reason): return "\(path): \(reason)"
         case .notAStream(let path): return "\(path): not a featstream file (no FEATSTRM magic)"
         case .unsupportedVersion(let path, let major, let minor):
-            return "\(path): format version \(major).\(minor) is newer than this featstream reads (\(ContainerFormat.majorVersion).x)"
+            // (Major 0 was "newer"; found by outside testing.)
+            return "\(path): format version \(major).\(minor) is \(major > ContainerFormat.majorVersion ? "newer than" : "not one") this featstream reads "
+                + "(\(ContainerFormat.majorVersion).x)"
         case .damagedHeader(let path, let reason): return "\(path): damaged file header (\(reason))"
         case .tooLarge(let path, let shape, let limit):
             return "\(path): tensors of \(shape.map(String.init).joined(separator: "x")) exceed the limit of \(limit) elements per frame (--max-frame-elements)"

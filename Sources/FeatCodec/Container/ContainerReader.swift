@@ -2,6 +2,7 @@ import Foundation
 
 /// Reads a .fst file: checks the header, loads the index when the file ends with an intact
 /// one, and walks packets front to back, resynchronising on the next packet magic after damage.
+/// The walk ends where another stream's intact header starts (files joined end to end).
 public final class ContainerReader {
     /// What the walk finds at each step.
     public enum Event {
@@ -146,7 +147,9 @@ public final class ContainerReader {
         }
         let seconds = minor >= 1 ? try? r.f64() : nil
         guard let stored = try? r.u32(), stored == CRC32C.checksum(bytes[start..<(n - 20)]) else { return (nil, nil, n) }
-        return (entries, seconds.flatMap { $0.isFinite && $0 > 0 ? $0 : nil }, start)
+        // Outside 1 ms to 1e9 s (31 years) it is not a stream's length: `info` printed 300-digit
+        // seconds or kbit/s (found by outside testing).
+        return (entries, seconds.flatMap { (1e-3...1e9).contains($0) ? $0 : nil }, start)
     }
 
     /// Walks the packets from `offset` (default: the first) to the end, in file order.
@@ -158,6 +161,13 @@ public final class ContainerReader {
         while position < packetsEnd {
             let remaining = packetsEnd - position
             if index == nil && looksLikeCutIndex(at: position) { return }  // an index whose trailer was cut off
+            // Another stream's packets would decode with this stream's parameter set: from its next
+            // I-frame on, as frames of this stream (`cat a.fst b.fst`; found by outside testing).
+            if streamHeaderStarts(at: position) {
+                _ = try body(.truncated(offset: position, reason: "the stream ends where another stream's header starts (files joined end to end? "
+                                        + "decode each on its own)"))
+                return
+            }
             let header: PacketHeader
             if let full = fullHeader(at: position) {
                 header = full
@@ -218,10 +228,25 @@ public final class ContainerReader {
         return Int(count) * ContainerFormat.indexEntrySize + tail > r.remaining
     }
 
-    /// The next offset after `position` where an intact packet header starts, or the end.
+    /// Whether an intact stream header (magic, length, CRC) starts at `position`.
+    private func streamHeaderStarts(at position: Int) -> Bool {
+        let magic = ContainerFormat.magic
+        guard packetsEnd - position >= 20, bytes[position..<(position + magic.count)].elementsEqual(magic) else { return false }
+        var r = ByteReader(bytes[(position + 12)..<packetsEnd])
+        guard let length = try? r.u32(), Int(length) + 20 <= packetsEnd - position, (try? r.take(Int(length))) != nil,
+              let stored = try? r.u32() else { return false }
+        return stored == CRC32C.checksum(bytes[position..<(position + 16 + Int(length))])
+    }
+
+    /// The next offset after `position` where an intact packet header starts, or another
+    /// stream's header, or the end.
     private func nextHeader(after position: Int) -> Int {
         var p = position + 1
         while p + 4 <= packetsEnd {
+            // "FEAT" of "FEATSTRM": the walk ends there.
+            if bytes[p] == 0x46 && bytes[p + 1] == 0x45 && bytes[p + 2] == 0x41 && bytes[p + 3] == 0x54, streamHeaderStarts(at: p) {
+                return p
+            }
             // "FPKT", or in a compact stream "FREF".
             if bytes[p] == 0x46 && bytes[p + 1] == 0x50 && bytes[p + 2] == 0x4B && bytes[p + 3] == 0x54, fullHeader(at: p) != nil {
                 return p
