@@ -61,7 +61,8 @@ struct EncodeCommand: ParsableCommand {
             let network = try model.load()
             let reader = try input.open()
             let path = output ?? OutputFile.defaultName(for: input.input, extension: "fst")
-            let file = try OutputFile(path, defaultName: OutputFile.defaultName(for: input.input, extension: "fst"), input: input.input)
+            let file = try OutputFile(path, defaultName: OutputFile.defaultName(for: input.input, extension: "fst"), input: input.input,
+                                      alsoReading: [rate.bandwidth, network.weightsPath].compactMap { $0 })
             var progress = Progress(quiet: quiet, duration: reader.info.durationSeconds)
             var settings = try coding.settings(for: network)
             let rateSettings = try rate.settings(maxQuality: coding.quality ?? RateSettings.defaultMaxQuality)
@@ -85,7 +86,7 @@ struct EncodeCommand: ParsableCommand {
             if let rateSettings { say(rateSettings.description) }
             let unchanged = summary.unchangedSent > 0 ? " (\(summary.unchangedSent) of them unchanged, sent by rate control)" : ""
             say("decoded \(s.decoded) frames, admitted \(s.admitted) (\(s.cuts) cut), coded \(stream.frames): \(stream.intraFrames) I + \(stream.predictedFrames) P\(unchanged)")
-            say(String(format: "%@: %d bytes, %@ over %.2f s of source, %.0f bytes per frame, %.3f bits per element",
+            say(String(format: "%@: %ld bytes, %@ over %.2f s of source, %.0f bytes per frame, %.3f bits per element",
                        file.path, stream.fileBytes, summary.kilobitsPerSecond.map { String(format: "%.1f kbit/s", $0) } ?? "- kbit/s",
                        s.sourceSeconds ?? 0, summary.bytesPerFrame, summary.bitsPerElement))
             say(String(format: "%.2f s wall, %.0f decoded frames/s", s.wallSeconds, s.framesPerSecond))

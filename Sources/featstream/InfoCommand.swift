@@ -39,13 +39,13 @@ struct InfoCommand: ParsableCommand {
             // The frames counted above are packets; those that do not decode are said here too
             // (only --json listed them, found by outside testing).
             if !info.lost.isEmpty { print("lost:      \(info.lost.count) frames do not decode (damaged, or predicted from what was): \(info.lost)") }
-            print(String(format: "size:      %d bytes (payload %d), %.0f bytes per frame, %.3f bits per element", s.fileBytes, s.payloadBytes,
+            print(String(format: "size:      %ld bytes (payload %ld), %.0f bytes per frame, %.3f bits per element", s.fileBytes, s.payloadBytes,
                          s.bytesPerFrame ?? 0, s.bitsPerElement ?? 0)
                   + (s.kilobitsPerSecond.map { String(format: ", %.1f kbit/s over %.2f s of source", $0, s.sourceSeconds!) } ?? ""))
             if !info.layerReadings.isEmpty {
                 print("layers:    \(info.layerReadings.count), in \(s.deliveryOrder ?? "frames") order; the file a reader of the first K of each frame gets (extract --layers K):")
                 for r in info.layerReadings {
-                    print(String(format: "  K = %d: %5.1f dB nominal, %6d packets, %9d bytes, %7.0f bytes per frame", r.layers,
+                    print(String(format: "  K = %d: %5.1f dB nominal, %6d packets, %9ld bytes, %7.0f bytes per frame", r.layers,
                                  p.coding.quality(ofLayers: r.layers) ?? 0, r.packets, r.fileBytes, r.bytesPerFrame ?? 0)
                           + (r.kilobitsPerSecond.map { String(format: ", %.1f kbit/s", $0) } ?? ""))
                 }

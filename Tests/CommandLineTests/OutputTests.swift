@@ -74,6 +74,49 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: stream)) == before.1)
     }
 
+    /// An output naming another file the command reads (the bandwidth trace, the checkpoint;
+    /// for `report`, a file of its --out folder) is refused in one line, before any work, and the
+    /// file stays whole (each was replaced by the output, exit 0; found by outside testing).
+    @Test func noInputIsEverTheOutput() throws {
+        let trace = dir + "/trace.csv", weights = dir + "/w.pth", folder = dir + "/out"
+        try FileManager.default.copyItem(atPath: Fixtures.path("bandwidth-step.csv"), toPath: trace)
+        try FileManager.default.copyItem(atPath: Fixtures.home + "/weights/mobilenet_v2-b0353104.pth", toPath: weights)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: trace, toPath: folder + "/report.csv")
+        let before = try [trace, weights, folder + "/report.csv"].map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
+        let scenes = Fixtures.path("scenes.mp4")
+        for (arguments, named) in [(["encode", scenes, "--fps", "5", "--bandwidth", trace, "-o", trace], trace),
+                                   (["encode", scenes, "--fps", "5", "--quality", "30", "--weights", weights, "-o", weights], weights),
+                                   (["features", scenes, "--fps", "5", "--weights", weights, "-o", weights], weights),
+                                   (["features", scenes, "--fps", "5", "--weights", weights, "-o", dir + "/f.npy", "--timestamps", weights], weights),
+                                   (["report", scenes, "--fps", "5", "--bits", "6", "--quality", "none", "--crf", "none",
+                                     "--bandwidth", folder + "/report.csv", "--out", folder], folder + "/report.csv")] {
+            let result = try featstream(arguments + ["-q"])
+            #expect(result.status == 1 && result.err.hasPrefix("featstream: \(named): cannot write (is an input of this command")
+                    && result.err.split(separator: "\n").count == 1, "\(arguments): \(result.err)")
+        }
+        #expect(try [trace, weights, folder + "/report.csv"].map { try Data(contentsOf: URL(fileURLWithPath: $0)) } == before)
+        #expect(files(dir) == ["out", "trace.csv", "w.pth"] && files(folder) == ["report.csv"])
+    }
+
+    /// -o or --timestamps naming a file --per-frame writes (frame-NNNNNN.npy in its folder) is
+    /// refused in one line: a frame's file replaced the array, or the timestamps a frame's tensor,
+    /// exit 0 (found by outside testing). Other names in the folder are fine.
+    @Test func perFrameFilesAreNeverAnotherOutput() throws {
+        let stream = dir + "/scenes.fst", frames = dir + "/pf"
+        #expect(try featstream(["encode", Fixtures.path("scenes.mp4"), "--fps", "5", "-q", "-o", stream]).status == 0)
+        try FileManager.default.createDirectory(atPath: frames, withIntermediateDirectories: true)
+        for (arguments, named, option) in [(["-o", frames + "/frame-000003.npy"], frames + "/frame-000003.npy", "-o"),
+                                           (["-o", dir + "/x.npy", "--timestamps", dir + "/./pf/frame-000004.npy"], dir + "/./pf/frame-000004.npy", "--timestamps")] {
+            let result = try featstream(["decode", stream, "-q", "--per-frame", frames] + arguments)
+            #expect(result.status == 1 && result.err == "featstream: \(named): cannot write (is a name --per-frame \(frames) writes a frame to; "
+                    + "choose another name for \(option))\n", "\(arguments): \(result.err)")
+        }
+        #expect(files(dir) == ["pf", "scenes.fst"] && files(frames).isEmpty)
+        let beside = try featstream(["decode", stream, "-q", "--per-frame", frames, "-o", frames + "/frame-3.npy", "--timestamps", frames + "/frames.json"])
+        #expect(beside.status == 0 && files(frames).contains("frame-3.npy") && files(frames).contains("frame-000003.npy"), "\(beside.err)")
+    }
+
     /// --timestamps naming the output array itself (or its path another way) is refused with one
     /// line and nothing written: the array, committed last, replaced the timestamps, and they
     /// were lost without a word (found by outside testing).

@@ -27,7 +27,7 @@ public final class OutputFile {
     /// URL, what standard input (`-`) was redirected from, each part of a `concat:a|b` URL, the
     /// file inside a `subfile,,...,,:path` URL. (An output named as one of the last three
     /// replaced the input; found by outside testing.)
-    static func localFiles(of input: String) -> [String] {
+    public static func localFiles(of input: String) -> [String] {
         if input == "-" { return ["/dev/stdin"] }
         if input.hasPrefix("file:") { return [URL(string: input)?.path ?? String(input.dropFirst(5))] }
         if input.hasPrefix("concat:") { return input.dropFirst(7).split(separator: "|").flatMap { localFiles(of: String($0)) } }
@@ -35,11 +35,22 @@ public final class OutputFile {
         return input.contains("://") ? [] : [input]
     }
 
+    /// Whether the regular file `target` (the name itself: a symbolic link to a file is not it)
+    /// is one of `files`, by path or hard link.
+    public static func names(_ target: String, oneOf files: [String]) -> Bool {
+        var read = stat(), named = stat()
+        guard lstat(target, &named) == 0, named.st_mode & S_IFMT == S_IFREG else { return false }
+        return files.contains { stat($0, &read) == 0 && read.st_dev == named.st_dev && read.st_ino == named.st_ino }
+    }
+
     /// `seekable`: the writer must rewind (to fill in a header); a stream destination is then
     /// written through an unnamed temporary file that `commit` copies out. `input`: what the
     /// command reads; an output that is one of its files (`localFiles`: by path or hard link) is
-    /// refused, since replacing it would lose the input.
-    public init(_ requested: String, defaultName: String? = nil, seekable: Bool = false, input: String? = nil) throws {
+    /// refused, since replacing it would lose the input. `alsoReading`: the command's other
+    /// input files (a bandwidth trace, a checkpoint), refused the same way (`-o trace.csv`
+    /// replaced the trace; found by outside testing).
+    public init(_ requested: String, defaultName: String? = nil, seekable: Bool = false, input: String? = nil,
+                alsoReading: [String] = []) throws {
         if requested == "-" {
             path = "-"
             if seekable { (handle, isSeekable, spooledTo) = (try OutputFile.spool(), true, FileHandle.standardOutput) }
@@ -69,10 +80,11 @@ public final class OutputFile {
                 return
             case S_IFREG:
                 // The name itself (lstat): a symbolic link to the input is replaced, the input kept.
-                var read = stat(), named = stat()
-                if lstat(target, &named) == 0, let input,
-                   OutputFile.localFiles(of: input).contains(where: { stat($0, &read) == 0 && read.st_dev == named.st_dev && read.st_ino == named.st_ino }) {
+                if let input, OutputFile.names(target, oneOf: OutputFile.localFiles(of: input)) {
                     throw OutputError(target, "is the input file; choose another output name")
+                }
+                if OutputFile.names(target, oneOf: alsoReading) {
+                    throw OutputError(target, "is an input of this command too; choose another output name")
                 }
             default: throw OutputError(target, "is not a regular file, a device or a pipe")
             }

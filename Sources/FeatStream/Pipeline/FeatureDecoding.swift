@@ -76,6 +76,13 @@ public enum FeatureDecoding {
             // Before any work: the array, committed last, would have failed on the directory
             // after every frame file was written (found by outside testing).
             try file.refuseAsCompanion(directory, option: "--per-frame")
+            // A frame's file would replace the array or the timestamps, or they it, without a
+            // word (`-o DIR/frame-000003.npy --per-frame DIR`; found by outside testing).
+            for (path, option) in [(file.path, "-o"), (options.timestampsPath, "--timestamps")] {
+                if let path, path != "-", isPerFrameName(path, in: directory) {
+                    throw OutputError(path, "is a name --per-frame \(directory) writes a frame to; choose another name for \(option)")
+                }
+            }
             // In one line, not Foundation's "Error Domain=NSCocoaErrorDomain Code=516 ..." (found by outside testing).
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), !isDirectory.boolValue {
@@ -93,6 +100,16 @@ public enum FeatureDecoding {
             removePerFrameFiles()
             throw error
         }
+    }
+
+    /// Whether `path` names a file that `--per-frame directory` may write (frame-NNNNNN.npy in it).
+    static func isPerFrameName(_ path: String, in directory: String) -> Bool {
+        func resolved(_ p: String) -> String { URL(fileURLWithPath: p).standardizedFileURL.resolvingSymlinksInPath().path }
+        let url = URL(fileURLWithPath: path)
+        let name = url.lastPathComponent
+        let digits = name.dropFirst(6).dropLast(4)
+        return name.hasPrefix("frame-") && name.hasSuffix(".npy") && digits.count >= 6 && digits.allSatisfy(\.isASCII) && digits.allSatisfy(\.isNumber)
+            && resolved(url.deletingLastPathComponent().path) == resolved(directory)
     }
 
     /// `run` once its outputs are open; `wrote` hears of each per-frame file written.

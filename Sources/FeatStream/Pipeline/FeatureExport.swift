@@ -40,10 +40,11 @@ public enum FeatureExport {
         decided: (SelectedFrame) throws -> Void = { _ in }
     ) throws -> Summary {
         // The frame count goes into the header at the end: a stream output is spooled.
-        let file = try OutputFile(output, defaultName: OutputFile.defaultName(for: reader.input, extension: "npy"), seekable: true, input: reader.input)
+        let file = try OutputFile(output, defaultName: OutputFile.defaultName(for: reader.input, extension: "npy"), seekable: true, input: reader.input,
+                                  alsoReading: [model.weightsPath])
         if let timestampsPath { try file.refuseAsCompanion(timestampsPath, option: "--timestamps") }
         // Opened before the run, so a path that cannot be written fails at once, not after it.
-        let timestamps = try timestampsPath.map { try OutputFile($0, input: reader.input) }
+        let timestamps = try timestampsPath.map { try OutputFile($0, input: reader.input, alsoReading: [model.weightsPath]) }
         let writer = try NpyWriter(file, trailingShape: model.featureShape.dims)
         var frames: [FrameRecord] = []
         var (modelSeconds, modelRuns) = (0.0, 0)

@@ -45,14 +45,19 @@ public enum ReportDocuments {
     /// Makes `directory` (and the folders above it) unless it is there, before a sweep that may
     /// take minutes: `--out ''` printed Foundation's error dump after it, and an uncreatable
     /// folder failed only then (found by outside testing). Returns the folders it made (the
-    /// caller removes them if the sweep fails, `OutputFile.removeDirectories`).
-    public static func prepareFolder(_ directory: String) throws -> [String] {
+    /// caller removes them if the sweep fails, `OutputFile.removeDirectories`). A file of the
+    /// report that would replace one of `reading` (the command's input files) is refused
+    /// (`--bandwidth out/report.csv --out out` replaced the trace; found by outside testing).
+    public static func prepareFolder(_ directory: String, reading: [String] = []) throws -> [String] {
         guard !directory.isEmpty else { throw OutputError("''", "an empty output name") }
         // (`--out -` made a folder named "-"; found by outside testing.)
         guard directory != "-" else { throw OutputError("-", "a report is several files: name a folder, not standard output") }
         var status = stat()
         if stat(directory, &status) == 0 {
             guard status.st_mode & S_IFMT == S_IFDIR else { throw OutputError(directory, "not a directory") }
+            for name in files + LinkTimeline.chartNames.map({ $0 + ".svg" }) where OutputFile.names(directory + "/" + name, oneOf: reading) {
+                throw OutputError(directory + "/" + name, "is an input of this command; choose another folder for --out")
+            }
             return []
         }
         return try OutputFile.makeDirectories(directory)
