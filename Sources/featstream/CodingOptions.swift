@@ -34,7 +34,7 @@ struct CodingOptions: ParsableArguments {
         case none, dct
     }
 
-    @Option(help: "Step mode: 'dct' codes each channel's 7x7-tile DCT with a step per frequency, scaled by how much the model's tail notices it (measured once per checkpoint; format 1.8), 'none' the values. (default: none)")
+    @Option(help: "Step mode: 'dct' codes each channel's 7x7-tile DCT with a step per frequency, scaled by how much the model's tail notices it (measured once per checkpoint; format 1.9), 'none' the values. (default: none)")
     var transform: Transform?
 
     /// How step mode codes its levels.

@@ -247,6 +247,23 @@ import Testing
     /// ones (DC over 20x the highest on 2 pictures), the measure is repeatable, and the
     /// frequency weights grow with frequency within 1/2 to 2. A frequency a map does not have
     /// (under 7 wide) gets weight 1 and no say in the mean.
+    /// A cached measurement is used only if a measurement could give it: a cache of zeros,
+    /// negatives, denormals, huge values, nothing measured, the wrong count or not JSON is
+    /// measured again and rewritten (a corrupt cache was used, found by outside testing).
+    @Test func aCorruptCacheIsMeasuredAgain() throws {
+        let path = NSTemporaryDirectory() + "featstream-cache-\(UUID().uuidString).json"
+        defer { unlink(path) }
+        let measured: [Double?] = [4, nil, 0.5]
+        for (text, measures) in [("[0,0,0]", true), ("[-1,null,2]", true), ("[1e-320,1,1]", true), ("[1e300,1,1]", true), ("[null,null,null]", true),
+                                 ("[1,2]", true), ("garbage", true), ("[1e-20,null,3]", false)] {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+            var calls = 0
+            let values = try TaskWeights.cached(at: path, count: 3) { calls += 1; return measured }
+            #expect((calls == 1) == measures && (values == measured) == measures, "\(text): \(values)")
+            if measures { #expect(try JSONDecoder().decode([Double?].self, from: Data(contentsOf: URL(fileURLWithPath: path))) == measured) }
+        }
+    }
+
     @Test func frequencySensitivityOfTheRealTail() throws {
         let model = try FeatureGateTests.loadModel()
         let pictures = CalibrationImages.make(count: 2)
