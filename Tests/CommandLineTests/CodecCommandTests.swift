@@ -334,6 +334,26 @@ import Testing
         #expect(try featstream(["decode", empty, "-o", dir + "/e.npy"]).err == "featstream: \(empty): an empty file\n")
     }
 
+    /// A stream larger than featstream may hold (a third of the address space here: `ulimit -v`
+    /// of 1 GiB), as a file or as endless standard input, is refused in one line: the file
+    /// aborted in an allocation with a backtrace, and the input grew until Foundation's error
+    /// text (found by outside testing). The same stream, small, still decodes under the limit.
+    @Test func aStreamLargerThanMemoryIsRefused() throws {
+        let fst = dir + "/s.fst", large = dir + "/large.fst"
+        try featstream(["encode", Fixtures.path("scenes.mp4"), "--fps", "5", "-o", fst, "-q"])
+        try FileManager.default.copyItem(atPath: fst, toPath: large)
+        try #require(truncate(large, 1 << 30) == 0)  // sparse: no disk
+        let limited = "ulimit -v 1048576; exec \"$0\" \"$@\""
+        let held = "0.36 GB: a third of the memory or address space; it reads a stream whole)\n"
+        let file = try Fixtures.run("/bin/sh", ["-c", limited, Fixtures.featstream, "info", large])
+        #expect(file.status == 1 && file.err == "featstream: \(large): is 1.07 GB, more than featstream can hold here (\(held)", "\(file.err)")
+        let endless = try Fixtures.run("/bin/sh", ["-c", "ulimit -v 1048576; cat \"$1\" /dev/zero | \"$0\" decode - -o \"$2\"", Fixtures.featstream,
+                                                   fst, dir + "/x.npy"])
+        #expect(endless.status == 1 && endless.err == "featstream: -: goes on past 0.36 GB, more than featstream can hold here (\(held)", "\(endless.err)")
+        #expect(try Fixtures.run("/bin/sh", ["-c", limited, Fixtures.featstream, "decode", fst, "-o", dir + "/x.npy", "-q"]).status == 0)
+        #expect(!FileManager.default.fileExists(atPath: dir + "/large.npy"))
+    }
+
     /// A static scene: after the first frame, heartbeat P-frames cost a small fraction of it.
     @Test func staticSceneCodesSmallPredictedFrames() throws {
         let fst = dir + "/static.fst"

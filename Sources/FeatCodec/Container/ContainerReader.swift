@@ -44,25 +44,50 @@ public final class ContainerReader {
     public let packetsEnd: Int
 
     /// Reads the file at `path` whole ("-": standard input; a named pipe or a device to its end)
-    /// and checks its header, as `init(name:bytes:limits:)` does.
+    /// and checks its header, as `init(name:bytes:limits:)` does. A file larger than memory
+    /// allows (`memoryBound`) is refused in one line: it aborted the process in an allocation,
+    /// and endless input grew until it failed with Foundation's error text (found by outside testing).
     public convenience init(path: String, limits: DecodeLimits = DecodeLimits()) throws {
         var status = stat()
-        if path == "-" || (stat(path, &status) == 0 && [S_IFIFO, S_IFCHR, S_IFSOCK].contains(status.st_mode & S_IFMT)) {
-            guard let stream = path == "-" ? FileHandle.standardInput : FileHandle(forReadingAtPath: path) else {
-                throw ContainerError.unreadable(path, reason: "cannot be read")
-            }
+        let stream = path == "-" || (stat(path, &status) == 0 && [S_IFIFO, S_IFCHR, S_IFSOCK].contains(status.st_mode & S_IFMT))
+        if !stream && stat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFDIR { throw ContainerError.unreadable(path, reason: "is a directory") }
+        let fd = path == "-" ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ContainerError.unreadable(path, reason: errno == ENOENT ? "no such file" : "cannot be read") }
+        defer { close(fd) }
+        let bound = ContainerReader.memoryBound
+        func tooLarge(_ size: Int) -> ContainerError {
+            let held = String(format: "%.2f GB", Double(bound) / 1e9)
+            return ContainerError.unreadable(path, reason: (stream ? "goes on past \(held)" : String(format: "is %.2f GB", Double(size) / 1e9))
+                                             + ", more than featstream can hold here (\(held): a third of the memory or address space; it reads a stream whole)")
+        }
+        if !stream && fstat(fd, &status) == 0 && Int(status.st_size) > bound { throw tooLarge(Int(status.st_size)) }
+        var bytes: [UInt8] = []
+        if !stream { bytes.reserveCapacity(Int(status.st_size)) }
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw ContainerError.unreadable(path, reason: "cannot be read (\(String(cString: strerror(errno))))") }
+            if n == 0 { break }
+            guard bytes.count + n <= bound else { throw tooLarge(bytes.count + n) }
+            // Grown by doubling up to the bound, no further: old and new together stay within 1.5x it.
+            if bytes.count + n > bytes.capacity { bytes.reserveCapacity(min(bound, max(2 * bytes.capacity, bytes.count + n))) }
+            bytes.append(contentsOf: chunk[..<n])
             // The magic first, so that endless input that is not a stream (yes, /dev/urandom) is refused at once.
-            let head = try stream.read(upToCount: ContainerFormat.magic.count) ?? Data()
-            guard head.elementsEqual(ContainerFormat.magic) else { throw ContainerError.notAStream(path) }
-            try self.init(name: path, bytes: [UInt8](head + (try stream.readToEnd() ?? Data())), limits: limits)
-            return
+            if bytes.count >= ContainerFormat.magic.count && bytes.count - n < ContainerFormat.magic.count
+                && !bytes.starts(with: ContainerFormat.magic) { throw ContainerError.notAStream(path) }
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            var isDirectory: ObjCBool = false
-            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-            throw ContainerError.unreadable(path, reason: exists ? (isDirectory.boolValue ? "is a directory" : "cannot be read") : "no such file")
-        }
-        try self.init(name: path, bytes: [UInt8](data), limits: limits)
+        try self.init(name: path, bytes: bytes, limits: limits)
+    }
+
+    /// The most bytes of a stream read into memory: a third of the smaller of the machine's
+    /// memory and the process's address-space limit (the rest is for growing a stream read
+    /// from a pipe, the libraries, and decoding).
+    public static var memoryBound: Int {
+        let physical = Int(sysconf(Int32(_SC_PHYS_PAGES))) * Int(sysconf(Int32(_SC_PAGESIZE)))
+        var limit = rlimit()
+        let addressSpace = getrlimit(Int32(RLIMIT_AS.rawValue), &limit) == 0 && limit.rlim_cur < UInt64(Int.max) ? Int(limit.rlim_cur) : Int.max
+        return min(physical, addressSpace) / 3
     }
 
     /// Checks the header of a stream in memory (magic, version, CRC, parameter set, shape within
