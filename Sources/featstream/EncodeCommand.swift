@@ -34,7 +34,7 @@ struct EncodeCommand: ParsableCommand {
 
     func validate() throws {
         if json && output == "-" { throw ValidationError("--json prints to standard output: give -o a file") }
-        if rate.bandwidth == "-" && input.input == "-" { throw ValidationError("--bandwidth - and the input - cannot both be standard input") }
+        try RateOptions.refuseSharedStandardInput(bandwidth: rate.bandwidth, input: input.input)
         if rate.enabled && (coding.bits != nil || coding.levels != nil || coding.lossless || coding.fp16) {
             throw ValidationError("rate control codes in step mode: use --quality (the highest quality it spends), not --bits, --levels, --lossless or --fp16")
         }

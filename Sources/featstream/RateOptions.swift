@@ -29,6 +29,18 @@ struct RateOptions: ParsableArguments {
         }
     }
 
+    /// Throws when the trace `bandwidth` and the video `input` would both be read from standard
+    /// input: `-`, or a name of it (`/dev/stdin`, `/dev/fd/0`) while it is a pipe (that read the
+    /// trace, then failed on the video as "not a video container"; found by outside testing).
+    static func refuseSharedStandardInput(bandwidth: String?, input: String) throws {
+        guard let bandwidth, input == "-" else { return }
+        var named = stat(), standard = stat()
+        let sameStream = bandwidth == "-" || (stat(bandwidth, &named) == 0 && fstat(STDIN_FILENO, &standard) == 0
+                                              && named.st_dev == standard.st_dev && named.st_ino == standard.st_ino
+                                              && standard.st_mode & S_IFMT != S_IFREG)
+        if sameStream { throw ValidationError("--bandwidth \(bandwidth) and the input - cannot both be standard input") }
+    }
+
     /// The numeric settings against a ceiling of `maxQuality` (from --quality), before the trace
     /// file is read (`settings` reads it, once).
     func check(maxQuality: Double) throws {

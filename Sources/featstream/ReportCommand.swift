@@ -111,7 +111,7 @@ struct ReportCommand: ParsableCommand {
 
     func validate() throws {
         _ = try options
-        if bandwidth == "-" && input.input == "-" { throw ValidationError("--bandwidth - and the input - cannot both be standard input") }
+        try RateOptions.refuseSharedStandardInput(bandwidth: bandwidth, input: input.input)
     }
 
     func run() throws {

@@ -166,6 +166,11 @@ import Testing
         try Data(("0,400\n" + String(repeating: "#\n", count: 8 << 20) + "2,1000\n").utf8).write(to: URL(fileURLWithPath: huge))
         let both = try featstream(["encode", "-", "--bandwidth", "-", "-q", "-o", fst])
         #expect(both.status != 0 && both.err.contains("--bandwidth - and the input - cannot both be standard input"), "\(both.err)")
+        // Nor by another name of a piped standard input (found by outside testing).
+        for name in ["/dev/stdin", "/dev/fd/0"] {
+            let named = try Fixtures.run("/bin/sh", ["-c", "printf '0,200\\n' | \"$0\" encode - --bandwidth \(name) -q -o \"$1\"", Fixtures.featstream, fst])
+            #expect(named.status == 64 && named.err.contains("--bandwidth \(name) and the input - cannot both be standard input"), "\(named.err)")
+        }
         try "0,100\n1,abc\n".write(toFile: trace, atomically: true, encoding: .utf8)
         for (options, message) in [(["--bandwidth", huge], "huge.csv is over 16 MiB, too large for a trace"),
 (["--target-kbps", "100", "--bits", "6"], "rate control codes in step mode"),
