@@ -38,20 +38,20 @@ struct ReportCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Step-mode qualities to sweep (dB, task-weighted), comma-separated, or 'none'.", valueName: "list"))
     var quality = "40,30,22,16"
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("What each --quality codes, comma-separated: 'none' the values (encode --quality), 'dct' 7x7 DCT tiles (encode --transform dct).", valueName: "list"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("What each --quality codes, comma-separated: 'none' the values (encode --quality), 'dct' 7x7 DCT tiles (encode --transform dct). Layered and rate-controlled points code the values.", valueName: "list"))
     var transform = "none"
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Also code each --quality in N layers (encode --layers) and measure the first 1, 2, ... N of them (decode --layers).", valueName: "N"))
     var layers = 1
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Link rates for rate-controlled points (kbit/s), comma-separated: encode --target-kbps on the grid of the highest --fps.", valueName: "list"))
-    var targetKbps = ""
+    @Option(parsing: .unconditional, help: ArgumentHelp("Link rates for rate-controlled points (kbit/s), comma-separated, or 'none': encode --target-kbps on the grid of the highest --fps.", valueName: "list"))
+    var targetKbps = "none"
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Rate control's --min-quality (dB) for --target-kbps and --bandwidth.", valueName: "dB"))
-    var minQuality = RateSettings.defaultMinQuality
+    @Option(parsing: .unconditional, help: ArgumentHelp("Rate control's --min-quality (dB) for --target-kbps and --bandwidth (default \(RateSettings.defaultMinQuality)).", valueName: "dB"))
+    var minQuality: Double?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Rate control's --buffer-seconds for --target-kbps and --bandwidth.", valueName: "seconds"))
-    var bufferSeconds = 1.0
+    @Option(parsing: .unconditional, help: ArgumentHelp("Rate control's --buffer-seconds for --target-kbps and --bandwidth (default 1).", valueName: "seconds"))
+    var bufferSeconds: Double?
 
     @Option(help: ArgumentHelp("A link to follow under rate control (CSV 'seconds,kbit_s', 0 for an outage): writes link-rate.svg, link-fps.svg and link-top1.svg (rate, frames sent and receiver top-1 over time).", valueName: "file"))
     var bandwidth: String?
@@ -78,15 +78,25 @@ struct ReportCommand: ParsableCommand {
             o.qualities = quality == "none" ? [] : try list(quality, "--quality", "numbers 0 to 120, or 'none'") { Double($0).flatMap { $0.isFinite && (0...120).contains($0) ? $0 : nil } }
             let transforms = try list(transform, "--transform", "'none' or 'dct'") { CodingOptions.Transform(rawValue: $0) }
             (o.onValues, o.onTiles) = (transforms.contains(.none), transforms.contains(.dct))
-            o.targets = targetKbps.isEmpty ? [] : try list(targetKbps, "--target-kbps", "numbers from 1 to 10000000") { Double($0).flatMap { $0.isFinite && $0 >= 1 && $0 <= 1e7 ? $0 : nil } }
-            guard minQuality.isFinite, (0...RateSettings.defaultMaxQuality).contains(minQuality) else {
-                throw ValidationError("--min-quality: \(minQuality) is out of range (0 to \(RateSettings.defaultMaxQuality) dB, rate control's ceiling)")
+            // Options that would do nothing are refused, as `encode` refuses them (they were
+            // silently dropped; found by outside testing).
+            if o.onTiles && o.qualities.isEmpty { throw ValidationError("--transform dct codes the --quality points: give --quality values") }
+            o.targets = targetKbps == "none" ? [] : try list(targetKbps, "--target-kbps", "numbers from 1 to 10000000, or 'none'") {
+                Double($0).flatMap { $0.isFinite && $0 >= 1 && $0 <= 1e7 ? $0 : nil }
             }
-            o.minQuality = minQuality
-            o.bufferSeconds = bufferSeconds
+            if let minQuality {
+                guard minQuality.isFinite, (0...RateSettings.defaultMaxQuality).contains(minQuality) else {
+                    throw ValidationError("--min-quality: \(minQuality) is out of range (0 to \(RateSettings.defaultMaxQuality) dB, rate control's ceiling)")
+                }
+                o.minQuality = minQuality
+            }
+            if let bufferSeconds { o.bufferSeconds = bufferSeconds }
             // The buffer's range is rate control's own, as `encode` checks it.
             do { try o.rateSettings(try BandwidthTrace(kilobitsPerSecond: 1)).validate() } catch let invalid as CodingSettings.Invalid {
                 throw ValidationError(invalid.description)
+            }
+            if (minQuality != nil || bufferSeconds != nil) && o.targets.isEmpty && bandwidth == nil {
+                throw ValidationError("--buffer-seconds and --min-quality need rate control (--target-kbps or --bandwidth)")
             }
             guard (1...CodingSettings.maxLayers).contains(layers) else {
                 throw ValidationError("--layers: \(layers) is out of range (1 to \(CodingSettings.maxLayers))")
@@ -94,6 +104,7 @@ struct ReportCommand: ParsableCommand {
             o.layers = layers
             // Layers refine step mode's rows: without --quality there is nothing to layer.
             if layers > 1 && o.qualities.isEmpty { throw ValidationError("--layers \(layers) needs --quality values (layers refine step mode)") }
+            if layers > 1 && !o.onValues { throw ValidationError("--layers \(layers) layers the values, not DCT tiles: add 'none' to --transform") }
             o.pixelCodecs = try list(pixelCodec, "--pixel-codec", "codecs such as x264:realtime, x264:medium, x265:medium") { PixelCodec.Variant(parsing: $0) }
             o.crfs = crf == "none" ? [] : try list(crf, "--crf", "numbers 0 to 51, or 'none'") { Int($0).flatMap { (0...51).contains($0) ? $0 : nil } }
             return o
@@ -132,6 +143,9 @@ struct ReportCommand: ParsableCommand {
         var progress = Progress(quiet: quiet, duration: reader.info.durationSeconds)
         var sweep = try options
         sweep.bandwidth = try bandwidth.map(BandwidthTrace.read)  // read once: it may be a pipe
+        if !sweep.onValues && (!sweep.targets.isEmpty || sweep.bandwidth != nil) {
+            Terminal.warn("rate-controlled points code the values (step mode), not DCT tiles: README, \"Fitting a link\"")
+        }
         let (samples, timeline, leftOut) = try ReportSweep.sweep(reader, model: network, options: sweep) {
             progress.update(frames: $0.index + 1, seconds: $0.seconds)
         }

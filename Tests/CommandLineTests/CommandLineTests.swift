@@ -160,14 +160,20 @@ import Testing
 
     /// The same for `decode` and `report` (`decode --time -1:2` said "Missing value for
     /// '--time <T0:T1>'"; found by outside testing), and a list's range (`report --target-kbps`
-    /// took 0.5 as "over 0", then refused it as "1 to 10000000").
+    /// took 0.5 as "over 0", then refused it as "1 to 10000000"), and options that would do nothing.
     @Test(arguments: [(["decode", "--frames", "-1:2"], "--frames: frame numbers start at 0"),
                       (["decode", "--max-output-bytes", "-5"], "--max-output-bytes must be positive"),
                       (["report", "--min-quality", "-3"], "--min-quality: -3.0 is out of range"),
                       (["report", "--bits", "-4"], "--bits takes numbers 2 to 16, comma-separated (got '-4')"),
                       (["report", "--buffer-seconds", "-1"], "--buffer-seconds: -1.0 is out of range (0.05 to 60 seconds)"),
-                      (["report", "--target-kbps", "50,0.5"], "--target-kbps takes numbers from 1 to 10000000, comma-separated (got '50,0.5')"),
-                      (["report", "--transform", "dct,wavelet"], "--transform takes 'none' or 'dct', comma-separated (got 'dct,wavelet')")])
+                      (["report", "--target-kbps", "50,0.5"], "--target-kbps takes numbers from 1 to 10000000, or 'none', comma-separated (got '50,0.5')"),
+                      (["report", "--transform", "dct,wavelet"], "--transform takes 'none' or 'dct', comma-separated (got 'dct,wavelet')"),
+                      // Options that would do nothing (silently dropped; found by outside testing).
+                      (["report", "--quality", "none", "--transform", "dct"], "--transform dct codes the --quality points: give --quality values"),
+                      (["report", "--min-quality", "20"], "--buffer-seconds and --min-quality need rate control (--target-kbps or --bandwidth)"),
+                      (["report", "--buffer-seconds", "2"], "--buffer-seconds and --min-quality need rate control (--target-kbps or --bandwidth)"),
+                      (["report", "--target-kbps", ""], "--target-kbps takes numbers from 1 to 10000000, or 'none', comma-separated (got '')"),
+                      (["report", "--transform", "dct", "--layers", "2"], "--layers 2 layers the values, not DCT tiles: add 'none' to --transform")])
     func negativeValuesAfterASpaceAreCheckedInDecodeAndReport(arguments: [String], message: String) throws {
         let stream = Golden.directory.appendingPathComponent("streams/1.5/tabled-30.fst").path
         try withExtendedLifetime(ScratchFolder()) { folder in
