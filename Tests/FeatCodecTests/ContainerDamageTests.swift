@@ -268,6 +268,34 @@ import Testing
         }
     }
 
+    /// An index whose CRC holds but which does not list the intact packets as they are (none,
+    /// the last left out, an offset inside a payload, a P-frame listed as an I-frame) is ignored
+    /// and the packets read front to back, with one note: every frame decodes, and a range too
+    /// (the index was trusted over them: no frame at all, or half of them, or a range that did
+    /// not decode; found by outside testing). The intact index of the same file is used.
+    @Test func anIndexThatDisagreesIsIgnored() throws {
+        let entries = FstFile(base).bytesIndexEntries()
+        let predicted = try #require(types.indices.first { $0 > 0 && types[$0] == .predicted })
+        let changes: [(inout [FstFile.IndexEntry]) -> Void] = [
+            { $0 = [] }, { $0.removeLast() }, { $0[5].offset += 100 }, { $0[predicted].type = FrameType.intra.rawValue }]
+        for (k, change) in changes.enumerated() {
+            var file = FstFile(base)
+            file.rebuildIndex = false
+            var changed = entries
+            change(&changed)
+            file.index = changed
+            let bytes = file.bytes()
+            let reader = try ContainerReader(name: "t", bytes: bytes)
+            #expect(reader.index == nil && reader.indexDisagrees && reader.packetsEnd < bytes.count, "change \(k)")
+            let (frames, report) = try decode(bytes)
+            #expect(frames == Array(0..<12) && report.problems == [.indexDisagrees], "change \(k): \(report.problems)")
+            let range = try decodeAll(bytes, .frames(predicted, predicted + 2))
+            #expect(range.frames.map { Int($0.0.sequence) } == [predicted, predicted + 1], "change \(k): \(range.report.problems)")
+        }
+        let intact = try ContainerReader(name: "t", bytes: base)
+        #expect(intact.index?.count == 12 && !intact.indexDisagrees)
+    }
+
     /// The index's seconds of source outside 1 ms to 1e9 s are unknown, as 0, NaN or a negative
     /// are: `info` printed 300-digit seconds or kbit/s from them (found by outside testing).
     @Test(arguments: [(1e300, nil), (1e-300, nil), (0.0009, nil), (-1, nil), (.nan, nil), (0.001, 0.001), (2.4, 2.4), (1e9, 1e9)] as [(Double, Double?)])

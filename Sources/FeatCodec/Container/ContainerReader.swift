@@ -32,8 +32,12 @@ public final class ContainerReader {
     public let parameters: ParameterSet
     /// Format version from the header; the major is always `ContainerFormat.majorVersion`.
     public let version: (major: UInt16, minor: UInt16)
-    /// Nil when the file has no index (written to a pipe and cut, or damaged at the end).
+    /// Nil when the file has no index (written to a pipe and cut, or damaged at the end), or
+    /// one that disagrees with its packets (`indexDisagrees`).
     public let index: [ContainerFormat.IndexEntry]?
+    /// The file ends with an intact index (CRC, trailer) that does not list its packets as they
+    /// are: it is ignored, and the packets read front to back.
+    public let indexDisagrees: Bool
     /// Seconds of source video the stream covers, from the index (format 1.1); nil when unknown.
     public let sourceSeconds: Double?
     /// The whole file, in memory.
@@ -137,7 +141,37 @@ public final class ContainerReader {
         }
         // A compact stream's index lists its base layers only.
         let indexed = parameters.coding.precision.compactRefinements ? 1 : parameters.coding.layers
-        (index, sourceSeconds, packetsEnd) = ContainerReader.readIndex(bytes, after: firstPacket, minor: version.minor, layers: indexed)
+        let (entries, seconds, end) = ContainerReader.readIndex(bytes, after: firstPacket, minor: version.minor, layers: indexed)
+        // An index that contradicts intact packets was trusted over them: an empty one lost every
+        // frame, an offset moved into a payload half of them (found by outside testing).
+        let (first, compact) = (firstPacket, parameters.coding.precision.compactRefinements)
+        indexDisagrees = entries.map { !ContainerReader.index($0, agreesWith: bytes, from: first, to: end, compact: compact) } ?? false
+        (index, sourceSeconds, packetsEnd) = (indexDisagrees ? nil : entries, seconds, end)
+    }
+
+    /// Whether `entries` list the packets between `first` and `end` as they are: following each
+    /// intact header's length from the first packet, every packet with a full header (all but a
+    /// compact stream's refinements) stands at the next entry's offset with its sequence
+    /// number, type, layer and pts, and the packets end where the index starts. Bytes that are
+    /// no intact header (damage) are passed over to the next listed offset after them.
+    private static func index(_ entries: [ContainerFormat.IndexEntry], agreesWith bytes: [UInt8], from first: Int, to end: Int, compact: Bool) -> Bool {
+        var (position, k) = (first, 0)
+        while position < end {
+            if let header = PacketHeader(bytes[position..<end]), !(compact && header.layer > 0) {
+                let e = k < entries.count ? entries[k] : nil
+                guard let e, e.offset == UInt64(position), e.sequence == header.sequence, e.type == header.type, e.layer == header.layer,
+                      e.pts == header.pts else { return false }
+                k += 1
+                position += PacketHeader.size + Int(header.payloadLength)
+            } else if compact, let fields = PacketHeader.compactFields(bytes[position..<end]) {
+                position += PacketHeader.compactSize + Int(fields.length)
+            } else {
+                while k < entries.count && entries[k].offset <= UInt64(position) { k += 1 }
+                guard k < entries.count else { return true }
+                position = Int(entries[k].offset)
+            }
+        }
+        return position == end && k == entries.count
     }
 
     /// The index, the source seconds it records (format 1.1) and where packets end, if the file

@@ -150,6 +150,7 @@ extension StreamDecoder {
             }
         }
         if !missing.isEmpty, reader.index != nil { report.note(.missing(missing)) }
+        if reader.indexDisagrees { report.note(.indexDisagrees) }
         if reader.index == nil && reader.packetsEnd == reader.bytes.count { report.note(.noIndex) }
         return report
     }

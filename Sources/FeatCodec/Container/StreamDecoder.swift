@@ -47,6 +47,8 @@ public final class StreamDecoder {
         /// Frames the index lists that were never found in the packets.
         case missing(LostFrames)
         case noIndex
+        /// An intact index that does not list the packets as they are (`ContainerReader.indexDisagrees`).
+        case indexDisagrees
         /// Layered streams: a second packet of the same layer of a frame.
         case duplicate(sequence: Int, layer: Int, offset: Int)
         /// Layered streams: a refinement layer that could not be used; the frame keeps the layers below.
@@ -75,6 +77,7 @@ public final class StreamDecoder {
                 return "packet at byte \(offset) claims frame \(sequence) after frame \(expected - 1); skipped as damage"
             case .missing(let frames): return "frames \(frames) are listed in the index but were not found; lost"
             case .noIndex: return "no index at the end of the file (written to a pipe and cut, or damaged): read front to back"
+            case .indexDisagrees: return "the index does not list the packets as they are (offsets, frame numbers or types): ignored, read front to back"
             case .duplicate(let sequence, let layer, let offset):
                 return "packet at byte \(offset) repeats layer \(layer) of frame \(sequence); skipped as damage"
             case .refinementLost(let sequence, let layer, let offset, let reason):
@@ -262,6 +265,7 @@ public final class StreamDecoder {
                 for r in missing.ranges { report.lost.add(r) }
             }
         }
+        if reader.indexDisagrees { report.note(.indexDisagrees) }
         if reader.index == nil && reader.packetsEnd == reader.bytes.count { report.note(.noIndex) }
         return report
     }
