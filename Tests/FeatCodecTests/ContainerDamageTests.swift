@@ -189,6 +189,12 @@ import Testing
         #expect(throws: ContainerError.damagedHeader("t", reason: "unreadable parameter set")) {
             _ = try ContainerReader(name: "t", bytes: file.bytes())
         }
+        // Values of another type than the decoder makes (it was read as float32; found by outside testing).
+        var float16 = FstFile(base)
+        float16.editJSONText { $0 = $0.replacingOccurrences(of: "\"elementType\":\"float32\"", with: "\"elementType\":\"float16\"") }
+        #expect(throws: ContainerError.damagedHeader("t", reason: "elementType float16; the decoded values are float32")) {
+            _ = try ContainerReader(name: "t", bytes: float16.bytes())
+        }
     }
 
     /// Step-mode channel weights that cannot belong to the stream (wrong count, zero, infinite)

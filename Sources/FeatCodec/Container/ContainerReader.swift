@@ -122,6 +122,10 @@ public final class ContainerReader {
             } catch {
                 throw ContainerError.damagedHeader(name, reason: "unreadable parameter set")
             }
+            // The decoder makes float32 (a reader that believed another type would size the tensors wrong; found by outside testing).
+            guard parameters.elementType == "float32" else {
+                throw ContainerError.damagedHeader(name, reason: "elementType \(parameters.elementType); the decoded values are float32")
+            }
             guard parameters.shape.count == 3, parameters.shape.allSatisfy({ $0 > 0 && $0 <= limits.maxFrameElements }) else {
                 throw ContainerError.damagedHeader(name, reason: "bad tensor shape \(parameters.shape)")
             }
