@@ -13,7 +13,7 @@ struct CodingOptions: ParsableArguments {
 
     @Option(parsing: .unconditional, help: ArgumentHelp(
         "Step mode: one continuous knob, the feature SNR aimed at in dB (0-120); sets one quantizer step for the tensor.",
-        valueName: "dB"))
+        valueName: "dB"), transform: DecimalOption.double)
     var quality: Double?
 
     @Option(parsing: .unconditional, help: ArgumentHelp(
@@ -51,13 +51,13 @@ struct CodingOptions: ParsableArguments {
     @Flag(help: "Exact float16 values (no further quantization); values beyond ±65504 become ±65504, with a warning.")
     var fp16 = false
 
-    @Option(parsing: .unconditional, help: "Level mode (--bits, --levels): extra half-width of the bin at zero, in steps (0-1; default 0).")
+    @Option(parsing: .unconditional, help: "Level mode (--bits, --levels): extra half-width of the bin at zero, in steps (0-1; default 0).", transform: DecimalOption.float)
     var deadZone: Float?
 
-    @Option(parsing: .unconditional, help: "Level mode (--bits, --levels): percent of values clipped off each tail of a channel's range in an I-frame (default \(CodingSettings().clipPercent)).")
+    @Option(parsing: .unconditional, help: "Level mode (--bits, --levels): percent of values clipped off each tail of a channel's range in an I-frame (default \(CodingSettings().clipPercent)).", transform: DecimalOption.double)
     var clip: Double?
 
-    @Option(parsing: .unconditional, help: "An I-frame at least every this many seconds (random access).")
+    @Option(parsing: .unconditional, help: "An I-frame at least every this many seconds (random access).", transform: DecimalOption.double)
     var gop: Double = CodingSettings().gopSeconds
 
     @Flag(help: "Code every frame alone: no temporal prediction.")

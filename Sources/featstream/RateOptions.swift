@@ -5,16 +5,16 @@ import Foundation
 
 /// Rate-control options of `encode`.
 struct RateOptions: ParsableArguments {
-    @Option(parsing: .unconditional, help: ArgumentHelp("Hold the stream to this link rate (kbit/s, 1 to 10000000): each frame's quality and the frame rate are chosen to fit.", valueName: "kbit/s"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Hold the stream to this link rate (kbit/s, 1 to 10000000): each frame's quality and the frame rate are chosen to fit.", valueName: "kbit/s"), transform: DecimalOption.double)
     var targetKbps: Double?
 
     @Option(help: ArgumentHelp("Follow a link whose rate changes: CSV lines 'seconds,kbit_s', each rate holding until the next, times from the first frame decoded (0 kbit/s: an outage; else 1 to 10000000).", valueName: "file"))
     var bandwidth: String?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("With rate control: how late after its time a frame may arrive (the link buffer; 0.05 to 60, default 1).", valueName: "seconds"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("With rate control: how late after its time a frame may arrive (the link buffer; 0.05 to 60, default 1).", valueName: "seconds"), transform: DecimalOption.double)
     var bufferSeconds: Double?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("With rate control: below this quality (dB) the frame rate drops first (default \(RateSettings.defaultMinQuality)).", valueName: "dB"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("With rate control: below this quality (dB) the frame rate drops first (default \(RateSettings.defaultMinQuality)).", valueName: "dB"), transform: DecimalOption.double)
     var minQuality: Double?
 
     var enabled: Bool { targetKbps != nil || bandwidth != nil }

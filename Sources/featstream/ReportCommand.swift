@@ -47,10 +47,10 @@ struct ReportCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Link rates for rate-controlled points (kbit/s), comma-separated, or 'none': encode --target-kbps on the grid of the highest --fps.", valueName: "list"))
     var targetKbps = "none"
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Rate control's --min-quality (dB) for --target-kbps and --bandwidth (default \(RateSettings.defaultMinQuality)).", valueName: "dB"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Rate control's --min-quality (dB) for --target-kbps and --bandwidth (default \(RateSettings.defaultMinQuality)).", valueName: "dB"), transform: DecimalOption.double)
     var minQuality: Double?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Rate control's --buffer-seconds for --target-kbps and --bandwidth (default 1).", valueName: "seconds"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Rate control's --buffer-seconds for --target-kbps and --bandwidth (default 1).", valueName: "seconds"), transform: DecimalOption.double)
     var bufferSeconds: Double?
 
     @Option(help: ArgumentHelp("A link to follow under rate control (CSV 'seconds,kbit_s', 0 for an outage): writes link-rate.svg, link-fps.svg and link-top1.svg (rate, frames sent and receiver top-1 over time).", valueName: "file"))
@@ -73,16 +73,16 @@ struct ReportCommand: ParsableCommand {
         get throws {
             var o = ReportSweep.Options()
             o.rates = try list(fps, "--fps", "a positive rate or 'source'") { FrameRate(parsing: $0) }
-            o.changeThresholds = try list(changeThreshold, "--change-threshold", "numbers 0 to 1000") { Float($0).flatMap { $0.isFinite && (0...1000).contains($0) ? $0 : nil } }
+            o.changeThresholds = try list(changeThreshold, "--change-threshold", "numbers 0 to 1000") { DecimalText.float($0).flatMap { $0.isFinite && (0...1000).contains($0) ? $0 : nil } }
             o.bits = try list(bits, "--bits", "numbers 2 to 16") { Int($0).flatMap { (2...16).contains($0) ? $0 : nil } }
-            o.qualities = quality == "none" ? [] : try list(quality, "--quality", "numbers 0 to 120, or 'none'") { Double($0).flatMap { $0.isFinite && (0...120).contains($0) ? $0 : nil } }
+            o.qualities = quality == "none" ? [] : try list(quality, "--quality", "numbers 0 to 120, or 'none'") { DecimalText.double($0).flatMap { $0.isFinite && (0...120).contains($0) ? $0 : nil } }
             let transforms = try list(transform, "--transform", "'none' or 'dct'") { CodingOptions.Transform(rawValue: $0) }
             (o.onValues, o.onTiles) = (transforms.contains(.none), transforms.contains(.dct))
             // Options that would do nothing are refused, as `encode` refuses them (they were
             // silently dropped; found by outside testing).
             if o.onTiles && o.qualities.isEmpty { throw ValidationError("--transform dct codes the --quality points: give --quality values") }
             o.targets = targetKbps == "none" ? [] : try list(targetKbps, "--target-kbps", "numbers from 1 to 10000000, or 'none'") {
-                Double($0).flatMap { $0.isFinite && $0 >= 1 && $0 <= 1e7 ? $0 : nil }
+                DecimalText.double($0).flatMap { $0.isFinite && $0 >= 1 && $0 <= 1e7 ? $0 : nil }
             }
             if let minQuality {
                 guard minQuality.isFinite, (0...RateSettings.defaultMaxQuality).contains(minQuality) else {

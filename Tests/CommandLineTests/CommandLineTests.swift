@@ -197,6 +197,31 @@ import Testing
         #expect(result.status == 64 && result.err.contains(message), "\(option) \(value): \(result.err)")
     }
 
+    /// Numbers are decimal everywhere: hexadecimal, which Swift's parsers read, was taken by
+    /// some options (`--target-kbps 0x64` ran at 100, `--quality 0x1p-1074` at "0.0 dB") and
+    /// refused by others (`--fps 0x5`; found by outside testing).
+    @Test(arguments: [(["encode", "--target-kbps", "0x64"], "The value '0x64' is invalid for '--target-kbps <kbit/s>': a decimal number"),
+                      (["encode", "--quality", "0x1p-1074"], "The value '0x1p-1074' is invalid for '--quality <dB>': a decimal number"),
+                      (["encode", "--max-gap", "0X2"], "The value '0X2' is invalid for '--max-gap <max-gap>': a decimal number"),
+                      (["encode", "--dead-zone", "-0x0"], "The value '-0x0' is invalid for '--dead-zone <dead-zone>': a decimal number"),
+                      (["report", "--change-threshold", "0.5,0x1"], "--change-threshold takes numbers 0 to 1000, comma-separated (got '0.5,0x1')"),
+                      (["decode", "--time", "0x1:2"], "--time: cannot read '0x1:2'")])
+    func numbersAreDecimal(arguments: [String], message: String) throws {
+        try withExtendedLifetime(ScratchFolder()) { folder in
+            let input = arguments[0] == "decode" ? Golden.directory.appendingPathComponent("streams/1.5/tabled-30.fst").path : Fixtures.path("pan.mp4")
+            let output = arguments[0] == "report" ? ["--out", folder.file("r")] : ["-o", folder.file("x")]
+            let result = try Fixtures.run(Fixtures.featstream, [arguments[0], input, "--quiet"] + arguments.dropFirst() + output)
+            #expect(result.status == 64 && result.err.split(separator: "\n").count == 1 && result.err.contains(message), "\(arguments): \(result.err)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
+        }
+        // And in a bandwidth trace.
+        try withExtendedLifetime(ScratchFolder()) { folder in
+            try "seconds,kbit_s\n0,0x64\n".write(toFile: folder.file("t.csv"), atomically: true, encoding: .utf8)
+            let trace = try featstream("encode", "--quiet", Fixtures.path("pan.mp4"), "--bandwidth", folder.file("t.csv"), "-o", folder.file("x.fst"))
+            #expect(trace.status == 1 && trace.err == "featstream: \(folder.file("t.csv")):2: expected 'seconds,kbit_s', got '0,0x64'\n", "\(trace.err)")
+        }
+    }
+
     @Test func modelThreadsAreCapped() throws {
         let result = try featstream("features", "--quiet", Fixtures.path("scenes.mp4"), "--model-threads", "100000", "-o", "/dev/null")
         #expect(result.status == 64 && result.err.contains("--model-threads: 100000 is out of range"), "\(result.err)")

@@ -14,7 +14,7 @@ extension StreamDecoder.Range {
 
     /// Times "T0:T1" in seconds (T0 included, T1 not), finite numbers.
     public init(time text: String) throws {
-        let (a, b) = try Self.ends(text, "--time") { Double($0).flatMap { $0.isFinite ? $0 : nil } }
+        let (a, b) = try Self.ends(text, "--time") { DecimalText.double($0).flatMap { $0.isFinite ? $0 : nil } }
         self = .time(a ?? -.infinity, b ?? .infinity)
     }
 

@@ -1,3 +1,4 @@
+import FeatCodec
 import Foundation
 
 /// A link's rate over time: piecewise constant, each rate holding from its time until the next
@@ -42,11 +43,11 @@ public struct BandwidthTrace: Sendable, Equatable {
             let fields = line.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             // The first line may be a header (its first field not a number).
             defer { first = false }
-            if first && Double(fields.first ?? "") == nil { continue }
+            if first && DecimalText.double(fields.first ?? "") == nil { continue }
             let at = "\(name):\(number + 1)"
-            guard fields.count == 2, let seconds = Double(fields[0]), let rate = Double(fields[1]) else {
+            guard fields.count == 2, let seconds = DecimalText.double(fields[0]), let rate = DecimalText.double(fields[1]) else {
                 // A second header said "expected 'seconds,kbit_s', got 'seconds,kbit_s'" (found by outside testing).
-                let header = Double(fields.first ?? "") == nil ? " (a header goes only on the first line)" : ""
+                let header = DecimalText.double(fields.first ?? "") == nil ? " (a header goes only on the first line)" : ""
                 throw Invalid(description: "\(at): expected 'seconds,kbit_s', got '\(BandwidthTrace.shown(line))'" + header)
             }
             guard seconds.isFinite, (0...1e9).contains(seconds) else {
