@@ -16,6 +16,7 @@ struct Featstream: ParsableCommand {
 
     static func main() {
         ProcessSetup.run()
+        refuseArgumentsThatAreNotUTF8()
         var command: ParsableCommand
         do {
             command = try parseAsRoot()
@@ -28,6 +29,21 @@ struct Featstream: ParsableCommand {
             exit(withError: error)
         }
         Terminal.finishStandardOutput()
+    }
+
+    /// Swift reads the command line as UTF-8, putting U+FFFD for bytes that are not: a file
+    /// named in Latin-1 was "no such file", and outputs went under another name, two of them
+    /// into one file (found by outside testing). Such an argument is refused in one line.
+    static func refuseArgumentsThatAreNotUTF8() {
+        for k in 1..<Int(CommandLine.argc) {
+            guard let raw = CommandLine.unsafeArgv[k] else { continue }
+            let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(raw).assumingMemoryBound(to: UInt8.self), count: strlen(raw))
+            guard String(validating: bytes, as: UTF8.self) == nil else { continue }
+            let shown = String(decoding: bytes, as: UTF8.self)
+            FileHandle.standardError.write(Data(("Error: argument \(k) ('\(Terminal.printable(shown))') is not valid UTF-8: rename the file, "
+                                                 + "or give it as standard input ('-')\n").utf8))
+            Foundation.exit(64)
+        }
     }
 
     /// A command line that does not parse or validate: its message on one line, with where to

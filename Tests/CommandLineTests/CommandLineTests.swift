@@ -222,6 +222,21 @@ import Testing
         }
     }
 
+    /// An argument that is not UTF-8 (a file named in Latin-1) is refused in one line: Swift
+    /// read it with U+FFFD, so the input was "no such file" and two outputs went into one file
+    /// under a third name (found by outside testing).
+    @Test func argumentsThatAreNotUTF8AreRefused() throws {
+        try withExtendedLifetime(ScratchFolder()) { folder in
+            try FileManager.default.copyItem(atPath: Fixtures.path("pan.mp4"), toPath: folder.file("pan.mp4"))
+            for script in ["cp pan.mp4 \"$(printf 'caf\\351.mp4')\" && exec \"$0\" probe \"$(printf 'caf\\351.mp4')\"",
+                           "exec \"$0\" encode pan.mp4 --fps 1 -q -o \"$(printf 'clip\\351.fst')\""] {
+                let result = try Fixtures.run("/bin/sh", ["-c", "cd \"$1\" && " + script, Fixtures.featstream, folder.path])
+                #expect(result.status == 64 && result.err.split(separator: "\n").count == 1 && result.err.contains("is not valid UTF-8"), "\(script): \(result.err)")
+            }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { !$0.hasPrefix("caf") } == ["pan.mp4"])
+        }
+    }
+
     @Test func modelThreadsAreCapped() throws {
         let result = try featstream("features", "--quiet", Fixtures.path("scenes.mp4"), "--model-threads", "100000", "-o", "/dev/null")
         #expect(result.status == 64 && result.err.contains("--model-threads: 100000 is out of range"), "\(result.err)")

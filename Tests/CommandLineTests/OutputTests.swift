@@ -147,8 +147,9 @@ import Testing
         #expect(clash.status == 1 && clash.err.hasSuffix("choose another name for --per-frame)\n"), "\(clash.err)")
         let dash = try featstream(["decode", stream, "-q", "-o", dir + "/v.npy", "--per-frame", "-"])
         #expect(dash.status == 1 && dash.err == "featstream: -: cannot write (--per-frame writes a file per frame: name a folder, not standard output)\n")
-        let failed = try featstream(["decode", stream, "-q", "-o", "/dev/full", "--per-frame", dir + "/frames/a/b"])
+        let failed = try featstream(["decode", stream, "-q", "-o", "/dev/full", "--per-frame", dir + "/frames/a/b", "--timestamps", dir + "/t.json"])
         #expect(failed.status == 1 && failed.err.contains("No space left on device"), "\(failed.err)")
+        // No timestamps of frames nobody received either (they were committed first; found by outside testing).
         #expect(files(dir) == ["afile", "scenes.fst"])
         // The timestamps may go inside the per-frame folder; neither may be the other, nor may
         // the folder be a file named with a slash, and that is said before any frame is written.

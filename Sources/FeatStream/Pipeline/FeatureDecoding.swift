@@ -143,9 +143,11 @@ public enum FeatureDecoding {
         }
         // Which frames of a layered stream got which layers (found by outside testing).
         for (k, layers) in report.frameLayers.enumerated() { records[k].layers = layers }
+        // The tensors first: when they cannot be written (a full device, a reader gone), no
+        // timestamps describe frames nobody received (found by outside testing).
+        try writer.finish()
         try timestamps?.commitJSON(Timestamps(input: input, shape: [records.count] + shape, frames: records, lost: report.lost,
                                               problems: report.problems.map(\.description)))
-        try writer.finish()
         return Summary(report: report, shape: shape, outputPath: file.path, seconds: Date().timeIntervalSince(start),
                        saturatedValues: writer.saturatedValues)
     }
