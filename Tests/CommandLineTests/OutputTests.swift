@@ -150,6 +150,8 @@ import Testing
         let failed = try featstream(["decode", stream, "-q", "-o", "/dev/full", "--per-frame", dir + "/frames/a/b", "--timestamps", dir + "/t.json"])
         #expect(failed.status == 1 && failed.err.contains("No space left on device"), "\(failed.err)")
         // No timestamps of frames nobody received either (they were committed first; found by outside testing).
+        let features = try featstream(["features", Fixtures.path("scenes.mp4"), "--fps", "5", "-q", "-o", "/dev/full", "--timestamps", dir + "/t.json"])
+        #expect(features.status == 1 && features.err.contains("No space left on device"), "\(features.err)")
         #expect(files(dir) == ["afile", "scenes.fst"])
         // The timestamps may go inside the per-frame folder; neither may be the other, nor may
         // the folder be a file named with a slash, and that is said before any frame is written.

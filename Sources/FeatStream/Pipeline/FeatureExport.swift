@@ -52,9 +52,10 @@ public enum FeatureExport {
             frames.append(FrameRecord(selected))
             try writer.append(tensor.values)
         }, modelTime: { (modelSeconds, modelRuns) = ($0, $1) })
+        // The tensors first, as `decode` does: no timestamps of tensors that could not be written.
+        try writer.finish()
         try timestamps?.commitJSON(Timestamps(input: reader.name, model: model.spec.name, split: model.split,
                                               shape: [frames.count] + model.featureShape.dims, frames: frames))
-        try writer.finish()
         return Summary(selection: selection, frames: frames.count, outputPath: file.path,
                        headMilliseconds: modelRuns == 0 ? 0 : 1000 * modelSeconds / Double(modelRuns))
     }
