@@ -40,8 +40,8 @@ struct Featstream: ParsableCommand {
             let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(raw).assumingMemoryBound(to: UInt8.self), count: strlen(raw))
             guard String(validating: bytes, as: UTF8.self) == nil else { continue }
             let shown = String(decoding: bytes, as: UTF8.self)
-            FileHandle.standardError.write(Data(("Error: argument \(k) ('\(Terminal.printable(shown))') is not valid UTF-8: rename the file, "
-                                                 + "or give it as standard input ('-')\n").utf8))
+            Terminal.writeError("Error: argument \(k) ('\(Terminal.printable(shown))') is not valid UTF-8: rename the file, "
+                                + "or give it as standard input ('-')\n")
             Foundation.exit(64)
         }
     }
@@ -53,7 +53,7 @@ struct Featstream: ParsableCommand {
         guard exitCode(for: error) != .success, let first = message(for: error).split(separator: "\n").first else { exit(withError: error) }
         let name = CommandLine.arguments.dropFirst().first
         let subcommand = configuration.subcommands.first { $0._commandName == name }.map { " " + $0._commandName } ?? ""
-        FileHandle.standardError.write(Data("Error: \(first) (see 'featstream\(subcommand) --help')\n".utf8))
+        Terminal.writeError("Error: \(first) (see 'featstream\(subcommand) --help')\n")
         Foundation.exit(exitCode(for: error).rawValue)
     }
 }

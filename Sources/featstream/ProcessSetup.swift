@@ -3,6 +3,7 @@ import Foundation
 /// What the process arranges before any work starts.
 enum ProcessSetup {
     static func run() {
+        openStandardDescriptors()
         unblockStopSignals()
         if !commandsWithoutAHead.contains(CommandLine.arguments.dropFirst().first ?? "") { ensurePassiveOpenMP() }
     }
@@ -11,6 +12,25 @@ enum ProcessSetup {
     /// re-execution below, which would load FFmpeg's and oneDNN's libraries a second time
     /// (`info` of a small file took 0.2 s, half of it the second start).
     static let commandsWithoutAHead: Set<String> = ["probe", "models", "decode", "extract", "info"]
+
+    /// A closed standard input, output or error is opened on a device: the next file opened
+    /// would take its number, and results printed or errors written would go into it (with
+    /// both stdout and stderr closed a run crashed, or hung in the crash handler; found by
+    /// outside testing). Standard output goes to /dev/full, so that results printed there
+    /// still fail (`Terminal.finishStandardOutput`); the others to /dev/null.
+    static func openStandardDescriptors() {
+        for fd in [STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO] where fcntl(fd, F_GETFD) < 0 && errno == EBADF {
+            if fd == STDOUT_FILENO { standardOutputWasClosed = true }
+            let device = open(fd == STDOUT_FILENO ? "/dev/full" : "/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY)
+            if device >= 0 && device != fd {
+                dup2(device, fd)
+                close(device)
+            }
+        }
+    }
+
+    /// Standard output was closed when the process started (`>&-`).
+    nonisolated(unsafe) static var standardOutputWasClosed = false
 
     /// SIGINT, SIGTERM and SIGHUP must reach featstream so that it can remove its temporary
     /// files; a parent that started it from a thread with them blocked (Foundation's Process

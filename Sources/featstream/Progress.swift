@@ -16,10 +16,10 @@ struct Progress {
         guard enabled, Date().timeIntervalSince(lastDraw) > 0.25 else { return }
         lastDraw = Date()
         let total = duration.map { String(format: " / %.1f s", $0) } ?? ""
-        FileHandle.standardError.write(Data("\r  \(frames) frames, \(String(format: "%.1f", seconds)) s\(total)   ".utf8))
+        Terminal.writeError("\r  \(frames) frames, \(String(format: "%.1f", seconds)) s\(total)   ")
     }
 
     func finish() {
-        if enabled { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if enabled { Terminal.writeError("\r\u{1B}[K") }
     }
 }

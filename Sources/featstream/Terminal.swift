@@ -7,12 +7,25 @@ enum Terminal {
     static let stderrIsTerminal = isatty(STDERR_FILENO) != 0
 
     static func warn(_ message: String) {
-        FileHandle.standardError.write(Data("featstream: warning: \(printable(message))\n".utf8))
+        writeError("featstream: warning: \(printable(message))\n")
     }
 
     /// A plain line on stderr (a summary when stdout carries data).
     static func note(_ message: String) {
-        FileHandle.standardError.write(Data((printable(message) + "\n").utf8))
+        writeError(printable(message) + "\n")
+    }
+
+    /// Writes `text` to stderr with write(2), as far as it goes. FileHandle's write traps
+    /// (SIGILL) when stderr cannot be written (`2>/dev/full`), and a message about a failure
+    /// must not turn it into a crash (found by outside testing).
+    static func writeError(_ text: String) {
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else { return }
+            bytes = bytes.dropFirst(written)
+        }
     }
 
     /// `text` safe to show on a terminal: control characters (which a crafted file or file name
@@ -61,8 +74,8 @@ enum Terminal {
     /// (`info --json > /dev/full` exited 0).
     static func finishStandardOutput() {
         guard fflush(nil) != 0 else { return }
-        let reason = errno != 0 ? String(cString: strerror(errno)) : "write error"
-        FileHandle.standardError.write(Data("featstream: cannot write to standard output (\(reason))\n".utf8))
+        let reason = ProcessSetup.standardOutputWasClosed ? "it is closed" : errno != 0 ? String(cString: strerror(errno)) : "write error"
+        writeError("featstream: cannot write to standard output (\(reason))\n")
         Foundation.exit(1)
     }
 
@@ -73,7 +86,7 @@ enum Terminal {
         } catch let error as ExitCode {
             throw error
         } catch {
-            FileHandle.standardError.write(Data("featstream: \(printable(String(describing: error)))\n".utf8))
+            writeError("featstream: \(printable(String(describing: error)))\n")
             throw ExitCode.failure
         }
     }

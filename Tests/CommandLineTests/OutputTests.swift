@@ -203,6 +203,28 @@ import Testing
         }
     }
 
+    /// Standard error full or closed, standard output closed: errors and warnings that cannot be
+    /// written do not crash the run (FileHandle trapped: SIGILL, status 132), results printed on
+    /// a closed stdout fail in one line, and a file opened meanwhile never takes its number (with
+    /// both closed a run crashed, or hung in the crash handler; found by outside testing).
+    @Test func closedOrFullStandardStreams() throws {
+        let stream = dir + "/s.fst"
+        #expect(try featstream(["encode", Fixtures.path("scenes.mp4"), "--fps", "5", "-q", "-o", stream]).status == 0)
+        func shell(_ script: String) throws -> (status: Int32, err: String) {
+            let result = try Fixtures.run("/bin/sh", ["-c", "cd \"$1\" && timeout 60 " + script, Fixtures.featstream, dir])
+            return (result.status, result.err)
+        }
+        #expect(try shell("\"$0\" decode missing.fst -o y.npy 2>/dev/full").status == 1)
+        #expect(try shell("\"$0\" info s.fst >/dev/full 2>/dev/full").status == 1)
+        let closed = try shell("\"$0\" info s.fst >&-")
+        #expect(closed.status == 1 && closed.err == "featstream: cannot write to standard output (it is closed)\n", "\(closed.err)")
+        // The summary on stdout is lost (status 1), the array written whole.
+        #expect(try shell("\"$0\" decode s.fst -q -o x.npy >&- 2>&-").status == 1)
+        #expect(try shell("\"$0\" decode s.fst -q -o z.npy >&-").status == 1)
+        let (x, z) = (try Data(contentsOf: URL(fileURLWithPath: dir + "/x.npy")), try Data(contentsOf: URL(fileURLWithPath: dir + "/z.npy")))
+        #expect(x.starts(with: Data([0x93]) + Data("NUMPY".utf8)) && x == z)
+    }
+
     /// O3: two encoders writing the same file: both succeed, a complete file is there, and no
     /// temporary file is left (each writes under its own unique name).
     @Test func concurrentWritersLeaveACompleteFile() throws {
