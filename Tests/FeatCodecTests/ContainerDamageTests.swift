@@ -275,15 +275,18 @@ import Testing
     }
 
     /// An index whose CRC holds but which does not list the intact packets as they are (none,
-    /// the last left out, an offset inside a payload, a P-frame listed as an I-frame) is ignored
+    /// the last left out, an offset inside a payload, a P-frame listed as an I-frame, another
+    /// pts, an entry for a packet that is not there) is ignored
     /// and the packets read front to back, with one note: every frame decodes, and a range too
     /// (the index was trusted over them: no frame at all, or half of them, or a range that did
     /// not decode; found by outside testing). The intact index of the same file is used.
     @Test func anIndexThatDisagreesIsIgnored() throws {
         let entries = FstFile(base).bytesIndexEntries()
         let predicted = try #require(types.indices.first { $0 > 0 && types[$0] == .predicted })
+        let last = entries[entries.count - 1]
         let changes: [(inout [FstFile.IndexEntry]) -> Void] = [
-            { $0 = [] }, { $0.removeLast() }, { $0[5].offset += 100 }, { $0[predicted].type = FrameType.intra.rawValue }]
+            { $0 = [] }, { $0.removeLast() }, { $0[5].offset += 100 }, { $0[predicted].type = FrameType.intra.rawValue }, { $0[5].pts += 1 },
+            { $0.append(.init(sequence: 12, type: FrameType.predicted.rawValue, pts: last.pts + 6, offset: last.offset + 1)) }]
         for (k, change) in changes.enumerated() {
             var file = FstFile(base)
             file.rebuildIndex = false
