@@ -43,7 +43,8 @@ struct InfoCommand: ParsableCommand {
                          s.bytesPerFrame ?? 0, s.bitsPerElement ?? 0)
                   + (s.kilobitsPerSecond.map { String(format: ", %.1f kbit/s over %.2f s of source", $0, s.sourceSeconds!) } ?? ""))
             if !info.layerReadings.isEmpty {
-                print("layers:    \(info.layerReadings.count), in \(s.deliveryOrder ?? "frames") order; the file a reader of the first K of each frame gets (extract --layers K):")
+                let most = info.layerReadings.count < p.coding.layers ? " (no frame has more than \(info.layerReadings.count))" : ""
+                print("layers:    \(p.coding.layers)\(most), in \(s.deliveryOrder ?? "frames") order; the file a reader of the first K of each frame gets (extract --layers K):")
                 for r in info.layerReadings {
                     print(String(format: "  K = %d: %5.1f dB nominal, %6d packets, %9ld bytes, %7.0f bytes per frame", r.layers,
                                  p.coding.quality(ofLayers: r.layers) ?? 0, r.packets, r.fileBytes, r.bytesPerFrame ?? 0)

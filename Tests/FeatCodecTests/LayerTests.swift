@@ -116,6 +116,22 @@ import Testing
         #expect(report2.lost.isEmpty && report2.layersDecoded == [0, 8, 12])
     }
 
+    /// `info` of a file cut before any frame's last layer reads only the layers frames have: it
+    /// offered K = 3 at the full quality, with fewer bytes than K = 2 (found by outside testing).
+    @Test func infoReadsOnlyTheLayersThatArrived() throws {
+        let (bytes, _, _) = try Self.stream()
+        let layered = MemorySink()
+        _ = try StreamExtractor.extract(ContainerReader(name: "t", bytes: bytes), layers: nil, order: .layers, to: layered)
+        // Cut before the first refinement, in the pass of the first refinements, in that of the second.
+        for (sequence, layer, readings) in [(0, 1, 1), (3, 1, 2), (3, 2, 3)] {
+            let path = NSTemporaryDirectory() + "featstream-cut-layers-\(UUID().uuidString).fst"
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            try Data(layered.bytes[..<(try Self.offset(layered.bytes, sequence: sequence, layer: layer))]).write(to: URL(fileURLWithPath: path))
+            let info = try StreamInfo(path: path)
+            #expect(info.layerReadings.map(\.layers) == Array(1...readings), "cut at frame \(sequence)'s layer \(layer)")
+        }
+    }
+
     @Test func extractKeepsLayersWithoutReencoding() throws {
         let (bytes, frames, _) = try Self.stream()
         for k in 1...2 {

@@ -48,7 +48,10 @@ public struct StreamInfo: Sendable, Encodable {
         // headers in bytes per frame where the size line did not (found by outside testing).
         let layers = reader.parameters.coding.layers
         let seconds = statistics.sourceSeconds
-        layerReadings = layers < 2 ? [] : try (1...layers).map { k in
+        // Up to the most layers a frame has: a file cut in its refinements offered K = 3 at the
+        // full quality, with no frame of three layers (found by outside testing).
+        let present = check.layersDecoded.lastIndex { $0 > 0 }.map { $0 + 1 } ?? layers
+        layerReadings = layers < 2 ? [] : try (1...max(1, min(layers, present))).map { k in
             let extracted = try StreamExtractor.extract(reader, layers: k, order: .frames, to: CountingSink())
             return LayerReading(layers: k, packets: extracted.packets,
                                 bytesPerFrame: extracted.frames > 0 ? Double(extracted.payloadBytes) / Double(extracted.frames) : nil,
