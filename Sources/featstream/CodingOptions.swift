@@ -57,7 +57,7 @@ struct CodingOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Level mode (--bits, --levels): percent of values clipped off each tail of a channel's range in an I-frame (default \(CodingSettings().clipPercent)).", transform: DecimalOption.double)
     var clip: Double?
 
-    @Option(parsing: .unconditional, help: "An I-frame at least every this many seconds (random access).", transform: DecimalOption.double)
+    @Option(parsing: .unconditional, help: "An I-frame at least every this many seconds (random access; default: \(CodingSettings().gopSeconds)).", transform: DecimalOption.double)
     var gop: Double = CodingSettings().gopSeconds
 
     @Flag(help: "Code every frame alone: no temporal prediction.")

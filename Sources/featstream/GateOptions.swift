@@ -23,25 +23,25 @@ struct GateOptions: ParsableArguments {
         return rate
     }
 
-    @Option(parsing: .unconditional, help: "Smallest frame-to-frame difference (0-255, mean over a 32x32 YCbCr thumbnail) that can be a cut.", transform: DecimalOption.float)
+    @Option(parsing: .unconditional, help: "Smallest frame-to-frame difference (0-255, mean over a 32x32 YCbCr thumbnail) that can be a cut (default: \(GateSettings().cutThreshold)).", transform: DecimalOption.float)
     var cutThreshold: Float = GateSettings().cutThreshold
 
-    @Option(parsing: .unconditional, help: "A cut must also be this many times its neighbours' mean difference (0-1000).", transform: DecimalOption.float)
+    @Option(parsing: .unconditional, help: "A cut must also be this many times its neighbours' mean difference (0-1000; default: \(GateSettings().cutRatio)).", transform: DecimalOption.float)
     var cutRatio: Float = GateSettings().cutRatio
 
-    @Option(name: .customLong("min-scene"), parsing: .unconditional, help: "Shortest scene, in seconds (0-86400): no cut sooner after the last.", transform: DecimalOption.double)
+    @Option(name: .customLong("min-scene"), parsing: .unconditional, help: "Shortest scene, in seconds (0-86400): no cut sooner after the last (default: \(GateSettings().minSceneSeconds)).", transform: DecimalOption.double)
     var minSceneSeconds: Double = GateSettings().minSceneSeconds
 
     @Option(parsing: .unconditional, help: "A jump whose picture comes back within this many frames (0-100) is a flash, not a cut.")
     var flashFrames: Int = GateSettings().flashFrames
 
-    @Option(parsing: .unconditional, help: "Local change of the features since the last frame sent that sends a grid frame (0-1000; 0 sends every grid frame).", transform: DecimalOption.float)
+    @Option(parsing: .unconditional, help: "Local change of the features since the last frame sent that sends a grid frame (0-1000; 0 sends every grid frame; default: \(GateSettings().changeThreshold)).", transform: DecimalOption.float)
     var changeThreshold: Float = GateSettings().changeThreshold
 
-    @Option(parsing: .unconditional, help: "Also send a grid frame whose thumbnail differs this much (0-255) from the last frame sent; 0: off.", transform: DecimalOption.float)
+    @Option(parsing: .unconditional, help: "Also send a grid frame whose thumbnail differs this much (0-255) from the last frame sent; 0: off (default: \(GateSettings().pixelChangeThreshold)).", transform: DecimalOption.float)
     var pixelChange: Float = GateSettings().pixelChangeThreshold
 
-    @Option(name: .customLong("max-gap"), parsing: .unconditional, help: "In a static scene, still admit a frame after this many seconds (0: never).", transform: DecimalOption.double)
+    @Option(name: .customLong("max-gap"), parsing: .unconditional, help: "In a static scene, still admit a frame after this many seconds (0: never; default: \(GateSettings().maxGapSeconds)).", transform: DecimalOption.double)
     var maxGapSeconds: Double = GateSettings().maxGapSeconds
 
     func validate() throws {
