@@ -243,19 +243,16 @@ import Testing
         #expect(weights.count == 32 && weights.allSatisfy { (0.25...4).contains($0) })
     }
 
-    /// The tail notices MobileNetV2 features.6's low 7x7 DCT frequencies far more than its high
-    /// ones (DC over 20x the highest on 2 pictures), the measure is repeatable, and the
-    /// frequency weights grow with frequency within 1/2 to 2. A frequency a map does not have
-    /// (under 7 wide) gets weight 1 and no say in the mean.
-    /// A cached measurement is used only if a measurement could give it: a cache of zeros,
-    /// negatives, denormals, huge values, nothing measured, the wrong count or not JSON is
-    /// measured again and rewritten (a corrupt cache was used, found by outside testing).
+    /// A cached measurement is used only if a measurement could give it: a cache of zeros or
+    /// denormals alone, negatives, huge values, nothing measured, the wrong count or not JSON is
+    /// measured again and rewritten (a corrupt cache was used, found by outside testing); a
+    /// channel measured at 0 beside others is a measurement.
     @Test func aCorruptCacheIsMeasuredAgain() throws {
         let path = NSTemporaryDirectory() + "featstream-cache-\(UUID().uuidString).json"
         defer { unlink(path) }
         let measured: [Double?] = [4, nil, 0.5]
-        for (text, measures) in [("[0,0,0]", true), ("[-1,null,2]", true), ("[1e-320,1,1]", true), ("[1e300,1,1]", true), ("[null,null,null]", true),
-                                 ("[1,2]", true), ("garbage", true), ("[1e-20,null,3]", false)] {
+        for (text, measures) in [("[0,0,0]", true), ("[-1,null,2]", true), ("[1e-320,0,1e-31]", true), ("[1e300,1,1]", true), ("[null,null,null]", true),
+                                 ("[1,2]", true), ("garbage", true), ("[1e-20,null,3]", false), ("[0,null,3]", false)] {
             try Data(text.utf8).write(to: URL(fileURLWithPath: path))
             var calls = 0
             let values = try TaskWeights.cached(at: path, count: 3) { calls += 1; return measured }
@@ -264,6 +261,10 @@ import Testing
         }
     }
 
+    /// The tail notices MobileNetV2 features.6's low 7x7 DCT frequencies far more than its high
+    /// ones (DC over 20x the highest on 2 pictures), the measure is repeatable, and the
+    /// frequency weights grow with frequency within 1/2 to 2. A frequency a map does not have
+    /// (under 7 wide) gets weight 1 and no say in the mean.
     @Test func frequencySensitivityOfTheRealTail() throws {
         let model = try FeatureGateTests.loadModel()
         let pictures = CalibrationImages.make(count: 2)

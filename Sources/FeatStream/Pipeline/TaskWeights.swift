@@ -44,14 +44,13 @@ public enum TaskWeights {
     }
 
     /// A measurement of `count` values from the cache at `path`, or measured now and cached. A
-    /// cache that no measurement gives (no value, or one not within 1e-30 to 1e30: zeros,
-    /// negatives, denormals) is measured again: its weights were all 1, or the coarsest step went
-    /// to the frequency the tail notices most, under the header's "task-weighted" (found by
-    /// outside testing).
+    /// cache that no measurement gives (nothing above 1e-30, or a value negative, not finite or
+    /// over 1e30) is measured again: its weights were all 1 under the header's "task-weighted"
+    /// (found by outside testing). A value of 0 is a measurement (a channel the tail ignores).
     static func cached(at path: String, count: Int, measuring: () -> Void = {}, uncached: (String) -> Void = { _ in },
                        measure: () throws -> [Double?]) throws -> [Double?] {
         if let data = FileManager.default.contents(atPath: path), let values = try? JSONDecoder().decode([Double?].self, from: data),
-           values.count == count, values.contains(where: { $0 != nil }), values.allSatisfy({ $0.map { $0 > 1e-30 && $0 < 1e30 } ?? true }) {
+           values.count == count, values.contains(where: { ($0 ?? 0) > 1e-30 }), values.allSatisfy({ $0.map { $0 >= 0 && $0 < 1e30 } ?? true }) {
             return values
         }
         measuring()
