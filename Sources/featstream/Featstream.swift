@@ -40,8 +40,8 @@ struct Featstream: ParsableCommand {
             let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(raw).assumingMemoryBound(to: UInt8.self), count: strlen(raw))
             guard String(validating: bytes, as: UTF8.self) == nil else { continue }
             let shown = String(decoding: bytes, as: UTF8.self)
-            Terminal.writeError("Error: argument \(k) ('\(Terminal.printable(shown))') is not valid UTF-8: rename the file, "
-                                + "or give it as standard input ('-')\n")
+            Terminal.writeError("Error: argument \(k) ('\(Terminal.printable(shown))') is not valid UTF-8: rename the file (or read or write it "
+                                + "through '-')\n")
             Foundation.exit(64)
         }
     }

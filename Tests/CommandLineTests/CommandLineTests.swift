@@ -216,9 +216,11 @@ import Testing
         }
         // And in a bandwidth trace.
         try withExtendedLifetime(ScratchFolder()) { folder in
-            try "seconds,kbit_s\n0,0x64\n".write(toFile: folder.file("t.csv"), atomically: true, encoding: .utf8)
-            let trace = try featstream("encode", "--quiet", Fixtures.path("pan.mp4"), "--bandwidth", folder.file("t.csv"), "-o", folder.file("x.fst"))
-            #expect(trace.status == 1 && trace.err == "featstream: \(folder.file("t.csv")):2: expected 'seconds,kbit_s', got '0,0x64'\n", "\(trace.err)")
+            for (text, line, shown) in [("seconds,kbit_s\n0,0x64\n", 2, "0,0x64"), ("0x0,500\n", 1, "0x0,500")] {
+                try text.write(toFile: folder.file("t.csv"), atomically: true, encoding: .utf8)
+                let trace = try featstream("encode", "--quiet", Fixtures.path("pan.mp4"), "--bandwidth", folder.file("t.csv"), "-o", folder.file("x.fst"))
+                #expect(trace.status == 1 && trace.err == "featstream: \(folder.file("t.csv")):\(line): expected 'seconds,kbit_s', got '\(shown)'\n", "\(trace.err)")
+            }
         }
     }
 

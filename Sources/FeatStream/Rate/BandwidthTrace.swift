@@ -41,13 +41,15 @@ public struct BandwidthTrace: Sendable, Equatable {
             let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty || line.hasPrefix("#") { continue }
             let fields = line.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            // The first line may be a header (its first field not a number).
+            // The first line may be a header: its first field no number at all (a hexadecimal
+            // "0x0" is a number `DecimalText` refuses, not a header to skip).
             defer { first = false }
-            if first && DecimalText.double(fields.first ?? "") == nil { continue }
+            let isHeader = Double(fields.first ?? "") == nil
+            if first && isHeader { continue }
             let at = "\(name):\(number + 1)"
             guard fields.count == 2, let seconds = DecimalText.double(fields[0]), let rate = DecimalText.double(fields[1]) else {
                 // A second header said "expected 'seconds,kbit_s', got 'seconds,kbit_s'" (found by outside testing).
-                let header = DecimalText.double(fields.first ?? "") == nil ? " (a header goes only on the first line)" : ""
+                let header = isHeader ? " (a header goes only on the first line)" : ""
                 throw Invalid(description: "\(at): expected 'seconds,kbit_s', got '\(BandwidthTrace.shown(line))'" + header)
             }
             guard seconds.isFinite, (0...1e9).contains(seconds) else {
