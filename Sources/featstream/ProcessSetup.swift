@@ -6,6 +6,9 @@ enum ProcessSetup {
         openStandardDescriptors()
         unblockStopSignals()
         if !commandsWithoutAHead.contains(CommandLine.arguments.dropFirst().first ?? "") { ensurePassiveOpenMP() }
+        // After any re-execution, and not passed on to child processes.
+        standardOutputWasClosed = getenv(closedOutputVariable) != nil
+        unsetenv(closedOutputVariable)
     }
 
     /// The commands that never run a model head, so no OpenMP team can spin: they skip the
@@ -20,8 +23,10 @@ enum ProcessSetup {
     /// still fail (`Terminal.finishStandardOutput`); the others to /dev/null.
     static func openStandardDescriptors() {
         for fd in [STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO] where fcntl(fd, F_GETFD) < 0 && errno == EBADF {
-            if fd == STDOUT_FILENO { standardOutputWasClosed = true }
-            let device = open(fd == STDOUT_FILENO ? "/dev/full" : "/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY)
+            // Said across the re-execution below, which finds it open on /dev/full.
+            if fd == STDOUT_FILENO { setenv(closedOutputVariable, "1", 1) }
+            var device = open(fd == STDOUT_FILENO ? "/dev/full" : "/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY)
+            if device < 0 { device = open("/dev/null", O_RDWR) }
             if device >= 0 && device != fd {
                 dup2(device, fd)
                 close(device)
@@ -30,7 +35,8 @@ enum ProcessSetup {
     }
 
     /// Standard output was closed when the process started (`>&-`).
-    nonisolated(unsafe) static var standardOutputWasClosed = false
+    nonisolated(unsafe) private(set) static var standardOutputWasClosed = false
+    private static let closedOutputVariable = "FEATSTREAM_STDOUT_CLOSED"
 
     /// SIGINT, SIGTERM and SIGHUP must reach featstream so that it can remove its temporary
     /// files; a parent that started it from a thread with them blocked (Foundation's Process

@@ -33,12 +33,16 @@ struct RateOptions: ParsableArguments {
     /// input: `-`, or a name of it (`/dev/stdin`, `/dev/fd/0`) while it is a pipe (that read the
     /// trace, then failed on the video as "not a video container"; found by outside testing).
     static func refuseSharedStandardInput(bandwidth: String?, input: String) throws {
-        guard let bandwidth, input == "-" else { return }
-        var named = stat(), standard = stat()
-        let sameStream = bandwidth == "-" || (stat(bandwidth, &named) == 0 && fstat(STDIN_FILENO, &standard) == 0
-                                              && named.st_dev == standard.st_dev && named.st_ino == standard.st_ino
-                                              && standard.st_mode & S_IFMT != S_IFREG)
-        if sameStream { throw ValidationError("--bandwidth \(bandwidth) and the input - cannot both be standard input") }
+        guard let bandwidth else { return }
+        /// `-`, or a name of standard input while it is a stream (a regular file may be read twice).
+        func readsStandardInput(_ path: String) -> Bool {
+            var named = stat(), standard = stat()
+            return path == "-" || (stat(path, &named) == 0 && fstat(STDIN_FILENO, &standard) == 0 && named.st_dev == standard.st_dev
+                                   && named.st_ino == standard.st_ino && standard.st_mode & S_IFMT != S_IFREG)
+        }
+        if readsStandardInput(bandwidth) && OutputFile.localFiles(of: input).contains(where: readsStandardInput) {
+            throw ValidationError("--bandwidth \(bandwidth) and the input \(input) cannot both be standard input")
+        }
     }
 
     /// The numeric settings against a ceiling of `maxQuality` (from --quality), before the trace

@@ -128,7 +128,7 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         try Terminal.reportingErrors {
             // Made (or refused) before the sweep, which may take minutes; removed if it fails.
-            let madeFolders = try ReportDocuments.prepareFolder(out, reading: OutputFile.localFiles(of: input.input) + [bandwidth].compactMap { $0 })
+            let madeFolders = try ReportDocuments.prepareFolder(out, reading: OutputFile.localFiles(of: input.input) + [bandwidth, model.weights].compactMap { $0 })
             do { try sweepAndWrite() } catch {
                 OutputFile.removeDirectories(madeFolders)
                 throw error

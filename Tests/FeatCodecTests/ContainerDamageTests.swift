@@ -254,7 +254,6 @@ import Testing
         #expect(frames.map(\.1) == reconstructions && types.filter { $0 == .predicted }.count == 39)
     }
 
-    /// A packet length that points past the end, followed by intact packets, is damage, not the end.
     /// Two streams joined end to end (`cat a.fst b.fst`), the first whole, without its index
     /// or cut inside a packet: the walk ends at the second one's header, and none of its
     /// packets is a frame of the first (from its next I-frame on they decoded with the first's
@@ -303,6 +302,14 @@ import Testing
         }
         let intact = try ContainerReader(name: "t", bytes: base)
         #expect(intact.index?.count == 12 && !intact.indexDisagrees)
+        // Damage is not disagreement: a payload failing its CRC, a header overwritten.
+        let damages: [(inout FstFile) -> Void] = [{ $0.packets[5].payloadCRCOverride = 0 }, { $0.packets[5].magic = Array("XPKT".utf8) }]
+        for (k, damage) in damages.enumerated() {
+            var file = FstFile(base)
+            damage(&file)
+            let reader = try ContainerReader(name: "t", bytes: file.bytes())
+            #expect(reader.index?.count == 12 && !reader.indexDisagrees, "damage \(k)")
+        }
     }
 
     /// The index's seconds of source outside 1 ms to 1e9 s are unknown, as 0, NaN or a negative
@@ -314,6 +321,7 @@ import Testing
         #expect(try ContainerReader(name: "t", bytes: file.bytes()).sourceSeconds == read)
     }
 
+    /// A packet length that points past the end, followed by intact packets, is damage, not the end.
     @Test func wrongLengthResynchronises() throws {
         var file = FstFile(base)
         file.packets[2].lengthOverride = 1 << 30

@@ -84,11 +84,16 @@ public final class ContainerReader {
         try self.init(name: path, bytes: bytes, limits: limits)
     }
 
-    /// The most bytes of a stream read into memory: a third of the smaller of the machine's
-    /// memory and the process's address-space limit (the rest is for growing a stream read
-    /// from a pipe, the libraries, and decoding).
+    /// The most bytes of a stream read into memory: a third of the smallest of the machine's
+    /// memory, the cgroup's memory limit (a container) and the process's address-space limit
+    /// (the rest is for growing a stream read from a pipe, the libraries, and decoding).
     public static var memoryBound: Int {
-        let physical = Int(sysconf(Int32(_SC_PHYS_PAGES))) * Int(sysconf(Int32(_SC_PAGESIZE)))
+        let pages = Int(sysconf(Int32(_SC_PHYS_PAGES))), pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+        var physical = pages > 0 && pageSize > 0 ? pages.multipliedReportingOverflow(by: pageSize).partialValue : Int.max
+        for file in ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"] {
+            if let text = try? String(contentsOfFile: file, encoding: .utf8), let limit = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+               limit > 0 { physical = min(physical, limit) }
+        }
         var limit = rlimit()
         let addressSpace = getrlimit(Int32(RLIMIT_AS.rawValue), &limit) == 0 && limit.rlim_cur < UInt64(Int.max) ? Int(limit.rlim_cur) : Int.max
         return min(physical, addressSpace) / 3
