@@ -40,7 +40,7 @@ struct RateOptions: ParsableArguments {
             return path == "-" || (stat(path, &named) == 0 && fstat(STDIN_FILENO, &standard) == 0 && named.st_dev == standard.st_dev
                                    && named.st_ino == standard.st_ino && standard.st_mode & S_IFMT != S_IFREG)
         }
-        if readsStandardInput(bandwidth) && OutputFile.localFiles(of: input).contains(where: readsStandardInput) {
+        if readsStandardInput(bandwidth) && ([input] + OutputFile.localFiles(of: input)).contains(where: readsStandardInput) {
             throw ValidationError("--bandwidth \(bandwidth) and the input \(input) cannot both be standard input")
         }
     }

@@ -53,8 +53,9 @@ public final class ContainerReader {
     /// and endless input grew until it failed with Foundation's error text (found by outside testing).
     public convenience init(path: String, limits: DecodeLimits = DecodeLimits()) throws {
         var status = stat()
-        let stream = path == "-" || (stat(path, &status) == 0 && [S_IFIFO, S_IFCHR, S_IFSOCK].contains(status.st_mode & S_IFMT))
-        if !stream && stat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFDIR { throw ContainerError.unreadable(path, reason: "is a directory") }
+        let kind = path != "-" && stat(path, &status) == 0 ? status.st_mode & S_IFMT : nil
+        if kind == S_IFDIR { throw ContainerError.unreadable(path, reason: "is a directory") }
+        let stream = path == "-" || kind.map([S_IFIFO, S_IFCHR, S_IFSOCK].contains) == true
         let fd = path == "-" ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw ContainerError.unreadable(path, reason: errno == ENOENT ? "no such file" : "cannot be read") }
         defer { close(fd) }
